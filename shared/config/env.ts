@@ -1,0 +1,39 @@
+/**
+ * Environment variable names: defined once, imported by the CDK stack, the local runtime and the
+ * function code, so the three can never disagree on a name.
+ */
+export const ENV = {
+  /** Path of the webhooks config JSON file (sources and subscriptions). */
+  config: "WEBHOOKS_CONFIG",
+  /** DynamoDB table holding dedupe claims. */
+  dedupeTable: "DEDUPE_TABLE_NAME",
+  /** URL of the ingress queue that ingest writes to and the router reads. */
+  ingressQueueUrl: "INGRESS_QUEUE_URL",
+  /** Queue URL prefix: `${prefix}${queueName}` is the URL of any queue of this stack. */
+  queueUrlPrefix: "QUEUE_URL_PREFIX",
+  /** Name prefix of every queue of this stack (see `queueNames`). */
+  resourcePrefix: "WEBHOOKS_RESOURCE_PREFIX",
+  /** `true` lets delivery reach loopback/private addresses (local stack only). */
+  allowPrivateDestinations: "WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS",
+  /** Custom endpoints for the AWS SDK clients (local emulators). Unset in AWS. */
+  sqsEndpoint: "WEBHOOKS_SQS_ENDPOINT",
+  dynamodbEndpoint: "WEBHOOKS_DYNAMODB_ENDPOINT",
+  /** Where `npm start` writes its endpoints and queue URLs as JSON. */
+  localState: "WEBHOOKS_LOCAL_STATE",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Reads a required variable, failing with a message that names it. */
+export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`Environment variable ${name} is required but not set.`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}

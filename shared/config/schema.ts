@@ -1,0 +1,119 @@
+import * as z from "zod/mini";
+import { en } from "zod/v4/locales";
+
+z.config(en());
+
+/** Provider names accepted in `sources[].provider`; each has a verifier in `shared/verify`. */
+export const PROVIDERS = ["standard-webhooks", "svix", "github", "stripe"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** Lower-case id used in URLs, queue names and CloudEvents: `billing`, `gh-main`. */
+const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const id = z.string().check(
+  z.regex(ID_PATTERN, "must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or digit"),
+);
+
+/** A secret is inline (local development) or a reference to AWS Secrets Manager (deployed stacks). */
+export const secretRefSchema = z.union([
+  z.string().check(z.minLength(1, "must not be empty")),
+  z.strictObject({
+    secretArn: z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, "must be a Secrets Manager ARN")),
+  }),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** Seconds to wait before each retry; the first attempt is immediate. Standard Webhooks' schedule. */
+export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = [
+  5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400,
+];
+
+/** Largest body we accept: the CloudEvent (base64 for binary bodies) must fit one 1 MiB SQS message. */
+export const MAX_BODY_BYTES_LIMIT = 700_000;
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
+
+const sourceSchema = z.strictObject({
+  id,
+  provider: z.enum(PROVIDERS),
+  secrets: z.array(secretRefSchema).check(z.minLength(1, "needs at least one secret")),
+  /** Accepted clock difference for signed timestamps, both directions. */
+  toleranceSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3_600))),
+  /** How long a delivery id is remembered; defaults to the provider's retry horizon. */
+  dedupeWindowSeconds: z.optional(z.number().check(z.int(), z.gte(60), z.lte(30 * 86_400))),
+  maxBodyBytes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_BODY_BYTES_LIMIT))),
+});
+
+const httpTargetSchema = z.strictObject({
+  type: z.literal("http"),
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+  /** Standard Webhooks signing secret (`whsec_…`) for outbound signatures. */
+  secret: secretRefSchema,
+  timeoutMs: z.optional(z.number().check(z.int(), z.gte(100), z.lte(29_000))),
+});
+
+const queueTargetSchema = z.strictObject({ type: z.literal("queue") });
+
+const subscriptionSchema = z.strictObject({
+  id,
+  sources: z.optional(z.array(id).check(z.minLength(1, "omit it to match every source"))),
+  /** Exact types or prefix patterns ending in `*` (`invoice.*`); absent = every type. */
+  eventTypes: z.optional(
+    z
+      .array(
+        z
+          .string()
+          .check(z.regex(/^[^*]*\*?$/, "a '*' may only end a pattern"), z.minLength(1, "must not be empty")),
+      )
+      .check(z.minLength(1, "omit it to match every type")),
+  ),
+  target: z.discriminatedUnion("type", [httpTargetSchema, queueTargetSchema]),
+  retry: z.optional(
+    z.strictObject({
+      /** Seconds before each retry (first attempt is immediate); its length is the number of retries. */
+      scheduleSeconds: z.array(z.number().check(z.gte(0), z.lte(7 * 86_400))).check(z.maxLength(50)),
+    }),
+  ),
+});
+
+export const configSchema = z
+  .strictObject({
+    sources: z.array(sourceSchema),
+    subscriptions: z.array(subscriptionSchema),
+  })
+  .check(
+    z.superRefine((config, ctx) => {
+      const sourceIds = new Set<string>();
+      config.sources.forEach((source, i) => {
+        if (sourceIds.has(source.id)) {
+          ctx.addIssue({ code: "custom", path: ["sources", i, "id"], message: `duplicate source id '${source.id}'` });
+        }
+        sourceIds.add(source.id);
+      });
+      const subIds = new Set<string>();
+      config.subscriptions.forEach((sub, i) => {
+        if (subIds.has(sub.id)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["subscriptions", i, "id"],
+            message: `duplicate subscription id '${sub.id}'`,
+          });
+        }
+        subIds.add(sub.id);
+        sub.sources?.forEach((ref, j) => {
+          if (!sourceIds.has(ref)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["subscriptions", i, "sources", j],
+              message: `unknown source '${ref}'; known sources: ${[...sourceIds].join(", ") || "(none)"}`,
+            });
+          }
+        });
+      });
+    }),
+  );
+
+export type WebhooksConfig = z.infer<typeof configSchema>;
+export type SourceConfig = WebhooksConfig["sources"][number];
+export type SubscriptionConfig = WebhooksConfig["subscriptions"][number];
+export type HttpTarget = z.infer<typeof httpTargetSchema>;

@@ -1,0 +1,77 @@
+/**
+ * Typed errors of the webhook domain. Each carries a stable `code`; the HTTP status is chosen at the
+ * edge (`shared/http/responses.ts`), never here. `detail` is safe to show to the caller.
+ */
+export const ERROR_CODES = {
+  unknownSource: "unknown_source",
+  invalidSignature: "invalid_signature",
+  payloadTooLarge: "payload_too_large",
+  invalidRequest: "invalid_request",
+  inFlight: "in_flight",
+  notFound: "not_found",
+  internal: "internal_error",
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export class WebhookError extends Error {
+  override readonly name: string = "WebhookError";
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+  }
+}
+
+export class UnknownSourceError extends WebhookError {
+  override readonly name = "UnknownSourceError";
+  constructor(sourceId: string) {
+    super(ERROR_CODES.unknownSource, `No webhook source '${sourceId}' is configured.`);
+  }
+}
+
+/** Why a signature did not verify. Logged for operators; never shown to the caller. */
+export const SIGNATURE_FAILURES = {
+  missingHeader: "missing_header",
+  duplicateHeader: "duplicate_header",
+  malformedHeader: "malformed_header",
+  timestampOutOfWindow: "timestamp_out_of_window",
+  noMatchingSignature: "no_matching_signature",
+  unusableSecret: "unusable_secret",
+} as const;
+export type SignatureFailure = (typeof SIGNATURE_FAILURES)[keyof typeof SIGNATURE_FAILURES];
+
+/** Every verification failure is this one error; callers always see the same 401 body. */
+export class SignatureVerificationError extends WebhookError {
+  override readonly name = "SignatureVerificationError";
+  constructor(
+    readonly reason: SignatureFailure,
+    /** Operator-facing explanation (which header, which bound); goes to the log only. */
+    readonly logDetail: string,
+  ) {
+    super(ERROR_CODES.invalidSignature, "The webhook signature could not be verified.");
+  }
+}
+
+export class PayloadTooLargeError extends WebhookError {
+  override readonly name = "PayloadTooLargeError";
+  constructor(size: number, limit: number) {
+    super(ERROR_CODES.payloadTooLarge, `The body is ${size} bytes; this source accepts at most ${limit}.`);
+  }
+}
+
+export class InvalidRequestError extends WebhookError {
+  override readonly name = "InvalidRequestError";
+  constructor(detail: string) {
+    super(ERROR_CODES.invalidRequest, detail);
+  }
+}
+
+/** Another request holds the dedupe claim for this event right now; the sender should retry. */
+export class InFlightError extends WebhookError {
+  override readonly name = "InFlightError";
+  constructor(readonly retryAfterSeconds: number) {
+    super(ERROR_CODES.inFlight, "This event is being processed by another request; retry shortly.");
+  }
+}

@@ -1,0 +1,205 @@
+import type { WebhooksConfig } from "../config/schema.js";
+import { ENV } from "../config/env.js";
+
+/**
+ * The wiring of the platform, as plain data: every queue, DLQ, function, trigger and environment
+ * variable. The CDK stack (`cdk/`) deploys exactly this, and the local runtime (`local/`) runs exactly
+ * this; neither has its own copy. `test/cdk/topology-parity.test.ts` proves the two agree.
+ */
+
+/** An environment value: a literal, or a reference each runtime resolves to its own resource. */
+export type EnvValue =
+  | string
+  | { readonly ref: "queue-url"; readonly queue: string }
+  | { readonly ref: "queue-url-prefix" }
+  | { readonly ref: "table-name" }
+  | { readonly ref: "config-path" };
+
+export type QueueRole = "ingress" | "http-subscription" | "queue-subscription";
+
+export interface QueueSpec {
+  /** Stable key used by references (`ingress`, `sub-billing`). */
+  readonly key: string;
+  readonly role: QueueRole;
+  readonly name: string;
+  readonly subscriptionId?: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  readonly dlq: {
+    readonly name: string;
+    /** Receives before SQS moves a message to the DLQ: the safety net for crashing consumers. */
+    readonly maxReceiveCount: number;
+    readonly retentionSeconds: number;
+  };
+}
+
+export interface SqsTriggerSpec {
+  readonly queue: string;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Always on: handlers return `batchItemFailures`. */
+  readonly reportBatchItemFailures: true;
+}
+
+export type FunctionKey = "ingest" | "router" | "deliver";
+
+export interface FunctionSpec {
+  readonly key: FunctionKey;
+  /** Handler file, relative to the repository root; the export is `handler`. */
+  readonly entry: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly environment: Readonly<Record<string, EnvValue>>;
+  readonly http?: { readonly method: "POST"; readonly path: string };
+  readonly sqsTriggers: readonly SqsTriggerSpec[];
+}
+
+export interface Topology {
+  readonly prefix: string;
+  readonly table: { readonly name: string; readonly partitionKey: "pk"; readonly ttlAttribute: "expiresAt" };
+  readonly queues: readonly QueueSpec[];
+  readonly functions: readonly FunctionSpec[];
+}
+
+export const LAMBDA = { runtime: "nodejs24.x", architecture: "arm64", nodeMajor: 24 } as const;
+
+/** esbuild options shared by CDK bundling and the local runtime, so both run the same bundle. */
+export const BUNDLING = {
+  target: "node24",
+  format: "esm",
+  minify: true,
+  sourcemap: true,
+  /** The Lambda Node.js runtime ships AWS SDK v3; keeping it out keeps bundles small. */
+  externalModules: ["@aws-sdk/*"],
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  /** Name of the config file placed next to each bundle. */
+  configFileName: "webhooks.config.json",
+} as const;
+
+export const INGEST_TIMEOUT_SECONDS = 10;
+/** A dedupe claim outlives the ingest invocation that made it; after that a retry may take it over. */
+export const DEDUPE_LEASE_SECONDS = INGEST_TIMEOUT_SECONDS + 5;
+export const MAX_RECEIVE_COUNT = 5;
+const DAY = 86_400;
+
+/** Lambda's guidance: visibility timeout at least 6x the consumer's timeout. */
+const visibilityFor = (timeoutSeconds: number) => timeoutSeconds * 6;
+
+export const queueNames = {
+  ingress: (prefix: string) => `${prefix}-ingress`,
+  subscription: (prefix: string, subscriptionId: string) => `${prefix}-sub-${subscriptionId}`,
+  dlq: (queueName: string) => `${queueName}-dlq`,
+} as const;
+
+/** Inverse of `queueNames.subscription`, used by the deliver function to find its subscription. */
+export function subscriptionIdFromQueueName(prefix: string, queueName: string): string | undefined {
+  const head = `${prefix}-sub-`;
+  return queueName.startsWith(head) && !queueName.endsWith("-dlq") ? queueName.slice(head.length) : undefined;
+}
+
+export function buildTopology(config: WebhooksConfig, options: { prefix: string }): Topology {
+  const { prefix } = options;
+  if (!/^[A-Za-z0-9-]{1,30}$/.test(prefix)) {
+    throw new Error(`Resource prefix '${prefix}' must be 1-30 letters, digits or '-'.`);
+  }
+  const router = { timeoutSeconds: 30, memoryMb: 512 };
+  const deliver = { timeoutSeconds: 60, memoryMb: 512 };
+
+  const queue = (
+    key: string,
+    role: QueueRole,
+    name: string,
+    consumerTimeoutSeconds: number,
+    subscriptionId?: string,
+  ): QueueSpec => ({
+    key,
+    role,
+    name,
+    ...(subscriptionId === undefined ? {} : { subscriptionId }),
+    visibilityTimeoutSeconds: visibilityFor(consumerTimeoutSeconds),
+    retentionSeconds: 14 * DAY,
+    dlq: { name: queueNames.dlq(name), maxReceiveCount: MAX_RECEIVE_COUNT, retentionSeconds: 14 * DAY },
+  });
+
+  const subscriptionQueues = config.subscriptions.map((sub) =>
+    queue(
+      `sub-${sub.id}`,
+      sub.target.type === "http" ? "http-subscription" : "queue-subscription",
+      queueNames.subscription(prefix, sub.id),
+      // Queue subscriptions are read by internal consumers; give them the same room as delivery.
+      deliver.timeoutSeconds,
+      sub.id,
+    ),
+  );
+  const queues = [queue("ingress", "ingress", queueNames.ingress(prefix), router.timeoutSeconds), ...subscriptionQueues];
+
+  const common: Record<string, EnvValue> = {
+    [ENV.config]: { ref: "config-path" },
+    [ENV.resourcePrefix]: prefix,
+    POWERTOOLS_METRICS_NAMESPACE: "Webhooks",
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+
+  const functions: FunctionSpec[] = [
+    {
+      key: "ingest",
+      entry: "functions/ingest/handler.ts",
+      timeoutSeconds: INGEST_TIMEOUT_SECONDS,
+      memoryMb: 1024,
+      environment: {
+        ...common,
+        POWERTOOLS_SERVICE_NAME: "webhooks-ingest",
+        [ENV.dedupeTable]: { ref: "table-name" },
+        [ENV.ingressQueueUrl]: { ref: "queue-url", queue: "ingress" },
+      },
+      http: { method: "POST", path: "/webhooks/{sourceId}" },
+      sqsTriggers: [],
+    },
+    {
+      key: "router",
+      entry: "functions/router/handler.ts",
+      ...router,
+      environment: {
+        ...common,
+        POWERTOOLS_SERVICE_NAME: "webhooks-router",
+        [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
+      },
+      sqsTriggers: [
+        { queue: "ingress", batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+      ],
+    },
+  ];
+
+  const httpQueues = subscriptionQueues.filter((q) => q.role === "http-subscription");
+  if (httpQueues.length > 0) {
+    functions.push({
+      key: "deliver",
+      entry: "functions/deliver/handler.ts",
+      ...deliver,
+      environment: {
+        ...common,
+        POWERTOOLS_SERVICE_NAME: "webhooks-deliver",
+        [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
+      },
+      sqsTriggers: httpQueues.map((q) => ({
+        queue: q.key,
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        reportBatchItemFailures: true,
+      })),
+    });
+  }
+
+  return {
+    prefix,
+    table: { name: `${prefix}-dedupe`, partitionKey: "pk", ttlAttribute: "expiresAt" },
+    queues,
+    functions,
+  };
+}
+
+export function findQueue(topology: Topology, key: string): QueueSpec {
+  const found = topology.queues.find((q) => q.key === key);
+  if (!found) throw new Error(`Topology has no queue '${key}'.`);
+  return found;
+}
