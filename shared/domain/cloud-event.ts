@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import * as z from "zod/mini";
+
+/**
+ * Every message on an ingress or subscription queue is a CloudEvents 1.0 structured-mode JSON event.
+ * `data` holds the provider's JSON payload; a body that is not JSON travels as `data_base64`.
+ * Extensions (lower-case, per the spec's naming rules) carry where the event came from.
+ */
+export interface WebhookCloudEvent {
+  readonly specversion: "1.0";
+  /** Our event id (`evt_…`): stable for one provider event, whatever the number of retries. */
+  readonly id: string;
+  /** `/webhooks/{sourceId}` */
+  readonly source: string;
+  readonly type: string;
+  readonly time: string;
+  readonly datacontenttype: string;
+  readonly data?: unknown;
+  readonly data_base64?: string;
+  /** The configured source id (`stripe`, `gh`). */
+  readonly webhooksourceid: string;
+  /** The provider name (`stripe`, `github`, …). */
+  readonly webhookprovider: string;
+  /** The provider's own delivery id, when it sends one (`webhook-id`, `X-GitHub-Delivery`, Stripe `id`). */
+  readonly webhookdeliveryid?: string;
+}
+
+const cloudEventSchema = z.looseObject({
+  specversion: z.literal("1.0"),
+  id: z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  time: z.string(),
+  datacontenttype: z.string(),
+  data: z.optional(z.unknown()),
+  data_base64: z.optional(z.string()),
+  webhooksourceid: z.string(),
+  webhookprovider: z.string(),
+  webhookdeliveryid: z.optional(z.string()),
+});
+
+export class InvalidCloudEventError extends Error {
+  override readonly name = "InvalidCloudEventError";
+}
+
+/** Parses a queue message body; throws `InvalidCloudEventError` naming the bad field. */
+export function parseCloudEvent(body: string): WebhookCloudEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidCloudEventError("message body is not JSON");
+  }
+  const result = cloudEventSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InvalidCloudEventError(`message is not a webhook CloudEvent: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  return result.data as WebhookCloudEvent;
+}
+
+/** `evt_` + 22 base64url chars of SHA-256(sourceId, dedupe key): the same provider event, the same id. */
+export function eventIdFor(sourceId: string, dedupeKey: string): string {
+  const digest = createHash("sha256").update(sourceId).update("\n").update(dedupeKey).digest("base64url");
+  return `evt_${digest.slice(0, 22)}`;
+}
+
+/** The dedupe key: the provider's delivery id, or a hash of the exact body when the provider sends none. */
+export function dedupeKeyFor(deliveryId: string | undefined, rawBody: Buffer): string {
+  if (deliveryId !== undefined && deliveryId !== "") return `id:${deliveryId}`;
+  return `sha256:${createHash("sha256").update(rawBody).digest("hex")}`;
+}
+
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+export function buildCloudEvent(input: {
+  readonly eventId: string;
+  readonly sourceId: string;
+  readonly provider: string;
+  readonly deliveryId: string | undefined;
+  readonly eventType: string;
+  readonly receivedAt: Date;
+  readonly contentType: string | undefined;
+  readonly rawBody: Buffer;
+  /** The parsed body when it is JSON; undefined otherwise. */
+  readonly json: unknown;
+}): WebhookCloudEvent {
+  const isJson = input.json !== undefined;
+  return {
+    specversion: "1.0",
+    id: input.eventId,
+    source: `/webhooks/${input.sourceId}`,
+    type: input.eventType,
+    time: input.receivedAt.toISOString(),
+    datacontenttype: isJson ? "application/json" : (input.contentType ?? "application/octet-stream"),
+    ...(isJson ? { data: input.json } : { data_base64: input.rawBody.toString("base64") }),
+    webhooksourceid: input.sourceId,
+    webhookprovider: input.provider,
+    ...(input.deliveryId ? { webhookdeliveryid: input.deliveryId } : {}),
+  };
+}
+
+/** Parses the body as JSON when the content type says JSON (or is absent) and it parses; else undefined. */
+export function parseJsonBody(rawBody: Buffer, contentType: string | undefined): unknown {
+  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) return undefined;
+  if (rawBody.length === 0) return undefined;
+  try {
+    return JSON.parse(rawBody.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,29 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ERROR_CODES, type ErrorCode, InFlightError, WebhookError } from "../domain/errors.js";
+
+/** The one place where domain error codes become HTTP statuses. */
+const STATUS: Record<ErrorCode, number> = {
+  [ERROR_CODES.unknownSource]: 404,
+  [ERROR_CODES.invalidSignature]: 401,
+  [ERROR_CODES.payloadTooLarge]: 413,
+  [ERROR_CODES.invalidRequest]: 400,
+  [ERROR_CODES.inFlight]: 409,
+  [ERROR_CODES.notFound]: 404,
+  [ERROR_CODES.internal]: 500,
+};
+
+const JSON_HEADERS = { "content-type": "application/json" } as const;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** `{ code, detail }` for domain errors; a bare 500 with no error text for anything else. */
+export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof WebhookError) {
+    const headers: Record<string, string> =
+      error instanceof InFlightError ? { "retry-after": String(error.retryAfterSeconds) } : {};
+    return json(STATUS[error.code], { code: error.code, detail: error.detail }, headers);
+  }
+  return json(500, { code: ERROR_CODES.internal, detail: "Internal error; the event was not accepted. Retry later." });
+}

@@ -1,0 +1,128 @@
+import type { ProviderName, SourceConfig, WebhooksConfig } from "../config/schema.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
+import { buildCloudEvent, dedupeKeyFor, eventIdFor, parseJsonBody } from "../domain/cloud-event.js";
+import { InFlightError, PayloadTooLargeError, UnknownSourceError } from "../domain/errors.js";
+import type { SecretResolver } from "../adapters/secret-resolver.js";
+import type { Clock } from "../ports/clock.js";
+import type { DedupeStore } from "../ports/dedupe-store.js";
+import type { MessageQueue } from "../ports/message-queue.js";
+import type { InboundRequest, ProviderVerifier } from "../verify/types.js";
+
+export interface IngestRequest extends InboundRequest {
+  readonly sourceId: string;
+}
+
+export interface IngestResult {
+  /** Our event id; the same for every retry of one provider event. */
+  readonly id: string;
+  /** True when this event was already enqueued and this request changed nothing. */
+  readonly duplicate: boolean;
+  readonly sourceId: string;
+  readonly provider: ProviderName;
+  readonly deliveryId?: string;
+  readonly eventType: string;
+  /** Which configured secret verified the request (rotation telemetry). */
+  readonly secretIndex: number;
+}
+
+export interface IngestDeps {
+  readonly config: WebhooksConfig;
+  readonly verifierFor: (provider: ProviderName) => ProviderVerifier;
+  readonly secrets: SecretResolver;
+  readonly dedupe: DedupeStore;
+  readonly queue: MessageQueue;
+  readonly ingressQueueUrl: string;
+  readonly clock: Clock;
+  readonly leaseSeconds: number;
+  /** Told when a step that must not fail the request went wrong (the event is safe either way). */
+  readonly onWarning?: (message: string, error: unknown) => void;
+}
+
+/**
+ * Verify → dedupe → enqueue. Order matters for safety:
+ * - nothing unauthenticated reaches the dedupe table;
+ * - the claim is a lease, so a crash after claiming never blocks the provider's retry for long;
+ * - an enqueue failure releases the claim and fails the request, so the provider retries;
+ * - only after the message is on the queue is the claim marked enqueued and 2xx returned.
+ */
+export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) => Promise<IngestResult> {
+  const sources = new Map<string, SourceConfig>(deps.config.sources.map((s) => [s.id, s]));
+  const resolvedSecrets = new Map<string, Promise<string[]>>();
+  const secretsOf = (source: SourceConfig) => {
+    let found = resolvedSecrets.get(source.id);
+    if (!found) {
+      found = Promise.all(source.secrets.map((ref) => deps.secrets.resolve(ref)));
+      found.catch(() => resolvedSecrets.delete(source.id));
+      resolvedSecrets.set(source.id, found);
+    }
+    return found;
+  };
+
+  return async (request) => {
+    const source = sources.get(request.sourceId);
+    if (!source) throw new UnknownSourceError(request.sourceId);
+    const limit = source.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (request.rawBody.length > limit) throw new PayloadTooLargeError(request.rawBody.length, limit);
+
+    const verifier = deps.verifierFor(source.provider);
+    const nowMs = deps.clock.now();
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const { secretIndex } = verifier.verify(request, {
+      secrets: await secretsOf(source),
+      nowSeconds,
+      toleranceSeconds: source.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+    });
+
+    const contentType = request.headers["content-type"];
+    let parsed: { value: unknown } | undefined;
+    const json = () => {
+      parsed ??= { value: parseJsonBody(request.rawBody, contentType) };
+      return parsed.value;
+    };
+    const identity = verifier.identify(request, json);
+    const key = `${source.id}#${dedupeKeyFor(identity.deliveryId, request.rawBody)}`;
+    const eventId = eventIdFor(source.id, key);
+    const result = {
+      id: eventId,
+      sourceId: source.id,
+      provider: source.provider,
+      eventType: identity.eventType,
+      secretIndex,
+      ...(identity.deliveryId ? { deliveryId: identity.deliveryId } : {}),
+    };
+
+    const claim = await deps.dedupe.claim({
+      key,
+      eventId,
+      nowSeconds,
+      leaseSeconds: deps.leaseSeconds,
+      ttlSeconds: source.dedupeWindowSeconds ?? verifier.retryHorizonSeconds,
+    });
+    if (claim.status === "duplicate") return { ...result, id: claim.eventId, duplicate: true };
+    if (claim.status === "in-flight") throw new InFlightError(claim.retryAfterSeconds);
+
+    const event = buildCloudEvent({
+      eventId,
+      sourceId: source.id,
+      provider: source.provider,
+      deliveryId: identity.deliveryId,
+      eventType: identity.eventType,
+      receivedAt: new Date(nowMs),
+      contentType,
+      rawBody: request.rawBody,
+      json: json(),
+    });
+    try {
+      await deps.queue.send(deps.ingressQueueUrl, { body: JSON.stringify(event) });
+    } catch (error) {
+      await deps.dedupe.release({ key, token: claim.token }).catch(() => undefined);
+      throw error;
+    }
+    // The event is on the queue: acknowledge it even if marking the claim fails. The pending claim
+    // then only turns a later retry into an in-flight answer until its lease ends.
+    await deps.dedupe
+      .complete({ key, token: claim.token })
+      .catch((error: unknown) => deps.onWarning?.("could not mark the dedupe claim enqueued", error));
+    return { ...result, duplicate: false };
+  };
+}

@@ -1,0 +1,77 @@
+import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
+import { computeHmac, decodeSignature, digestsEqual, readHeader, utf8HmacKey } from "./crypto.js";
+import { jsonStringField } from "./json-field.js";
+import type { ProviderVerifier } from "./types.js";
+
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, keyed with the secret's
+ * UTF-8 bytes. Nothing else is signed (no timestamp), so replays are stopped by dedupe on
+ * `X-GitHub-Delivery`. The legacy SHA-1 `X-Hub-Signature` header is deliberately not accepted.
+ */
+
+export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256";
+const LEGACY_SIGNATURE_HEADER = "x-hub-signature";
+const SIGNATURE_PREFIX = "sha256=";
+/** Manual redelivery is possible for 3 days; remember ids one day longer. */
+const FOUR_DAYS_SECONDS = 4 * 86_400;
+
+export const githubVerifier: ProviderVerifier = {
+  provider: "github",
+  retryHorizonSeconds: FOUR_DAYS_SECONDS,
+
+  verify(request, context) {
+    const { headers, rawBody } = request;
+    const value = readHeader(headers, GITHUB_SIGNATURE_HEADER);
+    if (value === undefined) {
+      const legacy = readHeader(headers, LEGACY_SIGNATURE_HEADER) !== undefined;
+      throw new SignatureVerificationError(
+        SIGNATURE_FAILURES.missingHeader,
+        `header '${GITHUB_SIGNATURE_HEADER}' is absent${legacy ? " (the SHA-1 'x-hub-signature' is not accepted)" : ""}`,
+      );
+    }
+    if (value.includes(",")) {
+      throw new SignatureVerificationError(
+        SIGNATURE_FAILURES.duplicateHeader,
+        `header '${GITHUB_SIGNATURE_HEADER}' is repeated`,
+      );
+    }
+    const candidate = value.startsWith(SIGNATURE_PREFIX)
+      ? decodeSignature(value.slice(SIGNATURE_PREFIX.length), "hex")
+      : undefined;
+    if (candidate === undefined) {
+      throw new SignatureVerificationError(
+        SIGNATURE_FAILURES.malformedHeader,
+        `header '${GITHUB_SIGNATURE_HEADER}' is not 'sha256=<lower-case hex>'`,
+      );
+    }
+
+    let usable = false;
+    for (const [secretIndex, secret] of context.secrets.entries()) {
+      const key = utf8HmacKey(secret);
+      if (key === undefined) {
+        continue;
+      }
+      usable = true;
+      if (digestsEqual(computeHmac("sha256", key, [rawBody]), candidate)) {
+        return { secretIndex };
+      }
+    }
+    throw usable
+      ? new SignatureVerificationError(
+          SIGNATURE_FAILURES.noMatchingSignature,
+          `github: '${GITHUB_SIGNATURE_HEADER}' matches no configured secret`,
+        )
+      : new SignatureVerificationError(
+          SIGNATURE_FAILURES.unusableSecret,
+          "github: every configured secret is empty",
+        );
+  },
+
+  identify(request, json) {
+    const deliveryId = readHeader(request.headers, "x-github-delivery");
+    const event = readHeader(request.headers, "x-github-event");
+    const action = event === undefined ? undefined : jsonStringField(json(), "action");
+    const eventType = event === undefined ? "github" : action === undefined ? event : `${event}.${action}`;
+    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+  },
+};

@@ -1,0 +1,120 @@
+import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
+import {
+  checkTimestampWindow,
+  computeHmac,
+  decodeSignature,
+  digestsEqual,
+  parseTimestamp,
+  requireHeader,
+  utf8HmacKey,
+} from "./crypto.js";
+import { jsonStringField } from "./json-field.js";
+import type { ProviderVerifier } from "./types.js";
+
+/**
+ * Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]`, where each `v1` is the hex
+ * HMAC-SHA256 of `{t}.{body}` keyed with the whole `whsec_…` string as UTF-8 (not decoded). Other
+ * schemes in the header (`v0`, test-mode extras) are ignored. Unlike Stripe's SDK, the timestamp is
+ * bounded in both directions.
+ */
+
+export const STRIPE_SIGNATURE_HEADER = "stripe-signature";
+/** Stripe retries for up to 3 days; remember ids one day longer. */
+const FOUR_DAYS_SECONDS = 4 * 86_400;
+/** Bounds the work one request can cause (each candidate is compared with every secret). */
+const MAX_SIGNATURES = 16;
+
+interface ParsedHeader {
+  readonly timestamp: string;
+  readonly signatures: readonly Buffer[];
+}
+
+function malformed(detail: string): SignatureVerificationError {
+  return new SignatureVerificationError(
+    SIGNATURE_FAILURES.malformedHeader,
+    `header '${STRIPE_SIGNATURE_HEADER}' ${detail}`,
+  );
+}
+
+function parseHeader(value: string): ParsedHeader {
+  let timestamp: string | undefined;
+  const signatures: Buffer[] = [];
+  for (const item of value.split(",")) {
+    const pair = item.trim();
+    const equals = pair.indexOf("=");
+    if (equals <= 0) {
+      throw malformed("has an item that is not 'key=value'");
+    }
+    const key = pair.slice(0, equals);
+    const text = pair.slice(equals + 1);
+    if (key === "t") {
+      if (timestamp !== undefined) {
+        throw new SignatureVerificationError(
+          SIGNATURE_FAILURES.duplicateHeader,
+          `header '${STRIPE_SIGNATURE_HEADER}' carries 't=' twice (repeated header?)`,
+        );
+      }
+      timestamp = text;
+    } else if (key === "v1") {
+      const decoded = decodeSignature(text, "hex");
+      if (decoded === undefined) {
+        throw malformed("has a v1 signature that is not lower-case hex");
+      }
+      signatures.push(decoded);
+    }
+  }
+  if (timestamp === undefined) {
+    throw malformed("has no 't=' timestamp");
+  }
+  if (signatures.length === 0) {
+    throw malformed("has no 'v1=' signature");
+  }
+  if (signatures.length > MAX_SIGNATURES) {
+    throw malformed(`holds more than ${MAX_SIGNATURES} signatures`);
+  }
+  return { timestamp, signatures };
+}
+
+export const stripeVerifier: ProviderVerifier = {
+  provider: "stripe",
+  retryHorizonSeconds: FOUR_DAYS_SECONDS,
+
+  verify(request, context) {
+    const { timestamp, signatures } = parseHeader(requireHeader(request.headers, STRIPE_SIGNATURE_HEADER));
+    checkTimestampWindow(
+      parseTimestamp(timestamp, STRIPE_SIGNATURE_HEADER),
+      context,
+      STRIPE_SIGNATURE_HEADER,
+    );
+
+    const prefix = `${timestamp}.`;
+    let usable = false;
+    for (const [secretIndex, secret] of context.secrets.entries()) {
+      const key = utf8HmacKey(secret);
+      if (key === undefined) {
+        continue;
+      }
+      usable = true;
+      const digest = computeHmac("sha256", key, [prefix, request.rawBody]);
+      if (signatures.some((candidate) => digestsEqual(digest, candidate))) {
+        return { secretIndex };
+      }
+    }
+    throw usable
+      ? new SignatureVerificationError(
+          SIGNATURE_FAILURES.noMatchingSignature,
+          `stripe: no v1 signature in '${STRIPE_SIGNATURE_HEADER}' matches a configured secret`,
+        )
+      : new SignatureVerificationError(
+          SIGNATURE_FAILURES.unusableSecret,
+          "stripe: every configured secret is empty",
+        );
+  },
+
+  identify(_request, json) {
+    const body = json();
+    const deliveryId = jsonStringField(body, "id");
+    const eventType = jsonStringField(body, "type") ?? "stripe";
+    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+  },
+};

@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEPLOYED_CONFIG_PATH } from "../../cdk/lib/function-environment.js";
+import { functionName } from "../../cdk/lib/names.js";
+import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
+import { type EnvValue, findQueue, LAMBDA, type Topology } from "../../shared/topology/topology.js";
+import {
+  type CfnResource,
+  getAttArn,
+  ref,
+  render,
+  resourcesOfType,
+  resourceWith,
+} from "./template-helpers.js";
+
+let synth: SynthResult;
+let topology: Topology;
+
+beforeAll(() => {
+  synth = synthTemplate();
+  topology = synth.topology;
+}, 120_000);
+
+const queueNamed = (name: string): [string, CfnResource] =>
+  resourceWith(synth.template, "AWS::SQS::Queue", "QueueName", name);
+
+const functionFor = (key: string): [string, CfnResource] =>
+  resourceWith(synth.template, "AWS::Lambda::Function", "FunctionName", functionName(topology.prefix, key));
+
+describe("topology parity (sample config)", () => {
+  it("deploys every topology queue with its name, visibility timeout and retention", () => {
+    for (const spec of topology.queues) {
+      const [, queue] = queueNamed(spec.name);
+      expect(queue.Properties).toMatchObject({
+        VisibilityTimeout: spec.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: spec.retentionSeconds,
+      });
+    }
+  });
+
+  it("gives every topology queue its DLQ with the spec's name, retention and maxReceiveCount", () => {
+    for (const spec of topology.queues) {
+      const [, queue] = queueNamed(spec.name);
+      const [dlqId, dlq] = queueNamed(spec.dlq.name);
+      expect(queue.Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: getAttArn(dlqId),
+        maxReceiveCount: spec.dlq.maxReceiveCount,
+      });
+      expect(dlq.Properties.MessageRetentionPeriod).toBe(spec.dlq.retentionSeconds);
+    }
+  });
+
+  it("deploys no queue the topology does not name", () => {
+    const deployed = resourcesOfType(synth.template, "AWS::SQS::Queue").map(([, q]) => q.Properties.QueueName);
+    const specified = topology.queues.flatMap((q) => [q.name, q.dlq.name]);
+    expect(new Set(deployed)).toEqual(new Set(specified));
+  });
+
+  it("deploys every function with the spec's timeout, memory, runtime and architecture", () => {
+    for (const spec of topology.functions) {
+      const [, fn] = functionFor(spec.key);
+      expect(fn.Properties).toMatchObject({
+        Timeout: spec.timeoutSeconds,
+        MemorySize: spec.memoryMb,
+        Runtime: LAMBDA.runtime,
+        Architectures: [LAMBDA.architecture],
+      });
+    }
+  });
+
+  it("deploys no function the topology does not name", () => {
+    const deployed = resourcesOfType(synth.template, "AWS::Lambda::Function").map(
+      ([, fn]) => fn.Properties.FunctionName,
+    );
+    expect(new Set(deployed)).toEqual(new Set(topology.functions.map((f) => functionName(topology.prefix, f.key))));
+  });
+
+  it("sets exactly the environment variable names of each function spec", () => {
+    for (const spec of topology.functions) {
+      const [, fn] = functionFor(spec.key);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(variables).sort()).toEqual(Object.keys(spec.environment).sort());
+    }
+  });
+
+  it("resolves each environment value to the literal or the resource the spec references", () => {
+    const [tableId] = resourcesOfType(synth.template, "AWS::DynamoDB::Table")[0] ?? [];
+    const expected = (value: EnvValue): unknown => {
+      if (typeof value === "string") return value;
+      switch (value.ref) {
+        case "queue-url":
+          return ref(queueNamed(findQueue(topology, value.queue).name)[0]);
+        case "table-name":
+          return ref(String(tableId));
+        case "config-path":
+          return DEPLOYED_CONFIG_PATH;
+        case "queue-url-prefix":
+          return "https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/";
+      }
+    };
+    for (const spec of topology.functions) {
+      const [, fn] = functionFor(spec.key);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const [name, value] of Object.entries(spec.environment)) {
+        const actual = variables[name];
+        if (typeof value === "object" && value.ref === "queue-url-prefix") {
+          expect(render(actual), `${spec.key} ${name}`).toBe(expected(value));
+        } else {
+          expect(actual, `${spec.key} ${name}`).toEqual(expected(value));
+        }
+      }
+    }
+  });
+
+  it("maps every sqs trigger to an event source mapping with the spec's batch size and window", () => {
+    const mappings = resourcesOfType(synth.template, "AWS::Lambda::EventSourceMapping");
+    for (const spec of topology.functions) {
+      const [fnId] = functionFor(spec.key);
+      for (const trigger of spec.sqsTriggers) {
+        const [queueId] = queueNamed(findQueue(topology, trigger.queue).name);
+        const matching = mappings.filter(
+          ([, m]) =>
+            render(m.Properties.FunctionName) === render(ref(fnId)) &&
+            render(m.Properties.EventSourceArn) === render(getAttArn(queueId)),
+        );
+        expect(matching, `${spec.key} <- ${trigger.queue}`).toHaveLength(1);
+        expect(matching[0]?.[1].Properties).toMatchObject({
+          BatchSize: trigger.batchSize,
+          MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+          FunctionResponseTypes: ["ReportBatchItemFailures"],
+        });
+      }
+    }
+  });
+
+  it("routes every http spec to its function with payload format 2.0", () => {
+    for (const spec of topology.functions) {
+      if (!spec.http) continue;
+      const [fnId] = functionFor(spec.key);
+      const [, route] = resourceWith(
+        synth.template,
+        "AWS::ApiGatewayV2::Route",
+        "RouteKey",
+        `${spec.http.method} ${spec.http.path}`,
+      );
+      const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, "$1");
+      const integration = synth.template.toJSON().Resources[integrationId] as CfnResource;
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: "AWS_PROXY",
+        IntegrationUri: getAttArn(fnId),
+        PayloadFormatVersion: "2.0",
+      });
+    }
+  });
+
+  it("routes POST /webhooks/{sourceId} to ingest", () => {
+    synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+      RouteKey: "POST /webhooks/{sourceId}",
+    });
+  });
+});
