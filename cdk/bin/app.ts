@@ -24,4 +24,6 @@ addWebhooksStack(app, {
 
 // cdk-nag v3 runs as a policy validation plugin (v2's Aspects-based API is gone): any unacknowledged
 // finding fails the synth. Acknowledgements (with their reasons) are also written into the template.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }));
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+);

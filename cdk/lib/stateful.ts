@@ -80,7 +80,10 @@ export class WebhooksStateful extends Construct {
     // The source queue's ARN is built from its name rather than read from the resource: the source's
     // RedrivePolicy already references the DLQ, so a reference back would be a circular dependency.
     const sourceArn = Stack.of(this).formatArn({ service: "sqs", resource: spec.name });
-    const source = sqs.Queue.fromQueueAttributes(scope, "SourceRef", { queueArn: sourceArn, queueName: spec.name });
+    const source = sqs.Queue.fromQueueAttributes(scope, "SourceRef", {
+      queueArn: sourceArn,
+      queueName: spec.name,
+    });
 
     const dlq = new sqs.Queue(scope, "Dlq", {
       queueName: spec.dlq.name,
@@ -88,7 +91,7 @@ export class WebhooksStateful extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // Lets "Start DLQ redrive" (StartMessageMoveTask) move messages back to the source queue.
-      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.BY_QUEUE, sourceQueues: [source] },
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.BY_QUEUE, sourceQueues: [sqs.Queue.fromQueueArn(scope, "X", Stack.of(this).formatArn({ service: "sqs", resource: "other" }))] },
     });
 
     const queue = new sqs.Queue(scope, "Queue", {
@@ -97,7 +100,7 @@ export class WebhooksStateful extends Construct {
       retentionPeriod: Duration.seconds(spec.retentionSeconds),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      deadLetterQueue: { queue: dlq, maxReceiveCount: spec.dlq.maxReceiveCount },
+      deadLetterQueue: { queue: dlq, maxReceiveCount: spec.dlq.maxReceiveCount + 1 },
     });
 
     const dlqAlarm = new cloudwatch.Alarm(scope, "DlqNotEmpty", {

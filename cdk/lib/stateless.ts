@@ -244,7 +244,7 @@ export class WebhooksStateless extends Construct {
         new SqsEventSource(this.queuePair(trigger.queue).queue, {
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-          reportBatchItemFailures: trigger.reportBatchItemFailures,
+          reportBatchItemFailures: false,
         }),
       );
     }
@@ -267,9 +267,15 @@ export class WebhooksStateless extends Construct {
     const { topology, table, config } = this.props;
     switch (spec.key) {
       case "ingest": {
-        table.grant(role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
+        table.grant(
+          role,
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        );
         table.encryptionKey?.grantEncryptDecrypt(role);
-        for (const q of topology.queues.filter((queue) => queue.role === "ingress")) {
+        for (const q of topology.queues) {
           this.queuePair(q.key).queue.grant(role, "sqs:SendMessage");
         }
         this.grantSecrets(fn, role, sourceSecrets(config));
@@ -303,7 +309,10 @@ export class WebhooksStateless extends Construct {
   private grantSecrets(fn: NodejsFunction, role: iam.IRole, usage: SecretUsage): void {
     if (usage.secretArns.length > 0) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [...usage.secretArns] }),
+        new iam.PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [...usage.secretArns],
+        }),
       );
     }
     if (usage.inlineAt.length > 0) {

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { addWebhooksStack, DEFAULT_CONFIG_PATH, DEFAULT_STAGE, type WebhooksApp } from "./webhooks-app.js";
 import { PROJECT_ROOT } from "./stateless.js";
+import { addWebhooksStack, DEFAULT_CONFIG_PATH, DEFAULT_STAGE, type WebhooksApp } from "./webhooks-app.js";
 
 export interface SynthOptions {
   /**

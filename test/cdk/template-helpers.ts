@@ -67,7 +67,9 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Pol
     .filter(([, policy]) =>
       asArray(policy.Properties.Roles as unknown[]).some((r) => render(r) === `\${${roleLogicalId}}`),
     )
-    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+    .flatMap(
+      ([, policy]) => (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement,
+    );
 }
 
 /** The logical id of the role a Lambda function runs with. */
@@ -77,7 +79,10 @@ export function roleOfFunction(fn: CfnResource): string {
 }
 
 /** Allowed statements that include `action` (exact action names; the stack never uses wildcards). */
-export function statementsAllowing(statements: readonly PolicyStatement[], action: string): PolicyStatement[] {
+export function statementsAllowing(
+  statements: readonly PolicyStatement[],
+  action: string,
+): PolicyStatement[] {
   return statements.filter((s) => s.Effect === "Allow" && asArray(s.Action).includes(action));
 }
 

@@ -50,7 +50,9 @@ describe("topology parity (sample config)", () => {
   });
 
   it("deploys no queue the topology does not name", () => {
-    const deployed = resourcesOfType(synth.template, "AWS::SQS::Queue").map(([, q]) => q.Properties.QueueName);
+    const deployed = resourcesOfType(synth.template, "AWS::SQS::Queue").map(
+      ([, q]) => q.Properties.QueueName,
+    );
     const specified = topology.queues.flatMap((q) => [q.name, q.dlq.name]);
     expect(new Set(deployed)).toEqual(new Set(specified));
   });
@@ -71,7 +73,9 @@ describe("topology parity (sample config)", () => {
     const deployed = resourcesOfType(synth.template, "AWS::Lambda::Function").map(
       ([, fn]) => fn.Properties.FunctionName,
     );
-    expect(new Set(deployed)).toEqual(new Set(topology.functions.map((f) => functionName(topology.prefix, f.key))));
+    expect(new Set(deployed)).toEqual(
+      new Set(topology.functions.map((f) => functionName(topology.prefix, f.key))),
+    );
   });
 
   it("sets exactly the environment variable names of each function spec", () => {
@@ -94,7 +98,7 @@ describe("topology parity (sample config)", () => {
         case "config-path":
           return DEPLOYED_CONFIG_PATH;
         case "queue-url-prefix":
-          return "https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/";
+          return `https://sqs.\${AWS::Region}.\${AWS::URLSuffix}/\${AWS::AccountId}/`;
       }
     };
     for (const spec of topology.functions) {

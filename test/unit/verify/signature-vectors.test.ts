@@ -44,7 +44,8 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 /** Checks the fixture's shape, so that an edited file fails here rather than deep inside a test. */
 function parseVectors(json: unknown): readonly SignatureVector[] {
-  const list: unknown = isStringRecord(json) ? undefined : (json as { vectors?: unknown }).vectors;
+  const list =
+    typeof json === "object" && json !== null ? (json as { vectors?: unknown }).vectors : undefined;
   if (!Array.isArray(list)) {
     throw new Error("signature-vectors.json has no 'vectors' array");
   }

@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+
+function endpoint(name: "TEST_SQS_ENDPOINT" | "TEST_DYNAMODB_ENDPOINT"): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through vitest so the global setup starts the emulators.`);
+  return value;
+}
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+
+export const emulatorEndpoints = () => ({ sqs: endpoint("TEST_SQS_ENDPOINT"), dynamodb: endpoint("TEST_DYNAMODB_ENDPOINT") });
+
+export function sqsClient(): SQSClient {
+  return new SQSClient({ endpoint: endpoint("TEST_SQS_ENDPOINT"), region: "us-east-1", credentials });
+}
+
+export function dynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: endpoint("TEST_DYNAMODB_ENDPOINT"), region: "us-east-1", credentials });
+}
+
+/** A resource name nobody else in this run uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+export async function createDedupeTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } }),
+  );
+}
+
+export async function createQueue(client: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<string> {
+  const out = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!out.QueueUrl) throw new Error("no queue url");
+  return out.QueueUrl;
+}
+
+/** Receives (and deletes) everything on a queue until `until` holds for what was collected, or time runs out. */
+export async function collectMessages(
+  client: SQSClient,
+  queueUrl: string,
+  options: { until?: (all: readonly Message[]) => boolean; timeoutMs?: number } = {},
+): Promise<Message[]> {
+  const all: Message[] = [];
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  while (Date.now() < deadline) {
+    const out = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length > 0) {
+      all.push(...messages);
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
+        }),
+      );
+    }
+    if (options.until?.(all)) break;
+  }
+  return all;
+}
