@@ -91,7 +91,7 @@ export class WebhooksStateful extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // Lets "Start DLQ redrive" (StartMessageMoveTask) move messages back to the source queue.
-      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.BY_QUEUE, sourceQueues: [sqs.Queue.fromQueueArn(scope, "X", Stack.of(this).formatArn({ service: "sqs", resource: "other" }))] },
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.BY_QUEUE, sourceQueues: [source] },
     });
 
     const queue = new sqs.Queue(scope, "Queue", {
@@ -100,7 +100,7 @@ export class WebhooksStateful extends Construct {
       retentionPeriod: Duration.seconds(spec.retentionSeconds),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      deadLetterQueue: { queue: dlq, maxReceiveCount: spec.dlq.maxReceiveCount + 1 },
+      deadLetterQueue: { queue: dlq, maxReceiveCount: spec.dlq.maxReceiveCount },
     });
 
     const dlqAlarm = new cloudwatch.Alarm(scope, "DlqNotEmpty", {

@@ -244,7 +244,7 @@ export class WebhooksStateless extends Construct {
         new SqsEventSource(this.queuePair(trigger.queue).queue, {
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-          reportBatchItemFailures: false,
+          reportBatchItemFailures: trigger.reportBatchItemFailures,
         }),
       );
     }
@@ -275,7 +275,7 @@ export class WebhooksStateless extends Construct {
           "dynamodb:DeleteItem",
         );
         table.encryptionKey?.grantEncryptDecrypt(role);
-        for (const q of topology.queues) {
+        for (const q of topology.queues.filter((queue) => queue.role === "ingress")) {
           this.queuePair(q.key).queue.grant(role, "sqs:SendMessage");
         }
         this.grantSecrets(fn, role, sourceSecrets(config));

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfigFile, parseConfig } from "../../../shared/config/load-config.js";
+
+const valid = {
+  sources: [{ id: "stripe", provider: "stripe", secrets: ["whsec_x"] }],
+  subscriptions: [{ id: "audit", target: { type: "queue" } }],
+};
+
+function messageOf(value: unknown): string {
+  try {
+    parseConfig(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("parseConfig", () => {
+  it("accepts the documented shape, with optional filters absent", () => {
+    expect(parseConfig(valid).subscriptions[0]?.id).toBe("audit");
+  });
+
+  it("accepts the sample config shipped in the repository", () => {
+    expect(loadConfigFile("config/webhooks.sample.json").sources.map((s) => s.id)).toEqual(["gh", "stripe", "sw"]);
+  });
+
+  it("names the field and the allowed values for an unknown provider", () => {
+    const message = messageOf({ ...valid, sources: [{ id: "x", provider: "paypal", secrets: ["s"] }] });
+    expect(message).toContain("sources[0].provider");
+    expect(message).toContain('"stripe"');
+  });
+
+  it("names a subscription source that does not exist and lists the known ones", () => {
+    const message = messageOf({ ...valid, subscriptions: [{ id: "a", sources: ["strip"], target: { type: "queue" } }] });
+    expect(message).toContain("subscriptions[0].sources[0]: unknown source 'strip'; known sources: stripe");
+  });
+
+  it("rejects duplicate ids, ids unfit for queue names, and typos in field names", () => {
+    expect(messageOf({ ...valid, sources: [valid.sources[0], valid.sources[0]] })).toContain("sources[1].id: duplicate source id 'stripe'");
+    expect(messageOf({ ...valid, subscriptions: [{ id: "Billing_1", target: { type: "queue" } }] })).toContain("subscriptions[0].id");
+    expect(messageOf({ ...valid, subscriptions: [{ id: "a", target: { type: "queue" }, eventType: ["x"] }] })).toContain("eventType");
+  });
+
+  it("requires an http(s) URL and a secret for HTTP targets", () => {
+    const message = messageOf({ ...valid, subscriptions: [{ id: "a", target: { type: "http", url: "ftp://x" } }] });
+    expect(message).toContain("subscriptions[0].target.url: must be an http(s) URL");
+    expect(message).toContain("subscriptions[0].target.secret");
+  });
+
+  it("accepts a Secrets Manager reference in place of an inline secret", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-AbCdEf";
+    const config = parseConfig({ ...valid, sources: [{ id: "stripe", provider: "stripe", secrets: [{ secretArn: arn }] }] });
+    expect(config.sources[0]?.secrets[0]).toEqual({ secretArn: arn });
+  });
+});
+
+describe("loadConfigFile", () => {
+  it("says which file is not JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const path = join(dir, "bad.json");
+    writeFileSync(path, "{ nope");
+    expect(() => loadConfigFile(path)).toThrow(`Webhooks config at ${path} is not valid JSON`);
+  });
+
+  it("says which file cannot be read", () => {
+    expect(() => loadConfigFile("/nonexistent/webhooks.json")).toThrow("Cannot read webhooks config at /nonexistent/webhooks.json");
+  });
+});
