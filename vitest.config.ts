@@ -10,8 +10,12 @@ export default defineConfig({
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { test: { name: "integration", include: ["test/integration/**/*.test.ts"], testTimeout: 30_000 } },
-      { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 } },
-      { test: { name: "cdk", include: ["test/cdk/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 180_000 } },
+      {
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+      {
+        test: { name: "cdk", include: ["test/cdk/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 180_000 },
+      },
     ],
   },
 });

@@ -33,7 +33,11 @@ async function load(
       while (next < requests) {
         const request = make(next++);
         const t0 = performance.now();
-        const response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+        const response = await fetch(request.url, {
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+        });
         await response.arrayBuffer();
         latencies.push(performance.now() - t0);
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
@@ -64,7 +68,10 @@ export async function benchIngest(options: { requests?: number; concurrency?: nu
   const dir = mkdtempSync(join(tmpdir(), "webhooks-bench-"));
   const configPath = join(dir, "config.json");
   const source = { id: "stripe", provider: "stripe" as const, secrets: ["whsec_bench"] };
-  writeFileSync(configPath, JSON.stringify({ sources: [source], subscriptions: [{ id: "audit", target: { type: "queue" } }] }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ sources: [source], subscriptions: [{ id: "audit", target: { type: "queue" } }] }),
+  );
   const platform = await startLocalPlatform({ configPath, port: 0, prefix: "bench", logLevel: "SILENT" });
   try {
     const url = `${platform.ingestUrl}stripe`;
@@ -76,14 +83,26 @@ export async function benchIngest(options: { requests?: number; concurrency?: nu
       headers: { "content-type": "application/json" },
       body: "{}",
     }));
-    const fresh = await load("new event → 202 (verify + claim + enqueue + mark)", requests, concurrency, () => ({
+    const fresh = await load(
+      "new event → 202 (verify + claim + enqueue + mark)",
+      requests,
+      concurrency,
+      () => ({
+        url,
+        ...signedTestWebhook(source),
+      }),
+    );
+    const duplicate = await load("duplicate → 202 (verify + claim refused)", requests, concurrency, () => ({
       url,
-      ...signedTestWebhook(source),
+      ...warm,
     }));
-    const duplicate = await load("duplicate → 202 (verify + claim refused)", requests, concurrency, () => ({ url, ...warm }));
     return {
       results: [baseline, fresh, duplicate],
-      bundles: platform.bundles.map((b) => ({ key: b.key, bytes: b.bytes, initMs: platform.initMs[b.key] ?? 0 })),
+      bundles: platform.bundles.map((b) => ({
+        key: b.key,
+        bytes: b.bytes,
+        initMs: platform.initMs[b.key] ?? 0,
+      })),
     };
   } finally {
     await platform.stop();

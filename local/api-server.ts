@@ -52,7 +52,9 @@ export function createApiServer(routes: readonly HttpRoute[], extra: readonly Lo
       for (const { route, regex, names } of compiled) {
         const match = regex.exec(url.pathname);
         if (!match || route.method !== method) continue;
-        const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? "")]));
+        const pathParameters = Object.fromEntries(
+          names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? "")]),
+        );
         const event = toEvent(request, url, body, route, pathParameters);
         route
           .invoke(event)

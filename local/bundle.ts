@@ -40,6 +40,8 @@ export async function bundleFunction(
   });
   const configPath = join(dir, BUNDLING.configFileName);
   copyFileSync(options.configPath, configPath);
-  const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith("index.mjs")) ?? ""]?.bytes ?? 0;
+  const bytes =
+    result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith("index.mjs")) ?? ""]
+      ?.bytes ?? 0;
   return { key: spec.key, file, configPath, bytes };
 }

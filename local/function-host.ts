@@ -51,13 +51,20 @@ export class FunctionHost {
   private spawn(): void {
     const worker = new Worker(WORKER_FILE, {
       env: { ...this.options.env },
-      workerData: { file: this.options.file, functionName: this.options.name, memoryMb: this.options.memoryMb },
+      workerData: {
+        file: this.options.file,
+        functionName: this.options.name,
+        memoryMb: this.options.memoryMb,
+      },
     });
     this.worker = worker;
     this.ready = new Promise<number>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type === "ready") resolve(message.initMs);
-        else if (message.type === "init-error") reject(new FunctionInvocationError(`${this.options.name} failed to initialise: ${message.message}`));
+        else if (message.type === "init-error")
+          reject(
+            new FunctionInvocationError(`${this.options.name} failed to initialise: ${message.message}`),
+          );
         else this.settle(message);
       };
       worker.on("message", onMessage);
@@ -65,7 +72,8 @@ export class FunctionHost {
     this.ready.catch(() => undefined);
     worker.on("error", (error) => this.failAll(error));
     worker.on("exit", () => {
-      if (!this.stopped && this.worker === worker) this.failAll(new FunctionInvocationError(`${this.options.name} sandbox exited`));
+      if (!this.stopped && this.worker === worker)
+        this.failAll(new FunctionInvocationError(`${this.options.name} sandbox exited`));
     });
   }
 
@@ -94,7 +102,11 @@ export class FunctionHost {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new FunctionInvocationError(`${this.options.name} timed out after ${this.options.timeoutSeconds} s`));
+        reject(
+          new FunctionInvocationError(
+            `${this.options.name} timed out after ${this.options.timeoutSeconds} s`,
+          ),
+        );
         // Lambda discards a sandbox whose invocation timed out.
         const old = this.worker;
         this.spawn();

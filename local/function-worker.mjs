@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 
 const started = performance.now();
-let handlerPromise = import(workerData.file).then((mod) => {
+const handlerPromise = import(workerData.file).then((mod) => {
   if (typeof mod.handler !== "function") throw new Error(`${workerData.file} exports no handler`);
   return mod.handler;
 });

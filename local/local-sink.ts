@@ -29,7 +29,9 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
   const store = new Map<string, SinkDelivery[]>();
   const secretsFor = (path: string) =>
     config.subscriptions.flatMap((s) =>
-      s.target.type === "http" && new URL(s.target.url).pathname === path && typeof s.target.secret === "string"
+      s.target.type === "http" &&
+      new URL(s.target.url).pathname === path &&
+      typeof s.target.secret === "string"
         ? [s.target.secret]
         : [],
     );
@@ -40,7 +42,9 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
     if (!match) return false;
     const name = match[1] as string;
     if (request.method === "GET") {
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(store.get(name) ?? []));
+      response
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(store.get(name) ?? []));
       return true;
     }
     const headers: Record<string, string> = {};
@@ -49,20 +53,32 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
     try {
       verifiers["standard-webhooks"].verify(
         { headers, rawBody: body },
-        { secrets: secretsFor(url.pathname), nowSeconds: Math.floor(Date.now() / 1000), toleranceSeconds: 300 },
+        {
+          secrets: secretsFor(url.pathname),
+          nowSeconds: Math.floor(Date.now() / 1000),
+          toleranceSeconds: 300,
+        },
       );
       signatureValid = true;
     } catch (error) {
       if (!(error instanceof SignatureVerificationError)) throw error;
     }
     const list = store.get(name) ?? [];
-    list.push({ name, receivedAt: new Date().toISOString(), headers, body: body.toString("utf8"), signatureValid });
+    list.push({
+      name,
+      receivedAt: new Date().toISOString(),
+      headers,
+      body: body.toString("utf8"),
+      signatureValid,
+    });
     store.set(name, list.slice(-KEEP));
     let type = "?";
     try {
       type = (JSON.parse(body.toString("utf8")) as { type?: string }).type ?? "?";
     } catch {}
-    log(`sink ${name}: received ${headers["webhook-id"] ?? "?"} (${type}), signature ${signatureValid ? "valid" : "INVALID"}`);
+    log(
+      `sink ${name}: received ${headers["webhook-id"] ?? "?"} (${type}), signature ${signatureValid ? "valid" : "INVALID"}`,
+    );
     response.writeHead(204).end();
     return true;
   };

@@ -32,7 +32,10 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
 }
 
 /** Creates the topology's table, queues and DLQs on the emulators, with the attributes CDK deploys. */
-export async function provision(topology: Topology, clients: { sqs: SQSClient; dynamodb: DynamoDBClient }): Promise<Provisioned> {
+export async function provision(
+  topology: Topology,
+  clients: { sqs: SQSClient; dynamodb: DynamoDBClient },
+): Promise<Provisioned> {
   try {
     await clients.dynamodb.send(
       new CreateTableCommand({
@@ -60,7 +63,10 @@ export async function provision(topology: Topology, clients: { sqs: SQSClient; d
     const queue = await createQueue(clients.sqs, spec.name, {
       VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(spec.retentionSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: spec.dlq.maxReceiveCount }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: spec.dlq.maxReceiveCount,
+      }),
     });
     queues.set(spec.key, { url: queue.url, arn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn });
   }

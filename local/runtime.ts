@@ -10,7 +10,13 @@ import type { WebhooksConfig } from "../shared/config/schema.js";
 import { buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
 import { createApiServer } from "./api-server.js";
 import { type BuiltFunction, bundleFunction } from "./bundle.js";
-import { type Emulator, freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "./emulators.js";
+import {
+  type Emulator,
+  freePort,
+  LOCAL_AWS_ENV,
+  startDynamoDbEmulator,
+  startSqsEmulator,
+} from "./emulators.js";
 import { FunctionHost } from "./function-host.js";
 import { createLocalSink, type LocalSink } from "./local-sink.js";
 import { provision } from "./provision.js";
@@ -88,7 +94,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const clientConfig = {
       region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      credentials: {
+        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+      },
     };
     const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbEndpoint });
@@ -161,7 +170,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           maxBatchingWindowSeconds: trigger.maxBatchingWindowSeconds,
           concurrency: options.pollersPerQueue ?? 2,
           invoke: (event) => fn.invoke(event),
-          onError: (message, error) => log(`[${spec.key}] ${message}: ${(error as Error).message ?? String(error)}`),
+          onError: (message, error) =>
+            log(`[${spec.key}] ${message}: ${(error as Error).message ?? String(error)}`),
         });
         poller.start();
         cleanups.push(() => poller.stop());
@@ -172,7 +182,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const routes = topology.functions.flatMap((spec) => {
       const fn = hosts.get(spec.key) as FunctionHost;
       return spec.http
-        ? [{ method: spec.http.method, path: spec.http.path, invoke: (e: unknown) => fn.invoke<APIGatewayProxyStructuredResultV2>(e) }]
+        ? [
+            {
+              method: spec.http.method,
+              path: spec.http.path,
+              invoke: (e: unknown) => fn.invoke<APIGatewayProxyStructuredResultV2>(e),
+            },
+          ]
         : [];
     });
     const server: Server = createApiServer(routes, [sink.handle]);

@@ -9,7 +9,9 @@ const [sourceId, type] = process.argv.slice(2);
 const config = loadConfigFile(resolve(process.env[ENV.config] ?? "config/webhooks.sample.json"));
 const source = config.sources.find((s) => s.id === sourceId);
 if (!source) {
-  console.error(`Usage: npm run send -- <sourceId> [eventType]\nKnown sources: ${config.sources.map((s) => s.id).join(", ")}`);
+  console.error(
+    `Usage: npm run send -- <sourceId> [eventType]\nKnown sources: ${config.sources.map((s) => s.id).join(", ")}`,
+  );
   process.exit(2);
 }
 const statePath = resolve(process.env[ENV.localState] ?? ".local/stack.json");
@@ -21,5 +23,9 @@ try {
   process.exit(2);
 }
 const request = signedTestWebhook(source, type ? { type } : {});
-const response = await fetch(`${ingestUrl}${source.id}`, { method: "POST", headers: request.headers, body: request.body });
+const response = await fetch(`${ingestUrl}${source.id}`, {
+  method: "POST",
+  headers: request.headers,
+  body: request.body,
+});
 console.log(response.status, await response.text());

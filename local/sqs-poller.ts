@@ -1,4 +1,9 @@
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 export interface PollerOptions {
@@ -109,7 +114,10 @@ export class SqsPoller {
       const response = (await this.options.invoke(event)) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
-      this.options.onError(`invocation for ${this.options.queueUrl} failed; the batch returns to the queue`, error);
+      this.options.onError(
+        `invocation for ${this.options.queueUrl} failed; the batch returns to the queue`,
+        error,
+      );
       return;
     }
     const done = batch.filter((m) => m.MessageId !== undefined && !failed.has(m.MessageId));

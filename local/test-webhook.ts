@@ -17,16 +17,27 @@ export function signedTestWebhook(
 ): SignedRequest {
   const secret = source.secrets[0];
   if (typeof secret !== "string") {
-    throw new Error("Test webhooks need an inline secret; this source's first secret is a Secrets Manager reference.");
+    throw new Error(
+      "Test webhooks need an inline secret; this source's first secret is a Secrets Manager reference.",
+    );
   }
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   const data = options.data ?? { object: { id: "in_test_1", amount_due: 4200, currency: "eur" } };
   switch (source.provider) {
     case "stripe": {
       const id = options.deliveryId ?? `evt_test_${randomUUID().replaceAll("-", "")}`;
-      const body = JSON.stringify({ id, object: "event", type: options.type ?? "invoice.paid", created: now, data });
+      const body = JSON.stringify({
+        id,
+        object: "event",
+        type: options.type ?? "invoice.paid",
+        created: now,
+        data,
+      });
       return {
-        headers: { "content-type": "application/json", "stripe-signature": signStripe({ timestamp: now, body, secret }) },
+        headers: {
+          "content-type": "application/json",
+          "stripe-signature": signStripe({ timestamp: now, body, secret }),
+        },
         body,
       };
     }
@@ -46,7 +57,11 @@ export function signedTestWebhook(
     case "standard-webhooks":
     case "svix": {
       const id = options.deliveryId ?? `msg_${randomUUID().replaceAll("-", "")}`;
-      const body = JSON.stringify({ type: options.type ?? "invoice.paid", timestamp: new Date(now * 1000).toISOString(), data });
+      const body = JSON.stringify({
+        type: options.type ?? "invoice.paid",
+        timestamp: new Date(now * 1000).toISOString(),
+        data,
+      });
       const prefix = source.provider === "svix" ? "svix" : "webhook";
       return {
         headers: {

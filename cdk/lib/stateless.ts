@@ -167,7 +167,7 @@ export class WebhooksStateless extends Construct {
         }),
       });
       for (const route of routes) {
-        Validations.of(route).acknowledge({
+        Validations.of(route.node.defaultChild ?? route).acknowledge({
           id: "AwsSolutions-APIG4",
           reason:
             "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
@@ -252,7 +252,8 @@ export class WebhooksStateless extends Construct {
     this.grantPermissions(spec, fn, role);
 
     if (this.props.tracing) {
-      Validations.of(role).acknowledge({
+      // Lambda adds the X-Ray statement to the role's default policy; acknowledge it there only.
+      Validations.of(role.node.tryFindChild("DefaultPolicy") ?? role).acknowledge({
         id: "AwsSolutions-IAM5[Resource::*]",
         reason:
           "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions " +

@@ -50,7 +50,9 @@ const deliverHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       messageId: r.messageId,
       body: r.body,
       queueName: queueNameOf(r.eventSourceARN),
-      attributes: Object.fromEntries(Object.entries(r.messageAttributes ?? {}).map(([k, v]) => [k, v.stringValue])),
+      attributes: Object.fromEntries(
+        Object.entries(r.messageAttributes ?? {}).map(([k, v]) => [k, v.stringValue]),
+      ),
     })),
   );
   const failures: { itemIdentifier: string }[] = [];
@@ -62,7 +64,12 @@ const deliverHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         metrics.addMetric("Delivered", MetricUnit.Count, 1);
         break;
       case "retry-scheduled":
-        logger.warn("attempt failed; retry scheduled", { ...keys, attempt: r.attempt, delaySeconds: r.delaySeconds, outcome: r.outcome });
+        logger.warn("attempt failed; retry scheduled", {
+          ...keys,
+          attempt: r.attempt,
+          delaySeconds: r.delaySeconds,
+          outcome: r.outcome,
+        });
         metrics.addMetric("DeliveryRetried", MetricUnit.Count, 1);
         break;
       case "dead-lettered":

@@ -56,7 +56,11 @@ const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
     return json(202, { id: result.id, ...(result.duplicate ? { duplicate: true } : {}) });
   } catch (error) {
     if (error instanceof SignatureVerificationError) {
-      logger.warn("signature rejected", { reason: error.reason, detail: error.logDetail, path: event.rawPath });
+      logger.warn("signature rejected", {
+        reason: error.reason,
+        detail: error.logDetail,
+        path: event.rawPath,
+      });
     } else if (error instanceof WebhookError) {
       logger.warn("webhook rejected", { code: error.code, detail: error.detail, path: event.rawPath });
     } else {

@@ -29,7 +29,9 @@ const routerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   metrics.addMetric("EventsFannedOut", MetricUnit.Count, report.fannedOut);
   metrics.addMetric("EventsUnmatched", MetricUnit.Count, report.unmatched);
   if (report.failedMessageIds.length > 0) {
-    logger.warn("some records could not be routed and return to the queue", { messageIds: report.failedMessageIds });
+    logger.warn("some records could not be routed and return to the queue", {
+      messageIds: report.failedMessageIds,
+    });
   }
   return { batchItemFailures: report.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
 };

@@ -9,9 +9,14 @@ export type ProviderName = (typeof PROVIDERS)[number];
 
 /** Lower-case id used in URLs, queue names and CloudEvents: `billing`, `gh-main`. */
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const id = z.string().check(
-  z.regex(ID_PATTERN, "must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or digit"),
-);
+const id = z
+  .string()
+  .check(
+    z.regex(
+      ID_PATTERN,
+      "must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or digit",
+    ),
+  );
 
 /** A secret is inline (local development) or a reference to AWS Secrets Manager (deployed stacks). */
 export const secretRefSchema = z.union([
@@ -86,7 +91,11 @@ export const configSchema = z
       const sourceIds = new Set<string>();
       config.sources.forEach((source, i) => {
         if (sourceIds.has(source.id)) {
-          ctx.addIssue({ code: "custom", path: ["sources", i, "id"], message: `duplicate source id '${source.id}'` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["sources", i, "id"],
+            message: `duplicate source id '${source.id}'`,
+          });
         }
         sourceIds.add(source.id);
       });

@@ -54,7 +54,9 @@ export function parseCloudEvent(body: string): WebhookCloudEvent {
   const result = cloudEventSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new InvalidCloudEventError(`message is not a webhook CloudEvent: ${issue?.path.join(".")}: ${issue?.message}`);
+    throw new InvalidCloudEventError(
+      `message is not a webhook CloudEvent: ${issue?.path.join(".")}: ${issue?.message}`,
+    );
   }
   return result.data as WebhookCloudEvent;
 }

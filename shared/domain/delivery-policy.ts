@@ -48,7 +48,8 @@ export function classifyOutcome(outcome: AttemptOutcome): Verdict {
   if (outcome.kind === "error") return "retryable";
   const { status } = outcome;
   if (status >= 200 && status < 300) return "success";
-  if (status === 408 || status === 429 || status >= 500 || (status >= 300 && status < 400)) return "retryable";
+  if (status === 408 || status === 429 || status >= 500 || (status >= 300 && status < 400))
+    return "retryable";
   return "permanent";
 }
 

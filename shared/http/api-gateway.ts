@@ -8,7 +8,9 @@ export function rawBodyOf(event: Pick<APIGatewayProxyEventV2, "body" | "isBase64
 }
 
 /** Header names lower-cased (API Gateway v2 already does; local callers may not). */
-export function headersOf(event: Pick<APIGatewayProxyEventV2, "headers">): Record<string, string | undefined> {
+export function headersOf(
+  event: Pick<APIGatewayProxyEventV2, "headers">,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) out[name.toLowerCase()] = value;
   return out;

@@ -14,7 +14,11 @@ const STATUS: Record<ErrorCode, number> = {
 
 const JSON_HEADERS = { "content-type": "application/json" } as const;
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
@@ -25,5 +29,8 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
       error instanceof InFlightError ? { "retry-after": String(error.retryAfterSeconds) } : {};
     return json(STATUS[error.code], { code: error.code, detail: error.detail }, headers);
   }
-  return json(500, { code: ERROR_CODES.internal, detail: "Internal error; the event was not accepted. Retry later." });
+  return json(500, {
+    code: ERROR_CODES.internal,
+    detail: "Internal error; the event was not accepted. Retry later.",
+  });
 }

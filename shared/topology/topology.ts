@@ -1,5 +1,5 @@
-import type { WebhooksConfig } from "../config/schema.js";
 import { ENV } from "../config/env.js";
+import type { WebhooksConfig } from "../config/schema.js";
 
 /**
  * The wiring of the platform, as plain data: every queue, DLQ, function, trigger and environment
@@ -131,7 +131,10 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       sub.id,
     ),
   );
-  const queues = [queue("ingress", "ingress", queueNames.ingress(prefix), router.timeoutSeconds), ...subscriptionQueues];
+  const queues = [
+    queue("ingress", "ingress", queueNames.ingress(prefix), router.timeoutSeconds),
+    ...subscriptionQueues,
+  ];
 
   const common: Record<string, EnvValue> = {
     [ENV.config]: { ref: "config-path" },

@@ -1,6 +1,6 @@
+import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { HttpTarget, SubscriptionConfig } from "../config/schema.js";
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_RETRY_SCHEDULE_SECONDS } from "../config/schema.js";
-import type { SecretResolver } from "../adapters/secret-resolver.js";
 import { InvalidCloudEventError, parseCloudEvent } from "../domain/cloud-event.js";
 import { DELIVERY_ATTRIBUTES as A } from "../domain/delivery-attributes.js";
 import {
@@ -26,11 +26,41 @@ export interface DeliveryRecord {
 }
 
 export type DeliveryResult =
-  | { readonly messageId: string; readonly eventId?: string; readonly result: "delivered"; readonly attempt: number; readonly outcome: AttemptOutcome }
-  | { readonly messageId: string; readonly eventId?: string; readonly result: "retry-scheduled"; readonly attempt: number; readonly delaySeconds: number; readonly outcome: AttemptOutcome }
-  | { readonly messageId: string; readonly eventId?: string; readonly result: "dead-lettered"; readonly attempt: number; readonly reason: DeadLetterReason; readonly detail: string }
-  | { readonly messageId: string; readonly eventId?: string; readonly result: "waiting"; readonly attempt: number }
-  | { readonly messageId: string; readonly eventId?: string; readonly result: "failed"; readonly error: unknown };
+  | {
+      readonly messageId: string;
+      readonly eventId?: string;
+      readonly result: "delivered";
+      readonly attempt: number;
+      readonly outcome: AttemptOutcome;
+    }
+  | {
+      readonly messageId: string;
+      readonly eventId?: string;
+      readonly result: "retry-scheduled";
+      readonly attempt: number;
+      readonly delaySeconds: number;
+      readonly outcome: AttemptOutcome;
+    }
+  | {
+      readonly messageId: string;
+      readonly eventId?: string;
+      readonly result: "dead-lettered";
+      readonly attempt: number;
+      readonly reason: DeadLetterReason;
+      readonly detail: string;
+    }
+  | {
+      readonly messageId: string;
+      readonly eventId?: string;
+      readonly result: "waiting";
+      readonly attempt: number;
+    }
+  | {
+      readonly messageId: string;
+      readonly eventId?: string;
+      readonly result: "failed";
+      readonly error: unknown;
+    };
 
 export interface DeliverDeps {
   /** The HTTP subscription a queue belongs to; undefined if the queue is not one of ours. */
@@ -58,7 +88,11 @@ export function createDeliverEvents(
   const deliverOne = async (record: DeliveryRecord): Promise<DeliveryResult> => {
     const attempt = Math.max(1, Number(record.attributes[A.attempt] ?? "1") || 1);
     const subscription = deps.subscriptionFor(record.queueName);
-    const deadLetter = async (reason: DeadLetterReason, detail: string, extra: Record<string, string> = {}) => {
+    const deadLetter = async (
+      reason: DeadLetterReason,
+      detail: string,
+      extra: Record<string, string> = {},
+    ) => {
       await deps.queue.send(deps.queueUrlFor(deps.dlqNameFor(record.queueName)), {
         body: record.body,
         attributes: {
@@ -74,12 +108,19 @@ export function createDeliverEvents(
 
     let event: ReturnType<typeof parseCloudEvent>;
     try {
-      if (!subscription) throw new InvalidCloudEventError(`queue ${record.queueName} has no HTTP subscription`);
+      if (!subscription)
+        throw new InvalidCloudEventError(`queue ${record.queueName} has no HTTP subscription`);
       event = parseCloudEvent(record.body);
     } catch (error) {
       const detail = (error as Error).message;
       await deadLetter(DEAD_LETTER_REASONS.invalidMessage, detail);
-      return { messageId: record.messageId, result: "dead-lettered", attempt, reason: "invalid_message", detail };
+      return {
+        messageId: record.messageId,
+        result: "dead-lettered",
+        attempt,
+        reason: "invalid_message",
+        detail,
+      };
     }
 
     const now = deps.clock.now();
@@ -120,7 +161,9 @@ export function createDeliverEvents(
         ? { [A.lastStatus]: String(outcome.status), [A.errorClass]: "http_status" }
         : { [A.errorClass]: outcome.errorClass };
     const describe = () =>
-      outcome.kind === "response" ? `HTTP ${outcome.status} from ${target.url}` : `${outcome.errorClass}: ${outcome.message}`;
+      outcome.kind === "response"
+        ? `HTTP ${outcome.status} from ${target.url}`
+        : `${outcome.errorClass}: ${outcome.message}`;
 
     switch (decision.action) {
       case "done":
@@ -150,7 +193,14 @@ export function createDeliverEvents(
       case "dead-letter": {
         const detail = describe();
         await deadLetter(decision.reason, detail, lastAttempt);
-        return { messageId: record.messageId, eventId: event.id, result: "dead-lettered", attempt, reason: decision.reason, detail };
+        return {
+          messageId: record.messageId,
+          eventId: event.id,
+          result: "dead-lettered",
+          attempt,
+          reason: decision.reason,
+          detail,
+        };
       }
     }
   };
@@ -158,13 +208,18 @@ export function createDeliverEvents(
   return (records) =>
     Promise.all(
       records.map((record) =>
-        deliverOne(record).catch((error: unknown): DeliveryResult => ({ messageId: record.messageId, result: "failed", error })),
+        deliverOne(record).catch(
+          (error: unknown): DeliveryResult => ({ messageId: record.messageId, result: "failed", error }),
+        ),
       ),
     );
 }
 
-function pickDeliveryAttributes(attributes: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function pickDeliveryAttributes(
+  attributes: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attributes)) if (k.startsWith("webhooks.") && v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(attributes))
+    if (k.startsWith("webhooks.") && v !== undefined) out[k] = v;
   return out;
 }

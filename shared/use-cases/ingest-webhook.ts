@@ -1,8 +1,8 @@
+import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { ProviderName, SourceConfig, WebhooksConfig } from "../config/schema.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
 import { buildCloudEvent, dedupeKeyFor, eventIdFor, parseJsonBody } from "../domain/cloud-event.js";
 import { InFlightError, PayloadTooLargeError, UnknownSourceError } from "../domain/errors.js";
-import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { Clock } from "../ports/clock.js";
 import type { DedupeStore } from "../ports/dedupe-store.js";
 import type { MessageQueue } from "../ports/message-queue.js";

@@ -30,7 +30,9 @@ export interface RouteDeps {
  * of its copies failed to enqueue. A redelivery can copy an event again to a subscription that already
  * had it: consumers dedupe on the CloudEvent `id`, which never changes.
  */
-export function createRouteEvents(deps: RouteDeps): (records: readonly QueueRecord[]) => Promise<RouteReport> {
+export function createRouteEvents(
+  deps: RouteDeps,
+): (records: readonly QueueRecord[]) => Promise<RouteReport> {
   return async (records) => {
     const perSubscription = new Map<string, { message: OutboundMessage; record: number }[]>();
     const failed = new Set<number>();

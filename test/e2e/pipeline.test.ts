@@ -4,10 +4,10 @@ import { join } from "node:path";
 import type { Message } from "@aws-sdk/client-sqs";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
-import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
 import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
+import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
+import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
 import { collectMessages, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 
@@ -20,24 +20,44 @@ const auditMessages: Message[] = [];
 const sources = {
   stripe: { id: "stripe", provider: "stripe" as const, secrets: ["whsec_e2e_stripe"] },
   gh: { id: "gh", provider: "github" as const, secrets: ["e2e-github-secret"] },
-  sw: { id: "sw", provider: "standard-webhooks" as const, secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"] },
+  sw: {
+    id: "sw",
+    provider: "standard-webhooks" as const,
+    secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
+  },
 };
 
 async function post(sourceId: string, request: { headers: Record<string, string>; body: string }) {
-  const response = await fetch(`${platform.ingestUrl}${sourceId}`, { method: "POST", headers: request.headers, body: request.body });
+  const response = await fetch(`${platform.ingestUrl}${sourceId}`, {
+    method: "POST",
+    headers: request.headers,
+    body: request.body,
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 /** Drains the audit queue (it subscribes to everything) into `auditMessages` and finds one event. */
 async function auditEvent(eventId: string, timeoutMs = 10_000) {
-  const find = () => auditMessages.find((m) => parseCloudEvent(m.Body ?? "").id === eventId);
+  const idOf = (m: Message) => parseCloudEvent(m.Body ?? "").id;
+  const seen = auditMessages.find((m) => idOf(m) === eventId);
+  if (seen) return seen;
   const url = platform.queues.audit?.url ?? "";
-  await collectMessages(sqs, url, { timeoutMs, until: (all) => (auditMessages.push(...all.splice(0)), find() !== undefined) });
-  return find();
+  const got = await collectMessages(sqs, url, {
+    timeoutMs,
+    until: (all) => all.some((m) => idOf(m) === eventId),
+  });
+  auditMessages.push(...got);
+  return auditMessages.find((m) => idOf(m) === eventId);
 }
 
 beforeAll(async () => {
-  sink = await startHttpSink((path) => (path.startsWith("/fail") ? { status: 500 } : path.startsWith("/reject") ? { status: 400 } : { status: 200 }));
+  sink = await startHttpSink((path) =>
+    path.startsWith("/fail")
+      ? { status: 500 }
+      : path.startsWith("/reject")
+        ? { status: 400 }
+        : { status: 200 },
+  );
   const dir = mkdtempSync(join(tmpdir(), "webhooks-e2e-"));
   const configPath = join(dir, "config.json");
   writeFileSync(
@@ -45,9 +65,25 @@ beforeAll(async () => {
     JSON.stringify({
       sources: Object.values(sources),
       subscriptions: [
-        { id: "billing", sources: ["stripe", "sw"], eventTypes: ["invoice.*"], target: { type: "http", url: `${sink.url}/billing`, secret: OUTBOUND_SECRET } },
-        { id: "flaky", sources: ["sw"], eventTypes: ["flaky.*"], target: { type: "http", url: `${sink.url}/fail`, secret: OUTBOUND_SECRET }, retry: { scheduleSeconds: [1, 1] } },
-        { id: "strict", sources: ["sw"], eventTypes: ["strict.*"], target: { type: "http", url: `${sink.url}/reject`, secret: OUTBOUND_SECRET } },
+        {
+          id: "billing",
+          sources: ["stripe", "sw"],
+          eventTypes: ["invoice.*"],
+          target: { type: "http", url: `${sink.url}/billing`, secret: OUTBOUND_SECRET },
+        },
+        {
+          id: "flaky",
+          sources: ["sw"],
+          eventTypes: ["flaky.*"],
+          target: { type: "http", url: `${sink.url}/fail`, secret: OUTBOUND_SECRET },
+          retry: { scheduleSeconds: [1, 1] },
+        },
+        {
+          id: "strict",
+          sources: ["sw"],
+          eventTypes: ["strict.*"],
+          target: { type: "http", url: `${sink.url}/reject`, secret: OUTBOUND_SECRET },
+        },
         { id: "audit", target: { type: "queue" } },
       ],
     }),
@@ -73,7 +109,9 @@ describe("the local platform, end to end", () => {
     const accepted = await post("stripe", signedTestWebhook(sources.stripe));
     expect(accepted.status).toBe(202);
     const id = accepted.body.id as string;
-    const delivery = await eventually(() => sink.receivedOn("/billing").find((r) => r.headers["webhook-id"] === id));
+    const delivery = await eventually(() =>
+      sink.receivedOn("/billing").find((r) => r.headers["webhook-id"] === id),
+    );
 
     const verified = new Webhook(OUTBOUND_SECRET).verify(delivery.body, {
       "webhook-id": String(delivery.headers["webhook-id"]),
@@ -88,12 +126,16 @@ describe("the local platform, end to end", () => {
     const first = await post("sw", request);
     const again = await post("sw", request);
     expect(again).toEqual({ status: 202, body: { id: first.body.id, duplicate: true } });
-    await eventually(() => sink.receivedOn("/billing").find((r) => r.headers["webhook-id"] === first.body.id));
+    await eventually(() =>
+      sink.receivedOn("/billing").find((r) => r.headers["webhook-id"] === first.body.id),
+    );
     // Give a wrongly enqueued copy time to arrive; the audit queue sees every event, so count there too.
     await auditEvent(first.body.id as string);
     await new Promise((r) => setTimeout(r, 1_500));
     await auditEvent("none", 1_000);
-    expect(sink.receivedOn("/billing").filter((r) => r.headers["webhook-id"] === first.body.id)).toHaveLength(1);
+    expect(sink.receivedOn("/billing").filter((r) => r.headers["webhook-id"] === first.body.id)).toHaveLength(
+      1,
+    );
     expect(auditMessages.filter((m) => parseCloudEvent(m.Body ?? "").id === first.body.id)).toHaveLength(1);
   });
 
@@ -107,7 +149,9 @@ describe("the local platform, end to end", () => {
     });
     const deliveryId = request.headers["x-github-delivery"];
     await auditEvent("none", 2_000);
-    expect(auditMessages.some((m) => parseCloudEvent(m.Body ?? "").webhookdeliveryid === deliveryId)).toBe(false);
+    expect(auditMessages.some((m) => parseCloudEvent(m.Body ?? "").webhookdeliveryid === deliveryId)).toBe(
+      false,
+    );
   });
 
   it("hands every subscription queue a CloudEvents 1.0 structured event with our extensions", async () => {
@@ -132,7 +176,10 @@ describe("the local platform, end to end", () => {
   it("retries a failing subscriber on its schedule, then parks the event in the DLQ with the reason", async () => {
     const accepted = await post("sw", signedTestWebhook(sources.sw, { type: "flaky.thing" }));
     const id = accepted.body.id as string;
-    const [dead] = await collectMessages(sqs, platform.queues.flaky?.dlqUrl ?? "", { timeoutMs: 20_000, until: (all) => all.length > 0 });
+    const [dead] = await collectMessages(sqs, platform.queues.flaky?.dlqUrl ?? "", {
+      timeoutMs: 20_000,
+      until: (all) => all.length > 0,
+    });
     const attempts = sink.receivedOn("/fail").filter((r) => r.headers["webhook-id"] === id);
     expect(attempts).toHaveLength(3);
     expect(parseCloudEvent(dead?.Body ?? "").id).toBe(id);
@@ -145,15 +192,23 @@ describe("the local platform, end to end", () => {
 
   it("dead-letters at once, without retrying, when the subscriber answers a permanent 4xx", async () => {
     const accepted = await post("sw", signedTestWebhook(sources.sw, { type: "strict.thing" }));
-    const [dead] = await collectMessages(sqs, platform.queues.strict?.dlqUrl ?? "", { timeoutMs: 15_000, until: (all) => all.length > 0 });
+    const [dead] = await collectMessages(sqs, platform.queues.strict?.dlqUrl ?? "", {
+      timeoutMs: 15_000,
+      until: (all) => all.length > 0,
+    });
     expect(dead?.MessageAttributes?.[A.reason]?.StringValue).toBe("permanent_failure");
     expect(dead?.MessageAttributes?.[A.lastStatus]?.StringValue).toBe("400");
-    expect(sink.receivedOn("/reject").filter((r) => r.headers["webhook-id"] === accepted.body.id)).toHaveLength(1);
+    expect(
+      sink.receivedOn("/reject").filter((r) => r.headers["webhook-id"] === accepted.body.id),
+    ).toHaveLength(1);
   });
 
   it("answers an unknown source with 404 and an oversized body with 413, each as { code, detail }", async () => {
     const unknown = await post("nope", signedTestWebhook(sources.gh));
-    expect(unknown).toEqual({ status: 404, body: { code: "unknown_source", detail: expect.stringContaining("nope") } });
+    expect(unknown).toEqual({
+      status: 404,
+      body: { code: "unknown_source", detail: expect.stringContaining("nope") },
+    });
     const big = signedTestWebhook(sources.gh, { data: { blob: "x".repeat(300 * 1024) } });
     const tooLarge = await post("gh", big);
     expect(tooLarge.status).toBe(413);

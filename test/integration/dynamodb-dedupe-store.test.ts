@@ -29,7 +29,10 @@ describe("DynamoDbDedupeStore (against DynamoDB Local)", () => {
     const claim = await claimAt(key, T0, "evt_original");
     if (claim.status !== "claimed") throw new Error("expected a claim");
     await store.complete({ key, token: claim.token });
-    expect(await claimAt(key, T0 + 60, "evt_other")).toEqual({ status: "duplicate", eventId: "evt_original" });
+    expect(await claimAt(key, T0 + 60, "evt_other")).toEqual({
+      status: "duplicate",
+      eventId: "evt_original",
+    });
   });
 
   it("lets a retry take over a pending claim whose lease ran out (the first request died)", async () => {

@@ -1,6 +1,7 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { signedTestWebhook } from "../../local/test-webhook.js";
 import { DynamoDbDedupeStore } from "../../shared/adapters/dynamodb-dedupe-store.js";
 import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
@@ -10,8 +11,14 @@ import { InFlightError, SignatureVerificationError } from "../../shared/domain/e
 import type { MessageQueue } from "../../shared/ports/message-queue.js";
 import { createIngestWebhook, type IngestDeps } from "../../shared/use-cases/ingest-webhook.js";
 import { verifierFor } from "../../shared/verify/registry.js";
-import { signedTestWebhook } from "../../local/test-webhook.js";
-import { collectMessages, createDedupeTable, createQueue, dynamoDbClient, sqsClient, uniqueName } from "../support/aws.js";
+import {
+  collectMessages,
+  createDedupeTable,
+  createQueue,
+  dynamoDbClient,
+  sqsClient,
+  uniqueName,
+} from "../support/aws.js";
 
 const config = parseConfig({
   sources: [{ id: "stripe", provider: "stripe", secrets: ["whsec_integration"] }],
@@ -78,7 +85,12 @@ describe("ingest use case (DynamoDB Local + fauxqs)", () => {
     nowMs = Date.now();
     // A real network failure: an SQS client aimed at a closed port (no emulator can refuse on demand).
     const unreachable = new SqsMessageQueue(
-      new SQSClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "x", secretAccessKey: "x" } }),
+      new SQSClient({
+        endpoint: "http://127.0.0.1:9",
+        region: "us-east-1",
+        maxAttempts: 1,
+        credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      }),
     );
     const signed = signedTestWebhook(source, { nowSeconds: Math.floor(nowMs / 1000) });
     await expect(createIngestWebhook(deps({ queue: unreachable }))(requestFor(signed))).rejects.toThrow();
@@ -91,7 +103,10 @@ describe("ingest use case (DynamoDB Local + fauxqs)", () => {
   it("gets the event in on a retry after the lease when the process died between claim and enqueue", async () => {
     nowMs = Date.now();
     // The port's contract lets us stop "mid-request": a queue that never resolves stands for a process that died.
-    const dies: MessageQueue = { send: () => new Promise<never>(() => {}), sendBatch: () => new Promise<never>(() => {}) };
+    const dies: MessageQueue = {
+      send: () => new Promise<never>(() => {}),
+      sendBatch: () => new Promise<never>(() => {}),
+    };
     const signed = signedTestWebhook(source, { nowSeconds: Math.floor(nowMs / 1000) });
     void createIngestWebhook(deps({ queue: dies }))(requestFor(signed));
     await new Promise((r) => setTimeout(r, 200));

@@ -29,7 +29,10 @@ describe("SqsMessageQueue (against fauxqs)", () => {
 
   it("sends 25 messages in batches of at most ten and reports no failure", async () => {
     const bodies = Array.from({ length: 25 }, (_, i) => `m${i}`);
-    const failed = await queue.sendBatch(queueUrl, bodies.map((body) => ({ body })));
+    const failed = await queue.sendBatch(
+      queueUrl,
+      bodies.map((body) => ({ body })),
+    );
     expect(failed).toEqual([]);
     const received = await collectMessages(client, queueUrl, { until: (all) => all.length >= 25 });
     expect(received.map((m) => m.Body).sort()).toEqual([...bodies].sort());

@@ -10,20 +10,28 @@ import {
 
 function endpoint(name: "TEST_SQS_ENDPOINT" | "TEST_DYNAMODB_ENDPOINT"): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run tests through vitest so the global setup starts the emulators.`);
+  if (!value)
+    throw new Error(`${name} is not set: run tests through vitest so the global setup starts the emulators.`);
   return value;
 }
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
-export const emulatorEndpoints = () => ({ sqs: endpoint("TEST_SQS_ENDPOINT"), dynamodb: endpoint("TEST_DYNAMODB_ENDPOINT") });
+export const emulatorEndpoints = () => ({
+  sqs: endpoint("TEST_SQS_ENDPOINT"),
+  dynamodb: endpoint("TEST_DYNAMODB_ENDPOINT"),
+});
 
 export function sqsClient(): SQSClient {
   return new SQSClient({ endpoint: endpoint("TEST_SQS_ENDPOINT"), region: "us-east-1", credentials });
 }
 
 export function dynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: endpoint("TEST_DYNAMODB_ENDPOINT"), region: "us-east-1", credentials });
+  return new DynamoDBClient({
+    endpoint: endpoint("TEST_DYNAMODB_ENDPOINT"),
+    region: "us-east-1",
+    credentials,
+  });
 }
 
 /** A resource name nobody else in this run uses. */
@@ -41,11 +49,18 @@ export async function createDedupeTable(client: DynamoDBClient, name: string): P
     }),
   );
   await client.send(
-    new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } }),
+    new UpdateTimeToLiveCommand({
+      TableName: name,
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    }),
   );
 }
 
-export async function createQueue(client: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<string> {
+export async function createQueue(
+  client: SQSClient,
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<string> {
   const out = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (!out.QueueUrl) throw new Error("no queue url");
   return out.QueueUrl;

@@ -25,7 +25,11 @@ describe("parseConfig", () => {
   });
 
   it("accepts the sample config shipped in the repository", () => {
-    expect(loadConfigFile("config/webhooks.sample.json").sources.map((s) => s.id)).toEqual(["gh", "stripe", "sw"]);
+    expect(loadConfigFile("config/webhooks.sample.json").sources.map((s) => s.id)).toEqual([
+      "gh",
+      "stripe",
+      "sw",
+    ]);
   });
 
   it("names the field and the allowed values for an unknown provider", () => {
@@ -35,25 +39,40 @@ describe("parseConfig", () => {
   });
 
   it("names a subscription source that does not exist and lists the known ones", () => {
-    const message = messageOf({ ...valid, subscriptions: [{ id: "a", sources: ["strip"], target: { type: "queue" } }] });
+    const message = messageOf({
+      ...valid,
+      subscriptions: [{ id: "a", sources: ["strip"], target: { type: "queue" } }],
+    });
     expect(message).toContain("subscriptions[0].sources[0]: unknown source 'strip'; known sources: stripe");
   });
 
   it("rejects duplicate ids, ids unfit for queue names, and typos in field names", () => {
-    expect(messageOf({ ...valid, sources: [valid.sources[0], valid.sources[0]] })).toContain("sources[1].id: duplicate source id 'stripe'");
-    expect(messageOf({ ...valid, subscriptions: [{ id: "Billing_1", target: { type: "queue" } }] })).toContain("subscriptions[0].id");
-    expect(messageOf({ ...valid, subscriptions: [{ id: "a", target: { type: "queue" }, eventType: ["x"] }] })).toContain("eventType");
+    expect(messageOf({ ...valid, sources: [valid.sources[0], valid.sources[0]] })).toContain(
+      "sources[1].id: duplicate source id 'stripe'",
+    );
+    expect(
+      messageOf({ ...valid, subscriptions: [{ id: "Billing_1", target: { type: "queue" } }] }),
+    ).toContain("subscriptions[0].id");
+    expect(
+      messageOf({ ...valid, subscriptions: [{ id: "a", target: { type: "queue" }, eventType: ["x"] }] }),
+    ).toContain("eventType");
   });
 
   it("requires an http(s) URL and a secret for HTTP targets", () => {
-    const message = messageOf({ ...valid, subscriptions: [{ id: "a", target: { type: "http", url: "ftp://x" } }] });
+    const message = messageOf({
+      ...valid,
+      subscriptions: [{ id: "a", target: { type: "http", url: "ftp://x" } }],
+    });
     expect(message).toContain("subscriptions[0].target.url: must be an http(s) URL");
     expect(message).toContain("subscriptions[0].target.secret");
   });
 
   it("accepts a Secrets Manager reference in place of an inline secret", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-AbCdEf";
-    const config = parseConfig({ ...valid, sources: [{ id: "stripe", provider: "stripe", secrets: [{ secretArn: arn }] }] });
+    const config = parseConfig({
+      ...valid,
+      sources: [{ id: "stripe", provider: "stripe", secrets: [{ secretArn: arn }] }],
+    });
     expect(config.sources[0]?.secrets[0]).toEqual({ secretArn: arn });
   });
 });
@@ -67,6 +86,8 @@ describe("loadConfigFile", () => {
   });
 
   it("says which file cannot be read", () => {
-    expect(() => loadConfigFile("/nonexistent/webhooks.json")).toThrow("Cannot read webhooks config at /nonexistent/webhooks.json");
+    expect(() => loadConfigFile("/nonexistent/webhooks.json")).toThrow(
+      "Cannot read webhooks config at /nonexistent/webhooks.json",
+    );
   });
 });

@@ -20,7 +20,12 @@ const base = {
 describe("buildCloudEvent", () => {
   it("carries a JSON payload as data and the origin as extensions", () => {
     const body = Buffer.from('{"a":1}');
-    const event = buildCloudEvent({ ...base, contentType: "application/json", rawBody: body, json: parseJsonBody(body, "application/json") });
+    const event = buildCloudEvent({
+      ...base,
+      contentType: "application/json",
+      rawBody: body,
+      json: parseJsonBody(body, "application/json"),
+    });
     expect(event).toEqual({
       specversion: "1.0",
       id: "evt_1",
@@ -38,7 +43,12 @@ describe("buildCloudEvent", () => {
 
   it("carries a body that is not JSON byte for byte as data_base64", () => {
     const body = Buffer.from([0xff, 0x00, 0x61]);
-    const event = buildCloudEvent({ ...base, contentType: "application/x-www-form-urlencoded", rawBody: body, json: undefined });
+    const event = buildCloudEvent({
+      ...base,
+      contentType: "application/x-www-form-urlencoded",
+      rawBody: body,
+      json: undefined,
+    });
     expect(event.datacontenttype).toBe("application/x-www-form-urlencoded");
     expect(Buffer.from(event.data_base64 ?? "", "base64")).toEqual(body);
     expect(event.data).toBeUndefined();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type AttemptOutcome, classifyOutcome, decideNext, parseRetryAfter } from "../../../shared/domain/delivery-policy.js";
+import {
+  type AttemptOutcome,
+  classifyOutcome,
+  decideNext,
+  parseRetryAfter,
+} from "../../../shared/domain/delivery-policy.js";
 
 const response = (status: number, retryAfterSeconds?: number): AttemptOutcome => ({
   kind: "response",
@@ -26,8 +31,12 @@ describe("classifyOutcome", () => {
   });
 
   it("retries timeouts and network errors", () => {
-    expect(classifyOutcome({ kind: "error", errorClass: "timeout", message: "", latencyMs: 1 })).toBe("retryable");
-    expect(classifyOutcome({ kind: "error", errorClass: "network", message: "", latencyMs: 1 })).toBe("retryable");
+    expect(classifyOutcome({ kind: "error", errorClass: "timeout", message: "", latencyMs: 1 })).toBe(
+      "retryable",
+    );
+    expect(classifyOutcome({ kind: "error", errorClass: "network", message: "", latencyMs: 1 })).toBe(
+      "retryable",
+    );
   });
 });
 
@@ -36,25 +45,47 @@ describe("decideNext", () => {
   const mid = () => 0.5;
 
   it("waits the scheduled delay for the attempt, spread by at most ±10% jitter", () => {
-    expect(decideNext({ outcome: response(500), attempt: 2, scheduleSeconds: schedule, random: mid })).toEqual({ action: "retry", delaySeconds: 300 });
-    const low = decideNext({ outcome: response(500), attempt: 2, scheduleSeconds: schedule, random: () => 0 });
-    const high = decideNext({ outcome: response(500), attempt: 2, scheduleSeconds: schedule, random: () => 0.999999 });
+    expect(
+      decideNext({ outcome: response(500), attempt: 2, scheduleSeconds: schedule, random: mid }),
+    ).toEqual({ action: "retry", delaySeconds: 300 });
+    const low = decideNext({
+      outcome: response(500),
+      attempt: 2,
+      scheduleSeconds: schedule,
+      random: () => 0,
+    });
+    const high = decideNext({
+      outcome: response(500),
+      attempt: 2,
+      scheduleSeconds: schedule,
+      random: () => 0.999999,
+    });
     expect(low).toEqual({ action: "retry", delaySeconds: 270 });
     expect(high.action === "retry" && high.delaySeconds).toBeCloseTo(330, 3);
   });
 
   it("honours a longer Retry-After, clamped to one day", () => {
-    expect(decideNext({ outcome: response(429, 60), attempt: 1, scheduleSeconds: schedule, random: mid })).toEqual({ action: "retry", delaySeconds: 60 });
-    expect(decideNext({ outcome: response(503, 10 ** 9), attempt: 1, scheduleSeconds: schedule, random: mid })).toEqual({ action: "retry", delaySeconds: 86_400 });
+    expect(
+      decideNext({ outcome: response(429, 60), attempt: 1, scheduleSeconds: schedule, random: mid }),
+    ).toEqual({ action: "retry", delaySeconds: 60 });
+    expect(
+      decideNext({ outcome: response(503, 10 ** 9), attempt: 1, scheduleSeconds: schedule, random: mid }),
+    ).toEqual({ action: "retry", delaySeconds: 86_400 });
   });
 
   it("dead-letters when the schedule is used up, and at once on a permanent failure", () => {
-    expect(decideNext({ outcome: response(500), attempt: 4, scheduleSeconds: schedule, random: mid })).toEqual({ action: "dead-letter", reason: "retries_exhausted" });
-    expect(decideNext({ outcome: response(404), attempt: 1, scheduleSeconds: schedule, random: mid })).toEqual({ action: "dead-letter", reason: "permanent_failure" });
+    expect(
+      decideNext({ outcome: response(500), attempt: 4, scheduleSeconds: schedule, random: mid }),
+    ).toEqual({ action: "dead-letter", reason: "retries_exhausted" });
+    expect(
+      decideNext({ outcome: response(404), attempt: 1, scheduleSeconds: schedule, random: mid }),
+    ).toEqual({ action: "dead-letter", reason: "permanent_failure" });
   });
 
   it("is done on success", () => {
-    expect(decideNext({ outcome: response(202), attempt: 1, scheduleSeconds: schedule, random: mid })).toEqual({ action: "done" });
+    expect(
+      decideNext({ outcome: response(202), attempt: 1, scheduleSeconds: schedule, random: mid }),
+    ).toEqual({ action: "done" });
   });
 });
 

@@ -8,14 +8,27 @@ import { ENV } from "../../../shared/config/env.js";
 const fixture = JSON.parse(
   readFileSync("test/fixtures/events/api-gateway-v2/post-webhook-github.json", "utf8"),
 ) as APIGatewayProxyEventV2;
-const context = { functionName: "ingest", awsRequestId: "req-1", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+const context = {
+  functionName: "ingest",
+  awsRequestId: "req-1",
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 let handler: Handler;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "ingest-handler-"));
   const configPath = join(dir, "config.json");
-  writeFileSync(configPath, JSON.stringify({ sources: [{ id: "gh", provider: "github", secrets: ["another secret"] }], subscriptions: [] }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      sources: [{ id: "gh", provider: "github", secrets: ["another secret"] }],
+      subscriptions: [],
+    }),
+  );
   // These requests are refused before any AWS call, so the endpoints are never contacted.
   Object.assign(process.env, {
     [ENV.config]: configPath,
@@ -32,11 +45,17 @@ describe("ingest handler, fed a recorded API Gateway v2 event", () => {
   it("answers 401 { code, detail } when the signature was made with another secret", async () => {
     const response = await handler(fixture, context);
     expect(response.statusCode).toBe(401);
-    expect(JSON.parse(String(response.body))).toEqual({ code: "invalid_signature", detail: "The webhook signature could not be verified." });
+    expect(JSON.parse(String(response.body))).toEqual({
+      code: "invalid_signature",
+      detail: "The webhook signature could not be verified.",
+    });
   });
 
   it("answers 404 for a source that is not configured", async () => {
-    const response = await handler({ ...fixture, pathParameters: { sourceId: "stripe" }, rawPath: "/webhooks/stripe" }, context);
+    const response = await handler(
+      { ...fixture, pathParameters: { sourceId: "stripe" }, rawPath: "/webhooks/stripe" },
+      context,
+    );
     expect(response.statusCode).toBe(404);
     expect(JSON.parse(String(response.body)).code).toBe("unknown_source");
   });

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { InFlightError, SignatureVerificationError, UnknownSourceError } from "../../../shared/domain/errors.js";
+import {
+  InFlightError,
+  SignatureVerificationError,
+  UnknownSourceError,
+} from "../../../shared/domain/errors.js";
 import { headersOf, pathParameter, publicUrlOf, rawBodyOf } from "../../../shared/http/api-gateway.js";
 import { errorResponse } from "../../../shared/http/responses.js";
 
@@ -23,7 +27,9 @@ describe("API Gateway v2 mapping", () => {
 
   it("reads the source id from the path", () => {
     expect(pathParameter(event, "sourceId")).toBe("gh");
-    expect(() => pathParameter({ ...event, pathParameters: {} }, "sourceId")).toThrow("POST /webhooks/{sourceId}");
+    expect(() => pathParameter({ ...event, pathParameters: {} }, "sourceId")).toThrow(
+      "POST /webhooks/{sourceId}",
+    );
   });
 });
 
