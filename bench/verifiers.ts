@@ -13,6 +13,7 @@ import {
 import { standardWebhooksVerifier } from "../shared/verify/standard-webhooks.js";
 import { stripeVerifier } from "../shared/verify/stripe.js";
 import type { InboundRequest, ProviderVerifier } from "../shared/verify/types.js";
+import { fmt, printTable } from "./table.js";
 
 /**
  * Throughput of each verifier against raw `createHmac("sha256", key).update(body).digest()` over the
@@ -210,34 +211,17 @@ export async function benchVerifiers(): Promise<BenchRow[]> {
   return rows;
 }
 
-function printTable(rows: readonly BenchRow[]): void {
-  const header = ["scheme", "size", "ops/s", "raw HMAC ops/s", "ratio"];
-  const lines = rows.map((r) => [
-    r.scheme,
-    r.size,
-    r.opsPerSec.toLocaleString("en-US"),
-    r.baselineOpsPerSec.toLocaleString("en-US"),
-    r.ratio.toFixed(2),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)),
+export function printVerifierTable(rows: readonly BenchRow[]): void {
+  printTable(
+    ["scheme", "size", "ops/s", "raw HMAC ops/s", "ratio"],
+    rows.map((r) => [r.scheme, r.size, fmt(r.opsPerSec), fmt(r.baselineOpsPerSec), r.ratio.toFixed(2)]),
+    2,
   );
-  const format = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) =>
-        column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join("  ");
-  console.log(format(header));
-  console.log(widths.map((width) => "-".repeat(width)).join("  "));
-  for (const line of lines) {
-    console.log(format(line));
-  }
 }
 
 const invokedDirectly =
   process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   console.log(`node ${process.version}; baseline: createHmac("sha256", <Buffer key>).update(body).digest()`);
-  printTable(await benchVerifiers());
+  printVerifierTable(await benchVerifiers());
 }

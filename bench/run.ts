@@ -1,0 +1,38 @@
+import { benchIngest } from "./ingest.js";
+import { fmt, printTable } from "./table.js";
+import { benchVerifiers, printVerifierTable } from "./verifiers.js";
+
+/** `npm run bench`: every figure and its baseline, measured in this one run. */
+console.log(`Benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
+
+console.log(
+  '1. Signature verification (baseline: createHmac("sha256", <Buffer key>).update(body).digest(), same bytes)\n',
+);
+printVerifierTable(await benchVerifiers());
+
+console.log(
+  "\n2. Ingest through the local runtime (HTTP → API Gateway v2 event → ingest bundle → DynamoDB Local + fauxqs)\n",
+);
+const ingest = await benchIngest();
+printTable(
+  ["case", "requests", "concurrency", "req/s", "p50 ms", "p99 ms", "statuses"],
+  ingest.results.map((r) => [
+    r.name,
+    String(r.requests),
+    String(r.concurrency),
+    fmt(r.perSecond),
+    fmt(r.p50Ms, 2),
+    fmt(r.p99Ms, 2),
+    Object.entries(r.statuses)
+      .map(([status, n]) => `${status}×${n}`)
+      .join(" "),
+  ]),
+);
+
+console.log(
+  "\n3. Lambda bundles (the same esbuild options CDK uses; AWS SDK external, provided by the runtime)\n",
+);
+printTable(
+  ["function", "minified bytes", "module init ms"],
+  ingest.bundles.map((b) => [b.key, fmt(b.bytes), fmt(b.initMs, 1)]),
+);
