@@ -136,7 +136,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? "",
         ...LOCAL_AWS_ENV,
-        AWS_LAMBDA_FUNCTION_NAME: `${topology.prefix}-${spec.key}`,
+        AWS_LAMBDA_FUNCTION_NAME: spec.name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
         [ENV.sqsEndpoint]: sqsEndpoint,
         [ENV.dynamodbEndpoint]: dynamodbEndpoint,
@@ -146,7 +146,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       };
       for (const [name, value] of Object.entries(spec.environment)) env[name] = resolveEnv(value, bundle);
       const fn = new FunctionHost({
-        name: env.AWS_LAMBDA_FUNCTION_NAME as string,
+        name: spec.name,
         file: bundle.file,
         env,
         timeoutSeconds: spec.timeoutSeconds,

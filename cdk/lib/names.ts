@@ -6,6 +6,3 @@ export function pascalCase(value: string): string {
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join("");
 }
-
-/** Physical name of a deployed function: `webhooks-dev-ingest`. */
-export const functionName = (prefix: string, key: string): string => `${prefix}-${key}`;

@@ -21,7 +21,7 @@ import {
   type Topology,
 } from "../../shared/topology/topology.js";
 import { resolveEnvironment } from "./function-environment.js";
-import { functionName, pascalCase } from "./names.js";
+import { pascalCase } from "./names.js";
 import { type SecretUsage, sourceSecrets, targetSecrets } from "./secret-refs.js";
 
 /** Repository root: `cdk/lib/` is two levels down. */
@@ -200,12 +200,12 @@ export class WebhooksStateless extends Construct {
     // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
     const role = new iam.Role(scope, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: `Execution role of ${functionName(topology.prefix, spec.key)}`,
+      description: `Execution role of ${spec.name}`,
     });
     logGroup.grantWrite(role);
 
     const fn = new NodejsFunction(scope, "Function", {
-      functionName: functionName(topology.prefix, spec.key),
+      functionName: spec.name,
       description: `Webhooks ${spec.key} (${topology.prefix})`,
       entry: join(projectRoot, spec.entry),
       handler: "handler",

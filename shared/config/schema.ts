@@ -22,7 +22,14 @@ const id = z
 export const secretRefSchema = z.union([
   z.string().check(z.minLength(1, "must not be empty")),
   z.strictObject({
-    secretArn: z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, "must be a Secrets Manager ARN")),
+    secretArn: z
+      .string()
+      .check(
+        z.regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
+          "must be the full Secrets Manager ARN, including the 6-character suffix (IAM grants match it exactly)",
+        ),
+      ),
   }),
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;

@@ -45,6 +45,8 @@ export type FunctionKey = "ingest" | "router" | "deliver";
 
 export interface FunctionSpec {
   readonly key: FunctionKey;
+  /** Physical function name, `${prefix}-${key}` (also the log group's suffix). */
+  readonly name: string;
   /** Handler file, relative to the repository root; the export is `handler`. */
   readonly entry: string;
   readonly timeoutSeconds: number;
@@ -117,7 +119,9 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     name,
     ...(subscriptionId === undefined ? {} : { subscriptionId }),
     visibilityTimeoutSeconds: visibilityFor(consumerTimeoutSeconds),
-    retentionSeconds: 14 * DAY,
+    // A message keeps its first enqueue time when SQS moves it to the DLQ, so the DLQ keeps messages
+    // longer than the source does. Retries are new messages, so 4 days covers any retry schedule step.
+    retentionSeconds: 4 * DAY,
     dlq: { name: queueNames.dlq(name), maxReceiveCount: MAX_RECEIVE_COUNT, retentionSeconds: 14 * DAY },
   });
 
@@ -146,6 +150,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
   const functions: FunctionSpec[] = [
     {
       key: "ingest",
+      name: `${prefix}-ingest`,
       entry: "functions/ingest/handler.ts",
       timeoutSeconds: INGEST_TIMEOUT_SECONDS,
       memoryMb: 1024,
@@ -160,6 +165,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     },
     {
       key: "router",
+      name: `${prefix}-router`,
       entry: "functions/router/handler.ts",
       ...router,
       environment: {
@@ -177,6 +183,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
   if (httpQueues.length > 0) {
     functions.push({
       key: "deliver",
+      name: `${prefix}-deliver`,
       entry: "functions/deliver/handler.ts",
       ...deliver,
       environment: {

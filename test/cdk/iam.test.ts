@@ -1,10 +1,10 @@
 import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { functionName } from "../../cdk/lib/names.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
 import type { SecretRef } from "../../shared/config/schema.js";
 import {
   asArray,
+  functionNameOf,
   getAttArn,
   type PolicyStatement,
   render,
@@ -30,7 +30,7 @@ const statementsOf = (key: string): PolicyStatement[] => {
     synth.template,
     "AWS::Lambda::Function",
     "FunctionName",
-    functionName(synth.topology.prefix, key),
+    functionNameOf(synth.topology, key),
   );
   return statementsOfRole(synth.template, roleOfFunction(fn));
 };

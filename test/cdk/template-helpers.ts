@@ -1,4 +1,5 @@
 import type { Template } from "aws-cdk-lib/assertions";
+import type { Topology } from "../../shared/topology/topology.js";
 
 /** The parts of a CloudFormation resource these tests read. */
 export interface CfnResource {
@@ -89,4 +90,11 @@ export function statementsAllowing(
 /** Rendered resources of the statements, e.g. `${StatefulQueueingressQueue1234.Arn}`. */
 export function resourcesOf(statements: readonly PolicyStatement[]): string[] {
   return statements.flatMap((s) => asArray(s.Resource).map(render));
+}
+
+/** The physical name the topology gives a function. */
+export function functionNameOf(topology: Topology, key: string): string {
+  const spec = topology.functions.find((f) => f.key === key);
+  if (!spec) throw new Error(`topology has no function ${key}`);
+  return spec.name;
 }

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYED_CONFIG_PATH } from "../../cdk/lib/function-environment.js";
-import { functionName } from "../../cdk/lib/names.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
 import { type EnvValue, findQueue, LAMBDA, type Topology } from "../../shared/topology/topology.js";
 import {
   type CfnResource,
+  functionNameOf,
   getAttArn,
   ref,
   render,
@@ -24,7 +24,7 @@ const queueNamed = (name: string): [string, CfnResource] =>
   resourceWith(synth.template, "AWS::SQS::Queue", "QueueName", name);
 
 const functionFor = (key: string): [string, CfnResource] =>
-  resourceWith(synth.template, "AWS::Lambda::Function", "FunctionName", functionName(topology.prefix, key));
+  resourceWith(synth.template, "AWS::Lambda::Function", "FunctionName", functionNameOf(topology, key));
 
 describe("topology parity (sample config)", () => {
   it("deploys every topology queue with its name, visibility timeout and retention", () => {
@@ -74,7 +74,7 @@ describe("topology parity (sample config)", () => {
       ([, fn]) => fn.Properties.FunctionName,
     );
     expect(new Set(deployed)).toEqual(
-      new Set(topology.functions.map((f) => functionName(topology.prefix, f.key))),
+      new Set(topology.functions.map((f) => functionNameOf(topology, f.key))),
     );
   });
 

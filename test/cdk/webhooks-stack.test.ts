@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { functionName } from "../../cdk/lib/names.js";
 import { PROJECT_ROOT } from "../../cdk/lib/stateless.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
 import { DEFAULT_CONFIG_PATH } from "../../cdk/lib/webhooks-app.js";
 import { BUNDLING } from "../../shared/topology/topology.js";
 import {
   type CfnResource,
+  functionNameOf,
   getAttArn,
   ref,
   render,
@@ -166,7 +166,7 @@ describe("WebhooksStack API", () => {
       synth.template,
       "AWS::Lambda::Function",
       "FunctionName",
-      functionName(synth.topology.prefix, "ingest"),
+      functionNameOf(synth.topology, "ingest"),
     );
     const permissions = resourcesOfType(synth.template, "AWS::Lambda::Permission").filter(
       ([, p]) => render(p.Properties.FunctionName) === render(getAttArn(ingestId)),

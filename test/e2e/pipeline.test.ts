@@ -6,6 +6,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
+import { dlqDepth, replayDlq } from "../../ops/dlq.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
 import { collectMessages, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
@@ -16,6 +17,7 @@ const sqs = sqsClient();
 let sink: HttpSink;
 let platform: LocalPlatform;
 const auditMessages: Message[] = [];
+let healed = false;
 
 const sources = {
   stripe: { id: "stripe", provider: "stripe" as const, secrets: ["whsec_e2e_stripe"] },
@@ -52,11 +54,13 @@ async function auditEvent(eventId: string, timeoutMs = 10_000) {
 
 beforeAll(async () => {
   sink = await startHttpSink((path) =>
-    path.startsWith("/fail")
-      ? { status: 500 }
-      : path.startsWith("/reject")
-        ? { status: 400 }
-        : { status: 200 },
+    path.startsWith("/repair")
+      ? { status: healed ? 200 : 503 }
+      : path.startsWith("/fail")
+        ? { status: 500 }
+        : path.startsWith("/reject")
+          ? { status: 400 }
+          : { status: 200 },
   );
   const dir = mkdtempSync(join(tmpdir(), "webhooks-e2e-"));
   const configPath = join(dir, "config.json");
@@ -83,6 +87,13 @@ beforeAll(async () => {
           sources: ["sw"],
           eventTypes: ["strict.*"],
           target: { type: "http", url: `${sink.url}/reject`, secret: OUTBOUND_SECRET },
+        },
+        {
+          id: "repairable",
+          sources: ["sw"],
+          eventTypes: ["repair.*"],
+          target: { type: "http", url: `${sink.url}/repair`, secret: OUTBOUND_SECRET },
+          retry: { scheduleSeconds: [] },
         },
         { id: "audit", target: { type: "queue" } },
       ],
@@ -213,5 +224,26 @@ describe("the local platform, end to end", () => {
     const tooLarge = await post("gh", big);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body).toEqual({ code: "payload_too_large", detail: expect.stringContaining("262144") });
+  });
+
+  it("redelivers dead-lettered events under the same id when ops replay the DLQ", async () => {
+    const accepted = await post("sw", signedTestWebhook(sources.sw, { type: "repair.me" }));
+    const queues = platform.queues.repairable;
+    if (!queues) throw new Error("no repairable queues");
+    await eventually(async () => ((await dlqDepth(sqs, queues.dlqUrl)) > 0 ? true : undefined));
+    healed = true;
+    const replayed = await replayDlq(
+      sqs,
+      { queueUrl: queues.url, dlqUrl: queues.dlqUrl },
+      { max: 10, dryRun: false },
+    );
+    expect(replayed.map((m) => m.eventId)).toEqual([accepted.body.id]);
+    expect(replayed[0]).toMatchObject({ reason: "retries_exhausted", lastStatus: "503" });
+    const attempts = await eventually(() => {
+      const got = sink.receivedOn("/repair").filter((r) => r.headers["webhook-id"] === accepted.body.id);
+      return got.length === 2 ? got : undefined;
+    });
+    expect(attempts).toHaveLength(2);
+    expect(await dlqDepth(sqs, queues.dlqUrl)).toBe(0);
   });
 });
