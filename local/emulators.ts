@@ -56,6 +56,18 @@ function dynamoDbLocalDir(): string {
  * cannot outlive this process, even if this process is killed with SIGKILL.
  */
 export async function startDynamoDbEmulator(port: number): Promise<Emulator> {
+  try {
+    return await startDynamoDbLocal(port);
+  } catch (error) {
+    // Another process took the port between our probe and Java's bind: try once more on a fresh one.
+    if (!(error instanceof PortInUseError)) throw error;
+    return startDynamoDbLocal(await freePort());
+  }
+}
+
+class PortInUseError extends Error {}
+
+async function startDynamoDbLocal(port: number): Promise<Emulator> {
   const javaCheck = spawnSync("java", ["-version"], { encoding: "utf8" });
   if (javaCheck.error || javaCheck.status !== 0) {
     throw new Error(
@@ -64,7 +76,12 @@ export async function startDynamoDbEmulator(port: number): Promise<Emulator> {
     );
   }
   const dir = dynamoDbLocalDir();
-  const watchdog = `"$@" & child=$!; while read -r _; do :; done; kill $child 2>/dev/null; wait $child`;
+  // Java gets no stdin; a watcher kills it when our end of the pipe on fd 3 closes; sh exits with Java.
+  const watchdog = [
+    'exec 3<&0; "$@" </dev/null & child=$!',
+    "(while read -r _ <&3; do :; done; kill $child 2>/dev/null) & watcher=$!",
+    "wait $child; status=$?; kill $watcher 2>/dev/null; exit $status",
+  ].join("\n");
   const child: ChildProcess = spawn(
     "sh",
     [
@@ -97,9 +114,12 @@ export async function startDynamoDbEmulator(port: number): Promise<Emulator> {
   });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited during startup:\n${stderr}`);
+    if (child.exitCode !== null) {
+      if (/Address already in use|BindException/.test(stderr)) throw new PortInUseError(`port ${port} is in use`);
+      throw new Error(`DynamoDB Local exited during startup:\n${stderr}`);
+    }
     try {
-      await client.send(new ListTablesCommand({}));
+      await client.send(new ListTablesCommand({}), { abortSignal: AbortSignal.timeout(2_000) });
       break;
     } catch {
       if (Date.now() > deadline) {

@@ -6,7 +6,9 @@ import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from
  * resources, so files can share the emulators safely.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const [sqs, dynamodb] = await Promise.all([startSqsEmulator(0), freePort().then(startDynamoDbEmulator)]);
+  // One after the other: a port probed for Java must not be handed to fauxqs in the meantime.
+  const sqs = await startSqsEmulator(0);
+  const dynamodb = await startDynamoDbEmulator(await freePort());
   process.env.TEST_SQS_ENDPOINT = sqs.endpoint;
   process.env.TEST_DYNAMODB_ENDPOINT = dynamodb.endpoint;
   Object.assign(process.env, LOCAL_AWS_ENV);
