@@ -115,7 +115,8 @@ async function startDynamoDbLocal(port: number): Promise<Emulator> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
-      if (/Address already in use|BindException/.test(stderr)) throw new PortInUseError(`port ${port} is in use`);
+      if (/Address already in use|BindException/.test(stderr))
+        throw new PortInUseError(`port ${port} is in use`);
       throw new Error(`DynamoDB Local exited during startup:\n${stderr}`);
     }
     try {
