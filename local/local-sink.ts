@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebhooksConfig } from "../shared/config/schema.js";
 import { SignatureVerificationError } from "../shared/domain/errors.js";
-import { verifiers } from "../shared/verify/registry.js";
+import { standardWebhooksVerifier } from "../shared/verify/standard-webhooks.js";
 
 export interface SinkDelivery {
   readonly name: string;
@@ -51,7 +51,7 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
     for (const [k, v] of Object.entries(request.headers)) if (typeof v === "string") headers[k] = v;
     let signatureValid = false;
     try {
-      verifiers["standard-webhooks"].verify(
+      standardWebhooksVerifier.verify(
         { headers, rawBody: body },
         {
           secrets: secretsFor(url.pathname),

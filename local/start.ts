@@ -40,8 +40,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   const sample =
-    platform.config.sources.find((s) => s.provider === "stripe" && typeof s.secrets[0] === "string") ??
-    platform.config.sources.find((s) => typeof s.secrets[0] === "string");
+    platform.config.sources.find((s) => s.provider === "stripe" && typeof s.secrets?.[0] === "string") ??
+    platform.config.sources.find((s) => typeof s.secrets?.[0] === "string");
   const lines = [
     "",
     `Webhooks platform running locally (ready in ${Date.now() - started} ms)`,

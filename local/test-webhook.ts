@@ -15,7 +15,7 @@ export function signedTestWebhook(
   source: Pick<SourceConfig, "provider" | "secrets">,
   options: { type?: string; nowSeconds?: number; deliveryId?: string; data?: unknown } = {},
 ): SignedRequest {
-  const secret = source.secrets[0];
+  const secret = source.secrets?.[0];
   if (typeof secret !== "string") {
     throw new Error(
       "Test webhooks need an inline secret; this source's first secret is a Secrets Manager reference.",
@@ -73,6 +73,10 @@ export function signedTestWebhook(
         body,
       };
     }
+    default:
+      throw new Error(
+        `No sample webhook for provider '${source.provider}' yet; send one from the provider's dashboard.`,
+      );
   }
 }
 

@@ -21,7 +21,9 @@ function collect(entries: ReadonlyArray<{ readonly at: string; readonly ref: Sec
 /** Verification secrets of every source: read by ingest. */
 export function sourceSecrets(config: WebhooksConfig): SecretUsage {
   return collect(
-    config.sources.flatMap((source) => source.secrets.map((ref) => ({ at: `sources[${source.id}]`, ref }))),
+    config.sources.flatMap((source) =>
+      (source.secrets ?? []).map((ref) => ({ at: `sources[${source.id}]`, ref })),
+    ),
   );
 }
 

@@ -10,7 +10,11 @@ import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js"
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
-import { SignatureVerificationError, WebhookError } from "../../shared/domain/errors.js";
+import {
+  SignatureVerificationError,
+  VerificationUnavailableError,
+  WebhookError,
+} from "../../shared/domain/errors.js";
 import { headersOf, pathParameter, publicUrlOf, rawBodyOf } from "../../shared/http/api-gateway.js";
 import { errorResponse, json } from "../../shared/http/responses.js";
 import { systemClock } from "../../shared/ports/clock.js";
@@ -43,6 +47,17 @@ const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
       url: publicUrlOf(event),
       method: event.requestContext.http.method,
     });
+    if (result.reply) {
+      logger.info("verification handshake answered", {
+        sourceId: result.sourceId,
+        provider: result.provider,
+      });
+      return {
+        statusCode: result.reply.statusCode,
+        headers: { "content-type": result.reply.contentType },
+        body: result.reply.body,
+      };
+    }
     logger.appendKeys({ eventId: result.id, sourceId: result.sourceId });
     logger.info(result.duplicate ? "duplicate webhook acknowledged" : "webhook accepted", {
       provider: result.provider,
@@ -55,7 +70,9 @@ const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
     metrics.addMetric(`SecretMatched${result.secretIndex}`, MetricUnit.Count, 1);
     return json(202, { id: result.id, ...(result.duplicate ? { duplicate: true } : {}) });
   } catch (error) {
-    if (error instanceof SignatureVerificationError) {
+    if (error instanceof VerificationUnavailableError) {
+      logger.error("verification keys unavailable", { detail: error.logDetail, error: error.cause });
+    } else if (error instanceof SignatureVerificationError) {
       logger.warn("signature rejected", {
         reason: error.reason,
         detail: error.logDetail,

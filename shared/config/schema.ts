@@ -3,9 +3,15 @@ import { en } from "zod/v4/locales";
 
 z.config(en());
 
-/** Provider names accepted in `sources[].provider`; each has a verifier in `shared/verify`. */
-export const PROVIDERS = ["standard-webhooks", "svix", "github", "stripe"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+import {
+  OPTIONS_REQUIRED,
+  PROVIDER_OPTIONS,
+  PROVIDERS,
+  type ProviderName,
+  SECRETS_OPTIONAL,
+} from "../verify/provider-options.js";
+
+export { PROVIDERS, type ProviderName };
 
 /** Lower-case id used in URLs, queue names and CloudEvents: `billing`, `gh-main`. */
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -48,7 +54,10 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 const sourceSchema = z.strictObject({
   id,
   provider: z.enum(PROVIDERS),
-  secrets: z.array(secretRefSchema).check(z.minLength(1, "needs at least one secret")),
+  /** Required by every provider but `jwt` with a `jwksUrl` and `google-pubsub`. */
+  secrets: z.optional(z.array(secretRefSchema).check(z.minLength(1, "needs at least one secret"))),
+  /** Provider-specific settings; see `shared/verify/provider-options.ts`. */
+  options: z.optional(z.record(z.string(), z.unknown())),
   /** Accepted clock difference for signed timestamps, both directions. */
   toleranceSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3_600))),
   /** How long a delivery id is remembered; defaults to the provider's retry horizon. */
@@ -88,6 +97,54 @@ const subscriptionSchema = z.strictObject({
   ),
 });
 
+type SourceInput = z.infer<typeof sourceSchema>;
+type RefineContext = Parameters<Parameters<typeof z.superRefine>[0]>[1];
+
+/** Secrets and `options` as each provider needs them; issues name `sources[i].options.<field>`. */
+function checkProviderSettings(source: SourceInput, i: number, ctx: RefineContext): void {
+  const jwks = (source.options as { jwksUrl?: unknown } | undefined)?.jwksUrl;
+  const needsSecrets =
+    !SECRETS_OPTIONAL.includes(source.provider) || (source.provider === "jwt" && jwks === undefined);
+  if (needsSecrets && source.secrets === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sources", i, "secrets"],
+      message: `provider '${source.provider}' needs at least one secret`,
+    });
+  }
+  const optionsSchema = (PROVIDER_OPTIONS as Partial<Record<ProviderName, z.ZodMiniType>>)[source.provider];
+  if (!optionsSchema) {
+    if (source.options !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sources", i, "options"],
+        message: `provider '${source.provider}' takes no options; remove the field`,
+      });
+    }
+    return;
+  }
+  if (source.options === undefined) {
+    if (OPTIONS_REQUIRED.includes(source.provider)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sources", i, "options"],
+        message: `provider '${source.provider}' needs options (see the README's provider table)`,
+      });
+    }
+    return;
+  }
+  const parsed = optionsSchema.safeParse(source.options);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sources", i, "options", ...issue.path],
+        message: issue.message,
+      });
+    }
+  }
+}
+
 export const configSchema = z
   .strictObject({
     sources: z.array(sourceSchema),
@@ -105,6 +162,7 @@ export const configSchema = z
           });
         }
         sourceIds.add(source.id);
+        checkProviderSettings(source, i, ctx);
       });
       const subIds = new Set<string>();
       config.subscriptions.forEach((sub, i) => {

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   payloadTooLarge: "payload_too_large",
   invalidRequest: "invalid_request",
   inFlight: "in_flight",
+  unsupportedMediaType: "unsupported_media_type",
+  verificationUnavailable: "verification_unavailable",
   notFound: "not_found",
   internal: "internal_error",
 } as const;
@@ -39,6 +41,7 @@ export const SIGNATURE_FAILURES = {
   timestampOutOfWindow: "timestamp_out_of_window",
   noMatchingSignature: "no_matching_signature",
   unusableSecret: "unusable_secret",
+  invalidToken: "invalid_token",
 } as const;
 export type SignatureFailure = (typeof SIGNATURE_FAILURES)[keyof typeof SIGNATURE_FAILURES];
 
@@ -73,5 +76,30 @@ export class InFlightError extends WebhookError {
   override readonly name = "InFlightError";
   constructor(readonly retryAfterSeconds: number) {
     super(ERROR_CODES.inFlight, "This event is being processed by another request; retry shortly.");
+  }
+}
+
+export class UnsupportedMediaTypeError extends WebhookError {
+  override readonly name = "UnsupportedMediaTypeError";
+  constructor(received: string | undefined, accepted: readonly string[]) {
+    super(
+      ERROR_CODES.unsupportedMediaType,
+      `Content-Type ${received ? `'${received}'` : "(none)"} is not accepted here; send one of: ${accepted.join(", ")}.`,
+    );
+  }
+}
+
+/** A key source the verifier needs (a JWKS endpoint) is unreachable and no cached key fits: retry later. */
+export class VerificationUnavailableError extends WebhookError {
+  override readonly name = "VerificationUnavailableError";
+  constructor(
+    readonly logDetail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      ERROR_CODES.verificationUnavailable,
+      "Signature keys are temporarily unavailable; retry later.",
+      options,
+    );
   }
 }

@@ -8,6 +8,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ERROR_CODES.payloadTooLarge]: 413,
   [ERROR_CODES.invalidRequest]: 400,
   [ERROR_CODES.inFlight]: 409,
+  [ERROR_CODES.unsupportedMediaType]: 415,
+  [ERROR_CODES.verificationUnavailable]: 503,
   [ERROR_CODES.notFound]: 404,
   [ERROR_CODES.internal]: 500,
 };

@@ -2,11 +2,17 @@ import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { ProviderName, SourceConfig, WebhooksConfig } from "../config/schema.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
 import { buildCloudEvent, dedupeKeyFor, eventIdFor, parseJsonBody } from "../domain/cloud-event.js";
-import { InFlightError, PayloadTooLargeError, UnknownSourceError } from "../domain/errors.js";
+import {
+  InFlightError,
+  PayloadTooLargeError,
+  UnknownSourceError,
+  UnsupportedMediaTypeError,
+} from "../domain/errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { DedupeStore } from "../ports/dedupe-store.js";
 import type { MessageQueue } from "../ports/message-queue.js";
-import type { InboundRequest, ProviderVerifier } from "../verify/types.js";
+import { parseProviderOptions } from "../verify/provider-options.js";
+import type { ChallengeReply, InboundRequest, ProviderVerifier } from "../verify/types.js";
 
 export interface IngestRequest extends InboundRequest {
   readonly sourceId: string;
@@ -23,6 +29,8 @@ export interface IngestResult {
   readonly eventType: string;
   /** Which configured secret verified the request (rotation telemetry). */
   readonly secretIndex: number;
+  /** A handshake the provider expects answered as is; nothing was enqueued. */
+  readonly reply?: ChallengeReply;
 }
 
 export interface IngestDeps {
@@ -47,11 +55,14 @@ export interface IngestDeps {
  */
 export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) => Promise<IngestResult> {
   const sources = new Map<string, SourceConfig>(deps.config.sources.map((s) => [s.id, s]));
+  const options = new Map<string, unknown>(
+    deps.config.sources.map((s) => [s.id, parseProviderOptions(s.provider, s.options)]),
+  );
   const resolvedSecrets = new Map<string, Promise<string[]>>();
   const secretsOf = (source: SourceConfig) => {
     let found = resolvedSecrets.get(source.id);
     if (!found) {
-      found = Promise.all(source.secrets.map((ref) => deps.secrets.resolve(ref)));
+      found = Promise.all((source.secrets ?? []).map((ref) => deps.secrets.resolve(ref)));
       found.catch(() => resolvedSecrets.delete(source.id));
       resolvedSecrets.set(source.id, found);
     }
@@ -65,21 +76,33 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
     if (request.rawBody.length > limit) throw new PayloadTooLargeError(request.rawBody.length, limit);
 
     const verifier = deps.verifierFor(source.provider);
+    const contentType = request.headers["content-type"];
+    if (verifier.contentTypes) {
+      const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
+      if (!mediaType || !verifier.contentTypes.includes(mediaType)) {
+        throw new UnsupportedMediaTypeError(contentType, verifier.contentTypes);
+      }
+    }
     const nowMs = deps.clock.now();
     const nowSeconds = Math.floor(nowMs / 1000);
-    const { secretIndex } = verifier.verify(request, {
-      secrets: await secretsOf(source),
+    const secrets = await secretsOf(source);
+    const sourceOptions = options.get(source.id);
+    const { secretIndex } = await verifier.verify(request, {
+      secrets,
       nowSeconds,
       toleranceSeconds: source.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+      options: sourceOptions,
     });
 
-    const contentType = request.headers["content-type"];
     let parsed: { value: unknown } | undefined;
     const json = () => {
       parsed ??= { value: parseJsonBody(request.rawBody, contentType) };
       return parsed.value;
     };
-    const identity = verifier.identify(request, json);
+    const identity = verifier.identify(request, json, {
+      secret: secrets[secretIndex],
+      options: sourceOptions,
+    });
     const key = `${source.id}#${dedupeKeyFor(identity.deliveryId, request.rawBody)}`;
     const eventId = eventIdFor(source.id, key);
     const result = {
@@ -90,6 +113,7 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
       secretIndex,
       ...(identity.deliveryId ? { deliveryId: identity.deliveryId } : {}),
     };
+    if (identity.reply) return { ...result, duplicate: false, reply: identity.reply };
 
     const claim = await deps.dedupe.claim({
       key,

@@ -1,7 +1,7 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { computeHmac, decodeSignature, digestsEqual, readHeader, utf8HmacKey } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
-import type { ProviderVerifier } from "./types.js";
+import type { SyncProviderVerifier } from "./types.js";
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, keyed with the secret's
@@ -15,7 +15,7 @@ const SIGNATURE_PREFIX = "sha256=";
 /** Manual redelivery is possible for 3 days; remember ids one day longer. */
 const FOUR_DAYS_SECONDS = 4 * 86_400;
 
-export const githubVerifier: ProviderVerifier = {
+export const githubVerifier: SyncProviderVerifier = {
   provider: "github",
   retryHorizonSeconds: FOUR_DAYS_SECONDS,
 

@@ -12,7 +12,7 @@ import {
 } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import { standardWebhookKey } from "./standard-webhooks-keys.js";
-import type { InboundRequest, ProviderVerifier, VerifiedSignature, VerifyContext } from "./types.js";
+import type { InboundRequest, SyncProviderVerifier, VerifiedSignature, VerifyContext } from "./types.js";
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp` and
@@ -109,7 +109,9 @@ function ed25519Matches(key: KeyObject, message: Buffer, signature: Buffer): boo
   }
 }
 
-export function createStandardWebhooksVerifier(options: StandardWebhooksVerifierOptions): ProviderVerifier {
+export function createStandardWebhooksVerifier(
+  options: StandardWebhooksVerifierOptions,
+): SyncProviderVerifier {
   const { provider, headerFamilies, retryHorizonSeconds, fallbackEventType } = options;
   const [primary] = headerFamilies;
   if (primary === undefined) {
@@ -187,7 +189,7 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
   };
 }
 
-export const standardWebhooksVerifier: ProviderVerifier = createStandardWebhooksVerifier({
+export const standardWebhooksVerifier: SyncProviderVerifier = createStandardWebhooksVerifier({
   provider: "standard-webhooks",
   headerFamilies: [WEBHOOK_HEADERS],
   retryHorizonSeconds: SIX_DAYS_SECONDS,
@@ -195,7 +197,7 @@ export const standardWebhooksVerifier: ProviderVerifier = createStandardWebhooks
 });
 
 /** Svix: the same scheme; accepts the `svix-*` headers and, like Svix's own SDK, `webhook-*` too. */
-export const svixVerifier: ProviderVerifier = createStandardWebhooksVerifier({
+export const svixVerifier: SyncProviderVerifier = createStandardWebhooksVerifier({
   provider: "svix",
   headerFamilies: [SVIX_HEADERS, WEBHOOK_HEADERS],
   retryHorizonSeconds: SIX_DAYS_SECONDS,

@@ -9,7 +9,7 @@ import {
   utf8HmacKey,
 } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
-import type { ProviderVerifier } from "./types.js";
+import type { SyncProviderVerifier } from "./types.js";
 
 /**
  * Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]`, where each `v1` is the hex
@@ -75,7 +75,7 @@ function parseHeader(value: string): ParsedHeader {
   return { timestamp, signatures };
 }
 
-export const stripeVerifier: ProviderVerifier = {
+export const stripeVerifier: SyncProviderVerifier = {
   provider: "stripe",
   retryHorizonSeconds: FOUR_DAYS_SECONDS,
 

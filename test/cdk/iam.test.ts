@@ -78,7 +78,7 @@ describe("ingest IAM role", () => {
 
   it("may read exactly the Secrets Manager secrets of the sources", () => {
     const reads = statementsAllowing(statementsOf("ingest"), "secretsmanager:GetSecretValue");
-    const expected = arnsOf(synth.config.sources.flatMap((s) => s.secrets));
+    const expected = arnsOf(synth.config.sources.flatMap((s) => s.secrets ?? []));
     expect(expected.length).toBeGreaterThan(0);
     expect(resourcesOf(reads).sort()).toEqual([...expected].sort());
   });

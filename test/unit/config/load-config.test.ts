@@ -73,7 +73,7 @@ describe("parseConfig", () => {
       ...valid,
       sources: [{ id: "stripe", provider: "stripe", secrets: [{ secretArn: arn }] }],
     });
-    expect(config.sources[0]?.secrets[0]).toEqual({ secretArn: arn });
+    expect(config.sources[0]?.secrets?.[0]).toEqual({ secretArn: arn });
   });
 });
 

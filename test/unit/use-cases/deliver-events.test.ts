@@ -71,7 +71,7 @@ describe("deliver use case", () => {
     expect(result?.result).toBe("delivered");
     const post = posts[0] as HttpRequest;
     expect(post.headers["webhook-id"]).toBe("evt_abc");
-    const verified = standardWebhooksVerifier.verify(
+    const verified = await standardWebhooksVerifier.verify(
       { headers: post.headers, rawBody: Buffer.from(post.body) },
       { secrets: [SECRET], nowSeconds: NOW / 1000, toleranceSeconds: 300 },
     );

@@ -11,7 +11,7 @@ import {
 } from "../../../shared/verify/sign.js";
 import { standardWebhooksVerifier, svixVerifier } from "../../../shared/verify/standard-webhooks.js";
 import { stripeVerifier } from "../../../shared/verify/stripe.js";
-import type { ProviderVerifier } from "../../../shared/verify/types.js";
+import type { SyncProviderVerifier as ProviderVerifier } from "../../../shared/verify/types.js";
 import { ed25519KeyPair, flipBit, requestOf, tamperEncoded, whsec } from "./verify-test-kit.js";
 
 /**

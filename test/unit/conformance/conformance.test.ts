@@ -1,0 +1,112 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { PROVIDERS } from "../../../shared/config/schema.js";
+import { SignatureVerificationError } from "../../../shared/domain/errors.js";
+import { parseProviderOptions } from "../../../shared/verify/provider-options.js";
+import { verifierFor } from "../../../shared/verify/registry.js";
+import type { InboundRequest } from "../../../shared/verify/types.js";
+import { coreCases } from "./cases/core.js";
+import { groupACases } from "./cases/group-a.js";
+import { groupBCases } from "./cases/group-b.js";
+import { groupCCases } from "./cases/group-c.js";
+import type { ConformanceCase, ConformanceRequest } from "./contract.js";
+
+const cases: ConformanceCase[] = [...coreCases, ...groupACases, ...groupBCases, ...groupCCases];
+
+afterAll(async () => {
+  await Promise.all(cases.map((c) => c.close?.()));
+});
+
+async function verify(
+  c: ConformanceCase,
+  request: ConformanceRequest,
+  secrets: readonly string[],
+  now: number,
+) {
+  const verifier = verifierFor(c.provider);
+  const options = parseProviderOptions(c.provider, c.options);
+  const inbound: InboundRequest = {
+    headers: request.headers,
+    rawBody: request.body,
+    url: request.url,
+    method: request.method,
+  };
+  const verified = await verifier.verify(inbound, {
+    secrets,
+    nowSeconds: now,
+    toleranceSeconds: c.toleranceSeconds ?? 300,
+    options,
+  });
+  let parsed: { value: unknown } | undefined;
+  const json = () => {
+    if (!parsed) {
+      try {
+        parsed = { value: JSON.parse(request.body.toString("utf8")) };
+      } catch {
+        parsed = { value: undefined };
+      }
+    }
+    return parsed.value;
+  };
+  return {
+    verified,
+    identity: verifier.identify(inbound, json, { secret: secrets[verified.secretIndex], options }),
+  };
+}
+
+async function rejects(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(SignatureVerificationError);
+}
+
+describe("conformance suite", () => {
+  it("has at least one case for every provider", () => {
+    const covered = new Set(cases.map((c) => c.provider));
+    expect(PROVIDERS.filter((p) => !covered.has(p))).toEqual([]);
+  });
+
+  describe.each(cases.map((c) => [`${c.provider}: ${c.name} (${c.origin})`, c] as const))(
+    "%s",
+    (_label, c) => {
+      const now = c.nowSeconds ?? Math.floor(Date.now() / 1000);
+
+      it("verifies and reads the expected identity", async () => {
+        const request = await c.build(now);
+        const { identity } = await verify(c, request, c.secrets, now);
+        expect(identity.eventType).toBe(c.expected.eventType);
+        expect(identity.deliveryId).toBe(c.expected.deliveryId);
+        if (c.expected.reply) {
+          expect(identity.reply?.statusCode).toBe(c.expected.reply.statusCode);
+          expect(identity.reply?.body).toContain(c.expected.reply.bodyIncludes);
+        } else {
+          expect(identity.reply).toBeUndefined();
+        }
+      });
+
+      it("verifies when the matching secret is the second of two (rotation)", async () => {
+        const request = await c.build(now);
+        const { verified } = await verify(c, request, [...c.otherSecrets.slice(0, 1), ...c.secrets], now);
+        expect(verified.secretIndex).toBe(Math.min(1, c.otherSecrets.length));
+      });
+
+      it("rejects the request under other secrets of the same kind", async () => {
+        const request = await c.build(now);
+        await rejects(verify(c, request, c.otherSecrets, now));
+      });
+
+      it("rejects a request missing any credential header", async () => {
+        const request = await c.build(now);
+        for (const name of c.credentialHeaders) {
+          const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => k !== name));
+          await rejects(verify(c, { ...request, headers }, c.secrets, now));
+        }
+      });
+
+      it.runIf(c.bodySigned)("rejects the request when one byte of the body changes", async () => {
+        const request = await c.build(now);
+        const body = Buffer.from(request.body);
+        const at = Math.floor(body.length / 2);
+        body[at] = (body[at] ?? 0) ^ 0x01;
+        await rejects(verify(c, { ...request, body }, c.secrets, now));
+      });
+    },
+  );
+});
