@@ -74,6 +74,12 @@ export function dedupeKeyFor(deliveryId: string | undefined, rawBody: Buffer): s
 }
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether a Content-Type declares JSON (`application/json`, `application/*+json`). */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return contentType !== undefined && JSON_CONTENT_TYPE.test(contentType);
+}
 
 export function buildCloudEvent(input: {
   readonly eventId: string;
@@ -107,7 +113,8 @@ export function parseJsonBody(rawBody: Buffer, contentType: string | undefined):
   if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) return undefined;
   if (rawBody.length === 0) return undefined;
   try {
-    return JSON.parse(rawBody.toString("utf8"));
+    // Fatal decoding: a body that is not valid UTF-8 is not JSON, rather than JSON with U+FFFD in it.
+    return JSON.parse(utf8.decode(rawBody));
   } catch {
     return undefined;
   }

@@ -1,9 +1,16 @@
 import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { ProviderName, SourceConfig, WebhooksConfig } from "../config/schema.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
-import { buildCloudEvent, dedupeKeyFor, eventIdFor, parseJsonBody } from "../domain/cloud-event.js";
+import {
+  buildCloudEvent,
+  dedupeKeyFor,
+  eventIdFor,
+  isJsonContentType,
+  parseJsonBody,
+} from "../domain/cloud-event.js";
 import {
   InFlightError,
+  InvalidRequestError,
   PayloadTooLargeError,
   UnknownSourceError,
   UnsupportedMediaTypeError,
@@ -99,6 +106,12 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
       parsed ??= { value: parseJsonBody(request.rawBody, contentType) };
       return parsed.value;
     };
+    // Checked after verification, so unauthenticated senders learn nothing about our parsing.
+    if (isJsonContentType(contentType) && json() === undefined) {
+      throw new InvalidRequestError(
+        `The body is declared as JSON (Content-Type: ${contentType}) but is not valid UTF-8 JSON; send the exact JSON the event was signed over.`,
+      );
+    }
     const identity = verifier.identify(request, json, {
       secret: secrets[secretIndex],
       options: sourceOptions,

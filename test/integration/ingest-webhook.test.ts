@@ -7,10 +7,15 @@ import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js"
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { parseConfig } from "../../shared/config/load-config.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
-import { InFlightError, SignatureVerificationError } from "../../shared/domain/errors.js";
+import {
+  InFlightError,
+  InvalidRequestError,
+  SignatureVerificationError,
+} from "../../shared/domain/errors.js";
 import type { MessageQueue } from "../../shared/ports/message-queue.js";
 import { createIngestWebhook, type IngestDeps } from "../../shared/use-cases/ingest-webhook.js";
 import { verifierFor } from "../../shared/verify/registry.js";
+import { signStripe } from "../../shared/verify/sign.js";
 import {
   collectMessages,
   createDedupeTable,
@@ -120,5 +125,23 @@ describe("ingest use case (DynamoDB Local + fauxqs)", () => {
     expect(again).toMatchObject({ id: retry.id, duplicate: true });
     const messages = await collectMessages(sqs, queueUrl, { timeoutMs: 2_000 });
     expect(messages).toHaveLength(1);
+  });
+
+  it("refuses an authentic body declared JSON that is not valid UTF-8, before claiming or enqueueing", async () => {
+    nowMs = Date.now();
+    const body = Buffer.concat([
+      Buffer.from('{"id":"evt_bad_utf8","type":"invoice.paid","note":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    const signature = signStripe({ timestamp: Math.floor(nowMs / 1000), body, secret: "whsec_integration" });
+    const request = {
+      sourceId: "stripe",
+      headers: { "content-type": "application/json", "stripe-signature": signature },
+      rawBody: body,
+    };
+    await expect(createIngestWebhook(deps())(request)).rejects.toBeInstanceOf(InvalidRequestError);
+    const messages = await collectMessages(sqs, queueUrl, { timeoutMs: 1_500 });
+    expect(messages).toHaveLength(0);
   });
 });
