@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { WebhooksConfig } from "../shared/config/schema.js";
+import { targetSecretRefs, type WebhooksConfig } from "../shared/config/schema.js";
 import { SignatureVerificationError } from "../shared/domain/errors.js";
 import { standardWebhooksVerifier } from "../shared/verify/standard-webhooks.js";
 
@@ -29,10 +29,10 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
   const store = new Map<string, SinkDelivery[]>();
   const secretsFor = (path: string) =>
     config.subscriptions.flatMap((s) =>
-      s.target.type === "http" &&
-      new URL(s.target.url).pathname === path &&
-      typeof s.target.secret === "string"
-        ? [s.target.secret]
+      s.target.type === "http" && new URL(s.target.url).pathname === path
+        ? targetSecretRefs(s.target).filter(
+            (ref): ref is string => typeof ref === "string" && ref.startsWith("whsec_"),
+          )
         : [],
     );
 

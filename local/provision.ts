@@ -5,7 +5,7 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { Topology } from "../shared/topology/topology.js";
+import type { DeliveryTableSpec, Topology } from "../shared/topology/topology.js";
 
 export interface ProvisionedQueue {
   readonly url: string;
@@ -16,6 +16,7 @@ export interface ProvisionedQueue {
 
 export interface Provisioned {
   readonly tableName: string;
+  readonly deliveryTableName: string;
   /** By topology queue key. */
   readonly queues: ReadonlyMap<string, ProvisionedQueue>;
   /** `${queueUrlPrefix}${queueName}` is a queue's URL on this emulator. */
@@ -32,28 +33,79 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
 }
 
 /** Creates the topology's table, queues and DLQs on the emulators, with the attributes CDK deploys. */
+/** Creates the dedupe table (on demand, TTL), as CDK deploys it; an existing table is left alone. */
+export async function createDedupeTable(dynamodb: DynamoDBClient, spec: Topology["table"]): Promise<void> {
+  await ignoreExisting(async () => {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: spec.name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: spec.partitionKey, AttributeType: "S" }],
+        KeySchema: [{ AttributeName: spec.partitionKey, KeyType: "HASH" }],
+      }),
+    );
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: spec.name,
+        TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+      }),
+    );
+  });
+}
+
+/** Creates the delivery-state table (pk/sk, `bySubscription` index, TTL), as CDK deploys it. */
+export async function createDeliveryTable(dynamodb: DynamoDBClient, spec: DeliveryTableSpec): Promise<void> {
+  await ignoreExisting(async () => {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: spec.name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: spec.partitionKey, AttributeType: "S" },
+          { AttributeName: spec.sortKey, AttributeType: "S" },
+          { AttributeName: spec.index.partitionKey, AttributeType: "S" },
+          { AttributeName: spec.index.sortKey, AttributeType: "S" },
+        ],
+        KeySchema: [
+          { AttributeName: spec.partitionKey, KeyType: "HASH" },
+          { AttributeName: spec.sortKey, KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: spec.index.name,
+            KeySchema: [
+              { AttributeName: spec.index.partitionKey, KeyType: "HASH" },
+              { AttributeName: spec.index.sortKey, KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: spec.name,
+        TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+      }),
+    );
+  });
+}
+
+async function ignoreExisting(create: () => Promise<void>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
 export async function provision(
   topology: Topology,
   clients: { sqs: SQSClient; dynamodb: DynamoDBClient },
 ): Promise<Provisioned> {
-  try {
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: topology.table.name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: topology.table.partitionKey, AttributeType: "S" }],
-        KeySchema: [{ AttributeName: topology.table.partitionKey, KeyType: "HASH" }],
-      }),
-    );
-    await clients.dynamodb.send(
-      new UpdateTimeToLiveCommand({
-        TableName: topology.table.name,
-        TimeToLiveSpecification: { AttributeName: topology.table.ttlAttribute, Enabled: true },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
+  await createDedupeTable(clients.dynamodb, topology.table);
+  const delivery = topology.deliveryTable;
+  await createDeliveryTable(clients.dynamodb, delivery);
 
   const queues = new Map<string, ProvisionedQueue>();
   for (const spec of topology.queues) {
@@ -75,6 +127,7 @@ export async function provision(
   const ingressName = topology.queues.find((q) => q.key === "ingress")?.name ?? "";
   return {
     tableName: topology.table.name,
+    deliveryTableName: delivery.name,
     queues,
     queueUrlPrefix: ingress.url.slice(0, ingress.url.length - ingressName.length),
   };

@@ -124,6 +124,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           return provisioned.queueUrlPrefix;
         case "table-name":
           return provisioned.tableName;
+        case "delivery-table-name":
+          return provisioned.deliveryTableName;
         case "config-path":
           return bundle.configPath;
       }

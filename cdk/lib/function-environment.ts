@@ -9,6 +9,7 @@ export const DEPLOYED_CONFIG_PATH = `/var/task/${BUNDLING.configFileName}`;
 
 export interface EnvironmentResources {
   readonly table: dynamodb.ITable;
+  readonly deliveryTable: dynamodb.ITable;
   /** Looks a queue up by topology key; throws for an unknown key. */
   readonly queueByKey: (key: string) => sqs.IQueue;
 }
@@ -34,6 +35,8 @@ export function resolveEnvironment(
         return queueUrlPrefix(scope);
       case "table-name":
         return resources.table.tableName;
+      case "delivery-table-name":
+        return resources.deliveryTable.tableName;
       case "config-path":
         return DEPLOYED_CONFIG_PATH;
       default: {

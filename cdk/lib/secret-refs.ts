@@ -1,4 +1,4 @@
-import type { SecretRef, WebhooksConfig } from "../../shared/config/schema.js";
+import { type SecretRef, targetSecretRefs, type WebhooksConfig } from "../../shared/config/schema.js";
 
 /** The secrets one function reads, split by how the config supplies them. */
 export interface SecretUsage {
@@ -31,7 +31,9 @@ export function sourceSecrets(config: WebhooksConfig): SecretUsage {
 export function targetSecrets(config: WebhooksConfig): SecretUsage {
   return collect(
     config.subscriptions.flatMap((sub) =>
-      sub.target.type === "http" ? [{ at: `subscriptions[${sub.id}].target`, ref: sub.target.secret }] : [],
+      sub.target.type === "http"
+        ? targetSecretRefs(sub.target).map((ref) => ({ at: `subscriptions[${sub.id}].target`, ref }))
+        : [],
     ),
   );
 }

@@ -41,6 +41,8 @@ export interface WebhooksStatefulProps {
 export class WebhooksStateful extends Construct {
   /** Dedupe claims, keyed by `pk`, expired by TTL. Retained when the stack is deleted. */
   readonly table: dynamodb.ITable;
+  /** Delivery records, attempt logs and subscription state (pk/sk, `bySubscription` index, TTL). */
+  readonly deliveryTable: dynamodb.ITable;
   /** Every queue of the topology, by its topology key (`ingress`, `sub-billing`, ...). */
   readonly queues: ReadonlyMap<string, WebhookQueue>;
 
@@ -59,6 +61,26 @@ export class WebhooksStateful extends Construct {
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    const delivery = topology.deliveryTable;
+    const deliveryTable = new dynamodb.Table(this, "DeliveryTable", {
+      tableName: delivery.name,
+      partitionKey: { name: delivery.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: delivery.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: delivery.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(props.tableEncryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.tableEncryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    deliveryTable.addGlobalSecondaryIndex({
+      indexName: delivery.index.name,
+      partitionKey: { name: delivery.index.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: delivery.index.sortKey, type: dynamodb.AttributeType.STRING },
+    });
+    this.deliveryTable = deliveryTable;
 
     const queues = new Map<string, WebhookQueue>();
     for (const spec of topology.queues) {

@@ -42,6 +42,8 @@ export interface WebhooksStatelessProps {
   readonly configFilePath: string;
   /** The dedupe table (from `WebhooksStateful`). */
   readonly table: dynamodb.ITable;
+  /** The delivery-state table (from `WebhooksStateful`). */
+  readonly deliveryTable: dynamodb.ITable;
   /** Every queue of the topology by key (from `WebhooksStateful`). */
   readonly queues: ReadonlyMap<string, QueuePair>;
   /**
@@ -219,6 +221,7 @@ export class WebhooksStateless extends Construct {
       tracing: this.props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: resolveEnvironment(this, spec.environment, {
         table,
+        deliveryTable: this.props.deliveryTable,
         queueByKey: (key) => this.queuePair(key).queue,
       }),
       bundling: {
@@ -297,6 +300,15 @@ export class WebhooksStateless extends Construct {
           pair.queue.grant(role, "sqs:SendMessage");
           pair.dlq.grant(role, "sqs:SendMessage");
         }
+        // The table only: deliver never queries the attempt-log index (the ops CLI does).
+        const { deliveryTable } = this.props;
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            resources: [deliveryTable.tableArn],
+          }),
+        );
+        deliveryTable.encryptionKey?.grantEncryptDecrypt(role);
         this.grantSecrets(fn, role, targetSecrets(config));
         return;
       }

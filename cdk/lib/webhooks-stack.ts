@@ -67,6 +67,7 @@ export class WebhooksStack extends Stack {
       config: props.config,
       configFilePath: props.configFilePath,
       table: this.stateful.table,
+      deliveryTable: this.stateful.deliveryTable,
       queues: this.stateful.queues,
       tracing: props.tracing,
       logRetention: props.logRetention,

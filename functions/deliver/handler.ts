@@ -4,7 +4,8 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { createSqsClient } from "../../shared/adapters/aws-clients.js";
+import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
+import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
 import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
@@ -12,7 +13,13 @@ import { ENV, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../../shared/config/schema.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { queueNames, subscriptionIdFromQueueName } from "../../shared/topology/topology.js";
+import {
+  ATTEMPT_LOG_TTL_SECONDS,
+  DELIVERED_TTL_SECONDS,
+  DELIVERY_LEASE_SECONDS,
+  queueNames,
+  subscriptionIdFromQueueName,
+} from "../../shared/topology/topology.js";
 import { createDeliverEvents } from "../../shared/use-cases/deliver-events.js";
 
 const logger = new Logger();
@@ -34,10 +41,14 @@ const deliver = createDeliverEvents({
   dlqNameFor: queueNames.dlq,
   http: new FetchHttpSender(systemClock),
   queue: new SqsMessageQueue(createSqsClient()),
+  store: new DynamoDbDeliveryStore(createDynamoDbClient(), requireEnv(ENV.deliveryTable)),
   secrets: new CachingSecretResolver(),
   clock: systemClock,
   random: Math.random,
   userAgent: "webhooks-platform/0.1",
+  leaseSeconds: DELIVERY_LEASE_SECONDS,
+  deliveredTtlSeconds: DELIVERED_TTL_SECONDS,
+  attemptLogTtlSeconds: ATTEMPT_LOG_TTL_SECONDS,
 });
 
 /** `arn:aws:sqs:region:account:name` → `name`. */
@@ -76,7 +87,12 @@ const deliverHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         logger.error("dead-lettered", { ...keys, attempt: r.attempt, reason: r.reason, detail: r.detail });
         metrics.addMetric("DeliveryDeadLettered", MetricUnit.Count, 1);
         break;
-      case "waiting":
+      case "parked":
+        logger.info("parked", { ...keys, attempt: r.attempt, why: r.why });
+        break;
+      case "already-delivered":
+        logger.info("already delivered; redelivered copy acknowledged without a POST", keys);
+        metrics.addMetric("DeliverySkippedDuplicate", MetricUnit.Count, 1);
         break;
       case "failed":
         logger.error("delivery step failed; record returns to the queue", { ...keys, error: r.error });

@@ -1,46 +1,137 @@
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { type AttemptOutcome, parseRetryAfter } from "../domain/delivery-policy.js";
 import type { Clock } from "../ports/clock.js";
 import type { HttpRequest, HttpSender } from "../ports/http-sender.js";
+import { type DestinationPolicy, destinationPolicyFromEnv, type Resolver, SsrfGuard } from "./ssrf-guard.js";
+
+export interface FetchHttpSenderOptions {
+  /** Which destinations may be reached. Default: from `WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS`. */
+  readonly policy?: DestinationPolicy;
+  /** Name resolution. Default: `dns.lookup` with `all: true`. Tests inject one to control DNS. */
+  readonly resolve?: Resolver;
+}
 
 /**
- * POSTs with Node's fetch: no redirects followed (a 3xx is an answer, not a hop), a hard timeout, and
- * every failure turned into an outcome instead of an exception.
+ * POSTs once to a subscriber: no redirects followed (a 3xx is an answer, not a hop), one timeout for
+ * the whole attempt (DNS, connect, TLS, response), and every failure turned into an outcome instead
+ * of an exception. Every socket goes through `SsrfGuard`: the URL is checked first, then the agents'
+ * `lookup` resolves, checks every answer and connects only to checked addresses. A refused
+ * destination is a `network` error whose message starts with `destination blocked:`.
+ *
+ * Uses `node:http`/`node:https` rather than `fetch` (the name stayed for the callers), because only
+ * they take a `lookup` per connection without an extra dependency.
  */
 export class FetchHttpSender implements HttpSender {
-  constructor(private readonly clock: Clock) {}
+  private readonly guard: SsrfGuard;
+  // Own agents, not the global ones: their pooled sockets were all opened through the guard.
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+
+  constructor(
+    private readonly clock: Clock,
+    options: FetchHttpSenderOptions = {},
+  ) {
+    this.guard = new SsrfGuard(options.policy ?? destinationPolicyFromEnv(), options.resolve);
+    const agentOptions = {
+      keepAlive: true,
+      scheduling: "lifo",
+      timeout: 5_000,
+      lookup: this.guard.lookup,
+    } as const;
+    this.httpAgent = new HttpAgent(agentOptions);
+    this.httpsAgent = new HttpsAgent(agentOptions);
+  }
 
   async post(request: HttpRequest): Promise<AttemptOutcome> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
+    const failed = (errorClass: "timeout" | "network", message: string): AttemptOutcome => ({
+      kind: "error",
+      errorClass,
+      message,
+      latencyMs: latency(),
+    });
+
+    let url: URL;
     try {
-      const response = await fetch(request.url, {
-        method: "POST",
-        headers: request.headers,
-        body: request.body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(request.timeoutMs),
-      });
-      // Drain the body so the connection is reused; the content itself is not needed here.
-      await response.arrayBuffer().catch(() => undefined);
-      const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"), this.clock.now());
-      return {
-        kind: "response",
-        status: response.status,
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-        latencyMs: latency(),
-      };
+      url = new URL(request.url);
+      this.guard.checkUrl(url);
     } catch (error) {
-      const name = error instanceof Error ? error.name : "";
-      const isTimeout = name === "TimeoutError" || name === "AbortError";
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-      return {
-        kind: "error",
-        errorClass: isTimeout ? "timeout" : "network",
-        message: isTimeout
-          ? `no response within ${request.timeoutMs} ms`
-          : `${error instanceof Error ? error.message : String(error)}${cause}`,
-        latencyMs: latency(),
-      };
+      return failed("network", describe(error));
     }
+
+    const https = url.protocol === "https:";
+    return new Promise<AttemptOutcome>((resolve) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let answer: { status: number; retryAfterSeconds: number | undefined } | undefined;
+      const settle = (outcome: () => AttemptOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome());
+      };
+      // Once the status line is in, that is the outcome, even if the body never finishes.
+      const settleWithAnswer = () =>
+        settle(() => ({
+          kind: "response",
+          status: answer?.status ?? 0,
+          ...(answer?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+          latencyMs: latency(),
+        }));
+
+      let req: ClientRequest;
+      try {
+        req = (https ? httpsRequest : httpRequest)(url, {
+          method: "POST",
+          headers: { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) },
+          agent: https ? this.httpsAgent : this.httpAgent,
+        });
+      } catch (error) {
+        // e.g. a header value with a newline: refused before any socket exists.
+        settle(() => failed("network", describe(error)));
+        return;
+      }
+      timer = setTimeout(() => {
+        if (answer) settleWithAnswer();
+        else settle(() => failed("timeout", `no response within ${request.timeoutMs} ms`));
+        req.destroy();
+      }, request.timeoutMs);
+
+      req.on("response", (res) => {
+        answer = {
+          status: res.statusCode ?? 0,
+          retryAfterSeconds: parseRetryAfter(res.headers["retry-after"], this.clock.now()),
+        };
+        // Drain (and discard) the body so the connection can be reused.
+        res.on("end", settleWithAnswer);
+        res.on("close", settleWithAnswer);
+        res.on("error", settleWithAnswer);
+        res.resume();
+      });
+      req.on("error", (error) => {
+        if (answer) settleWithAnswer();
+        else settle(() => failed("network", describe(error)));
+      });
+      req.end(request.body);
+    });
   }
+
+  /** Closes pooled keep-alive sockets (tests; a Lambda never needs it). */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map(describe).join("; ");
+  }
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error.message || error.name;
+  const withCode = code && !message.includes(code) ? `${message} (${code})` : message;
+  return error.cause instanceof Error ? `${withCode}: ${error.cause.message}` : withCode;
 }

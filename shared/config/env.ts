@@ -7,6 +7,8 @@ export const ENV = {
   config: "WEBHOOKS_CONFIG",
   /** DynamoDB table holding dedupe claims. */
   dedupeTable: "DEDUPE_TABLE_NAME",
+  /** DynamoDB table holding delivery records, attempt logs and subscription state. */
+  deliveryTable: "DELIVERY_TABLE_NAME",
   /** URL of the ingress queue that ingest writes to and the router reads. */
   ingressQueueUrl: "INGRESS_QUEUE_URL",
   /** Queue URL prefix: `${prefix}${queueName}` is the URL of any queue of this stack. */

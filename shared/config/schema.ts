@@ -68,8 +68,11 @@ const sourceSchema = z.strictObject({
 const httpTargetSchema = z.strictObject({
   type: z.literal("http"),
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-  /** Standard Webhooks signing secret (`whsec_…`) for outbound signatures. */
-  secret: secretRefSchema,
+  /**
+   * Outbound signing key(s): `whsec_…` signs Standard Webhooks `v1` (HMAC), `whsk_…` (base64 ed25519
+   * seed) signs `v1a`. Several during a rotation: every one signs, the header carries all signatures.
+   */
+  secret: z.union([secretRefSchema, z.array(secretRefSchema).check(z.minLength(1), z.maxLength(4))]),
   timeoutMs: z.optional(z.number().check(z.int(), z.gte(100), z.lte(29_000))),
 });
 
@@ -89,6 +92,8 @@ const subscriptionSchema = z.strictObject({
       .check(z.minLength(1, "omit it to match every type")),
   ),
   target: z.discriminatedUnion("type", [httpTargetSchema, queueTargetSchema]),
+  /** Hold deliveries (nothing is dropped; they resume when this is removed). Also settable at run time. */
+  paused: z.optional(z.boolean()),
   retry: z.optional(
     z.strictObject({
       /** Seconds before each retry (first attempt is immediate); its length is the number of retries. */
@@ -191,3 +196,7 @@ export type WebhooksConfig = z.infer<typeof configSchema>;
 export type SourceConfig = WebhooksConfig["sources"][number];
 export type SubscriptionConfig = WebhooksConfig["subscriptions"][number];
 export type HttpTarget = z.infer<typeof httpTargetSchema>;
+
+/** A target's signing secrets as a list, whether the config gave one or several. */
+export const targetSecretRefs = (target: HttpTarget): readonly SecretRef[] =>
+  Array.isArray(target.secret) ? target.secret : [target.secret];

@@ -14,4 +14,6 @@ export const DELIVERY_ATTRIBUTES = {
   /** Human-readable detail of the last failure. */
   detail: "webhooks.detail",
   failedAt: "webhooks.failed-at",
+  /** JSON list of the last attempts: `[{ n, at, s (status) | e (error class) }]`. */
+  history: "webhooks.history",
 } as const;

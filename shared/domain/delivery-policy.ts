@@ -15,6 +15,10 @@ export type AttemptOutcome =
       readonly status: number;
       /** Parsed `Retry-After`, in seconds from now. */
       readonly retryAfterSeconds?: number;
+      /** The receiver's `webhook-delivery` instruction (Svix's delivery control header). */
+      readonly deliveryControl?: DeliveryControl;
+      /** The first bytes of the response body, for the attempt log. */
+      readonly responseSnippet?: string;
       readonly latencyMs: number;
     }
   | {
@@ -24,17 +28,32 @@ export type AttemptOutcome =
       readonly latencyMs: number;
     };
 
+/** `webhook-delivery: abort-message` stops retrying this message; `disable` stops the subscription. */
+export type DeliveryControl = "abort-message" | "disable";
+
+export function parseDeliveryControl(value: string | null | undefined): DeliveryControl | undefined {
+  const v = value?.trim().toLowerCase();
+  return v === "abort-message" || v === "disable" ? v : undefined;
+}
+
 export const DEAD_LETTER_REASONS = {
   permanentFailure: "permanent_failure",
   retriesExhausted: "retries_exhausted",
   invalidMessage: "invalid_message",
+  abortedByReceiver: "aborted_by_receiver",
+  subscriptionDisabled: "subscription_disabled",
 } as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[keyof typeof DEAD_LETTER_REASONS];
 
 export type Decision =
   | { readonly action: "done" }
   | { readonly action: "retry"; readonly delaySeconds: number }
-  | { readonly action: "dead-letter"; readonly reason: DeadLetterReason };
+  | {
+      readonly action: "dead-letter";
+      readonly reason: DeadLetterReason;
+      /** The receiver asked for no more deliveries (410 Gone, `webhook-delivery: disable`). */
+      readonly disableSubscription?: true;
+    };
 
 /** The longest `Retry-After` we honour; a larger value is clamped to this. */
 export const MAX_RETRY_AFTER_SECONDS = 86_400;
@@ -63,6 +82,19 @@ export function decideNext(input: {
 }): Decision {
   const verdict = classifyOutcome(input.outcome);
   if (verdict === "success") return { action: "done" };
+  if (input.outcome.kind === "response") {
+    const { status, deliveryControl } = input.outcome;
+    if (status === 410 || deliveryControl === "disable") {
+      return {
+        action: "dead-letter",
+        reason: DEAD_LETTER_REASONS.subscriptionDisabled,
+        disableSubscription: true,
+      };
+    }
+    if (deliveryControl === "abort-message") {
+      return { action: "dead-letter", reason: DEAD_LETTER_REASONS.abortedByReceiver };
+    }
+  }
   if (verdict === "permanent") return { action: "dead-letter", reason: DEAD_LETTER_REASONS.permanentFailure };
   const scheduled = input.scheduleSeconds[input.attempt - 1];
   if (scheduled === undefined) return { action: "dead-letter", reason: DEAD_LETTER_REASONS.retriesExhausted };

@@ -13,6 +13,7 @@ export type EnvValue =
   | { readonly ref: "queue-url"; readonly queue: string }
   | { readonly ref: "queue-url-prefix" }
   | { readonly ref: "table-name" }
+  | { readonly ref: "delivery-table-name" }
   | { readonly ref: "config-path" };
 
 export type QueueRole = "ingress" | "http-subscription" | "queue-subscription";
@@ -56,9 +57,26 @@ export interface FunctionSpec {
   readonly sqsTriggers: readonly SqsTriggerSpec[];
 }
 
+/**
+ * Delivery state, one table: success records and attempt logs per event (`pk = evt#<id>`), subscription
+ * state (`pk = sub#<id>`); the `bySubscription` index lists a subscription's attempts by time.
+ */
+export interface DeliveryTableSpec {
+  readonly name: string;
+  readonly partitionKey: "pk";
+  readonly sortKey: "sk";
+  readonly ttlAttribute: "expiresAt";
+  readonly index: {
+    readonly name: "bySubscription";
+    readonly partitionKey: "gsi1pk";
+    readonly sortKey: "gsi1sk";
+  };
+}
+
 export interface Topology {
   readonly prefix: string;
   readonly table: { readonly name: string; readonly partitionKey: "pk"; readonly ttlAttribute: "expiresAt" };
+  readonly deliveryTable: DeliveryTableSpec;
   readonly queues: readonly QueueSpec[];
   readonly functions: readonly FunctionSpec[];
 }
@@ -82,6 +100,12 @@ export const INGEST_TIMEOUT_SECONDS = 10;
 /** A dedupe claim outlives the ingest invocation that made it; after that a retry may take it over. */
 export const DEDUPE_LEASE_SECONDS = INGEST_TIMEOUT_SECONDS + 5;
 export const MAX_RECEIVE_COUNT = 5;
+const DELIVER_TIMEOUT_SECONDS = 60;
+/** One delivery attempt holds its (event, subscription) lease at most as long as the function runs. */
+export const DELIVERY_LEASE_SECONDS = DELIVER_TIMEOUT_SECONDS;
+/** Successes are remembered longer than any copy of a message can live (queue retention, 4 days). */
+export const DELIVERED_TTL_SECONDS = 7 * 86_400;
+export const ATTEMPT_LOG_TTL_SECONDS = 30 * 86_400;
 const DAY = 86_400;
 
 /** Lambda's guidance: visibility timeout at least 6x the consumer's timeout. */
@@ -105,7 +129,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     throw new Error(`Resource prefix '${prefix}' must be 1-30 letters, digits or '-'.`);
   }
   const router = { timeoutSeconds: 30, memoryMb: 512 };
-  const deliver = { timeoutSeconds: 60, memoryMb: 512 };
+  const deliver = { timeoutSeconds: DELIVER_TIMEOUT_SECONDS, memoryMb: 512 };
 
   const queue = (
     key: string,
@@ -190,6 +214,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         ...common,
         POWERTOOLS_SERVICE_NAME: "webhooks-deliver",
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
+        [ENV.deliveryTable]: { ref: "delivery-table-name" },
       },
       sqsTriggers: httpQueues.map((q) => ({
         queue: q.key,
@@ -203,6 +228,13 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
   return {
     prefix,
     table: { name: `${prefix}-dedupe`, partitionKey: "pk", ttlAttribute: "expiresAt" },
+    deliveryTable: {
+      name: `${prefix}-delivery`,
+      partitionKey: "pk",
+      sortKey: "sk",
+      ttlAttribute: "expiresAt",
+      index: { name: "bySubscription", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+    },
     queues,
     functions,
   };

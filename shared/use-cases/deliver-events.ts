@@ -1,7 +1,11 @@
 import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { HttpTarget, SubscriptionConfig } from "../config/schema.js";
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_RETRY_SCHEDULE_SECONDS } from "../config/schema.js";
-import { InvalidCloudEventError, parseCloudEvent } from "../domain/cloud-event.js";
+import {
+  DEFAULT_DELIVERY_TIMEOUT_MS,
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  targetSecretRefs,
+} from "../config/schema.js";
+import { InvalidCloudEventError, parseCloudEvent, type WebhookCloudEvent } from "../domain/cloud-event.js";
 import { DELIVERY_ATTRIBUTES as A } from "../domain/delivery-attributes.js";
 import {
   type AttemptOutcome,
@@ -10,12 +14,17 @@ import {
   decideNext,
 } from "../domain/delivery-policy.js";
 import type { Clock } from "../ports/clock.js";
+import type { DeliveryStore, SubscriptionState } from "../ports/delivery-store.js";
 import type { HttpSender } from "../ports/http-sender.js";
 import type { MessageQueue } from "../ports/message-queue.js";
-import { signStandardWebhook } from "../verify/sign.js";
+import { outboundSignatureHeader } from "../verify/outbound-signer.js";
 
 /** SQS caps DelaySeconds at 15 minutes; longer waits re-send the message in hops of at most this. */
 export const MAX_DELAY_SECONDS = 900;
+/** How often a paused subscription's messages come back to check whether it was resumed. */
+export const PAUSED_RECHECK_SECONDS = 60;
+/** Attempts kept in a message's `webhooks.history` attribute (the attempt log keeps them all). */
+const HISTORY_LIMIT = 10;
 
 export interface DeliveryRecord {
   readonly messageId: string;
@@ -25,42 +34,30 @@ export interface DeliveryRecord {
   readonly attributes: Readonly<Record<string, string | undefined>>;
 }
 
+type Base = { readonly messageId: string; readonly eventId?: string };
 export type DeliveryResult =
-  | {
-      readonly messageId: string;
-      readonly eventId?: string;
-      readonly result: "delivered";
-      readonly attempt: number;
-      readonly outcome: AttemptOutcome;
-    }
-  | {
-      readonly messageId: string;
-      readonly eventId?: string;
+  | (Base & { readonly result: "delivered"; readonly attempt: number; readonly outcome: AttemptOutcome })
+  | (Base & {
       readonly result: "retry-scheduled";
       readonly attempt: number;
       readonly delaySeconds: number;
       readonly outcome: AttemptOutcome;
-    }
-  | {
-      readonly messageId: string;
-      readonly eventId?: string;
+    })
+  | (Base & {
       readonly result: "dead-lettered";
       readonly attempt: number;
       readonly reason: DeadLetterReason;
       readonly detail: string;
-    }
-  | {
-      readonly messageId: string;
-      readonly eventId?: string;
-      readonly result: "waiting";
+    })
+  /** Not attempted now: not due yet, subscription paused, or another copy holds the lease. */
+  | (Base & {
+      readonly result: "parked";
       readonly attempt: number;
-    }
-  | {
-      readonly messageId: string;
-      readonly eventId?: string;
-      readonly result: "failed";
-      readonly error: unknown;
-    };
+      readonly why: "not-due" | "paused" | "busy";
+    })
+  /** A redelivered copy of an event this subscription already received: acknowledged, not POSTed. */
+  | (Base & { readonly result: "already-delivered" })
+  | (Base & { readonly result: "failed"; readonly error: unknown });
 
 export interface DeliverDeps {
   /** The HTTP subscription a queue belongs to; undefined if the queue is not one of ours. */
@@ -69,24 +66,54 @@ export interface DeliverDeps {
   readonly dlqNameFor: (queueName: string) => string;
   readonly http: HttpSender;
   readonly queue: MessageQueue;
+  readonly store: DeliveryStore;
   readonly secrets: SecretResolver;
   readonly clock: Clock;
   readonly random: () => number;
   readonly userAgent: string;
+  /** How long one attempt may hold the per-delivery lease (the function timeout). */
+  readonly leaseSeconds: number;
+  /** How long a success is remembered, so no redelivered copy is POSTed again. */
+  readonly deliveredTtlSeconds: number;
+  readonly attemptLogTtlSeconds: number;
+}
+
+interface HistoryEntry {
+  readonly n: number;
+  readonly at: number;
+  readonly s?: number;
+  readonly e?: string;
+}
+
+function parseHistory(value: string | undefined): HistoryEntry[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? (parsed as HistoryEntry[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
- * Delivers each record once to its subscription's URL, signed with Standard Webhooks. A retry is a
- * new message on the same queue, delayed (in 15-minute hops for longer waits) and carrying the next
- * attempt number, so waits of hours neither burn `maxReceiveCount` nor depend on the function staying
- * up. Permanent failures and exhausted schedules go to the subscription's DLQ with the reason as
- * message attributes. Only when that hand-off itself fails does the record go back to SQS.
+ * Delivers each record to its subscription's URL, signed with Standard Webhooks, at most once with
+ * success: a lease per (event, subscription) stops concurrent copies, a success record stops later
+ * ones, and every attempt is logged. A retry is a new message on the same queue, delayed (in
+ * 15-minute hops for longer waits) and carrying the next attempt number and the attempt history, so
+ * waits of hours neither burn `maxReceiveCount` nor depend on the function staying up. Paused
+ * subscriptions park their messages; a receiver's 410 or `webhook-delivery: disable` disables the
+ * subscription. Permanent failures and exhausted schedules go to the DLQ with the reason as message
+ * attributes. Only when a hand-off itself fails does the record go back to SQS.
  */
 export function createDeliverEvents(
   deps: DeliverDeps,
 ): (records: readonly DeliveryRecord[]) => Promise<readonly DeliveryResult[]> {
-  const deliverOne = async (record: DeliveryRecord): Promise<DeliveryResult> => {
+  const deliverOne = async (
+    record: DeliveryRecord,
+    stateOf: (id: string) => Promise<SubscriptionState>,
+  ): Promise<DeliveryResult> => {
     const attempt = Math.max(1, Number(record.attributes[A.attempt] ?? "1") || 1);
+    const history = parseHistory(record.attributes[A.history]);
     const subscription = deps.subscriptionFor(record.queueName);
     const deadLetter = async (
       reason: DeadLetterReason,
@@ -97,16 +124,24 @@ export function createDeliverEvents(
         body: record.body,
         attributes: {
           [A.reason]: reason,
-          [A.attempts]: String(attempt),
+          [A.attempts]: String(history.length),
           [A.detail]: detail.slice(0, 1000),
           [A.failedAt]: new Date(deps.clock.now()).toISOString(),
+          ...(history.length > 0 ? { [A.history]: JSON.stringify(history.slice(-HISTORY_LIMIT)) } : {}),
           ...(subscription ? { [A.subscriptionId]: subscription.id } : {}),
           ...extra,
         },
       });
     };
+    const park = async (delaySeconds: number, attributes: Record<string, string>) => {
+      await deps.queue.send(deps.queueUrlFor(record.queueName), {
+        body: record.body,
+        delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
+        attributes,
+      });
+    };
 
-    let event: ReturnType<typeof parseCloudEvent>;
+    let event: WebhookCloudEvent;
     try {
       if (!subscription)
         throw new InvalidCloudEventError(`queue ${record.queueName} has no HTTP subscription`);
@@ -122,33 +157,63 @@ export function createDeliverEvents(
         detail,
       };
     }
+    const keys = { messageId: record.messageId, eventId: event.id };
+
+    const state = await stateOf(subscription.id);
+    if (state.disabledReason) {
+      const detail = `subscription disabled: ${state.disabledReason}`;
+      await deadLetter(DEAD_LETTER_REASONS.subscriptionDisabled, detail);
+      return { ...keys, result: "dead-lettered", attempt, reason: "subscription_disabled", detail };
+    }
+    if (state.paused || subscription.paused === true) {
+      await park(PAUSED_RECHECK_SECONDS, pickDeliveryAttributes(record.attributes));
+      return { ...keys, result: "parked", attempt, why: "paused" };
+    }
 
     const now = deps.clock.now();
     const notBefore = Number(record.attributes[A.notBefore] ?? "0");
     if (notBefore > now + 1000) {
-      await deps.queue.send(deps.queueUrlFor(record.queueName), {
-        body: record.body,
-        delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((notBefore - now) / 1000)),
-        attributes: pickDeliveryAttributes(record.attributes),
-      });
-      return { messageId: record.messageId, eventId: event.id, result: "waiting", attempt };
+      await park((notBefore - now) / 1000, pickDeliveryAttributes(record.attributes));
+      return { ...keys, result: "parked", attempt, why: "not-due" };
+    }
+
+    const lease = await deps.store.begin({
+      eventId: event.id,
+      subscriptionId: subscription.id,
+      nowMs: now,
+      leaseSeconds: deps.leaseSeconds,
+    });
+    if (lease.status === "delivered") return { ...keys, result: "already-delivered" };
+    if (lease.status === "busy") {
+      await park(lease.retryAfterSeconds, pickDeliveryAttributes(record.attributes));
+      return { ...keys, result: "parked", attempt, why: "busy" };
     }
 
     const target = subscription.target;
-    const secret = await deps.secrets.resolve(target.secret);
-    const timestamp = Math.floor(now / 1000);
-    const outcome = await deps.http.post({
-      url: target.url,
-      timeoutMs: target.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
-      body: record.body,
-      headers: {
-        "content-type": "application/cloudevents+json; charset=utf-8",
-        "user-agent": deps.userAgent,
-        "webhook-id": event.id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": signStandardWebhook({ id: event.id, timestamp, body: record.body, secret }),
-      },
-    });
+    let outcome: AttemptOutcome;
+    try {
+      const secrets = await Promise.all(targetSecretRefs(target).map((ref) => deps.secrets.resolve(ref)));
+      const timestamp = Math.floor(now / 1000);
+      outcome = await deps.http.post({
+        url: target.url,
+        timeoutMs: target.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+        body: record.body,
+        headers: {
+          "content-type": "application/cloudevents+json; charset=utf-8",
+          "user-agent": deps.userAgent,
+          "webhook-id": event.id,
+          "webhook-timestamp": String(timestamp),
+          "webhook-signature": outboundSignatureHeader(secrets, {
+            id: event.id,
+            timestamp,
+            body: record.body,
+          }),
+        },
+      });
+    } catch (error) {
+      await deps.store.release({ eventId: event.id, subscriptionId: subscription.id, token: lease.token });
+      throw error;
+    }
 
     const decision = decideNext({
       outcome,
@@ -156,63 +221,102 @@ export function createDeliverEvents(
       scheduleSeconds: subscription.retry?.scheduleSeconds ?? DEFAULT_RETRY_SCHEDULE_SECONDS,
       random: deps.random,
     });
+    const describe = () =>
+      outcome.kind === "response"
+        ? `HTTP ${outcome.status} from ${target.url}${outcome.deliveryControl ? ` (webhook-delivery: ${outcome.deliveryControl})` : ""}`
+        : `${outcome.errorClass}: ${outcome.message}`;
+    const entry: HistoryEntry =
+      outcome.kind === "response"
+        ? { n: attempt, at: now, s: outcome.status }
+        : { n: attempt, at: now, e: outcome.errorClass };
+    history.push(entry);
+
+    if (decision.action === "done") {
+      await deps.store.markDelivered({
+        eventId: event.id,
+        subscriptionId: subscription.id,
+        token: lease.token,
+        expiresAtSeconds: Math.floor(now / 1000) + deps.deliveredTtlSeconds,
+      });
+    } else {
+      await deps.store.release({ eventId: event.id, subscriptionId: subscription.id, token: lease.token });
+    }
+    await deps.store.recordAttempt(
+      {
+        eventId: event.id,
+        subscriptionId: subscription.id,
+        attempt,
+        at: now,
+        latencyMs: outcome.latencyMs,
+        ...(outcome.kind === "response"
+          ? {
+              status: outcome.status,
+              ...(outcome.responseSnippet ? { detail: outcome.responseSnippet } : {}),
+            }
+          : { errorClass: outcome.errorClass, detail: outcome.message }),
+        result:
+          decision.action === "done"
+            ? "delivered"
+            : decision.action === "retry"
+              ? "retry-scheduled"
+              : "dead-lettered",
+      },
+      deps.attemptLogTtlSeconds,
+    );
+
     const lastAttempt: Record<string, string> =
       outcome.kind === "response"
         ? { [A.lastStatus]: String(outcome.status), [A.errorClass]: "http_status" }
         : { [A.errorClass]: outcome.errorClass };
-    const describe = () =>
-      outcome.kind === "response"
-        ? `HTTP ${outcome.status} from ${target.url}`
-        : `${outcome.errorClass}: ${outcome.message}`;
 
     switch (decision.action) {
       case "done":
-        return { messageId: record.messageId, eventId: event.id, result: "delivered", attempt, outcome };
+        return { ...keys, result: "delivered", attempt, outcome };
       case "retry": {
-        const delayMs = Math.round(decision.delaySeconds * 1000);
-        await deps.queue.send(deps.queueUrlFor(record.queueName), {
-          body: record.body,
-          delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(decision.delaySeconds)),
-          attributes: {
-            [A.attempt]: String(attempt + 1),
-            [A.notBefore]: String(now + delayMs),
-            [A.subscriptionId]: subscription.id,
-            ...lastAttempt,
-            [A.detail]: describe().slice(0, 1000),
-          },
+        await park(decision.delaySeconds, {
+          [A.attempt]: String(attempt + 1),
+          [A.notBefore]: String(now + Math.round(decision.delaySeconds * 1000)),
+          [A.subscriptionId]: subscription.id,
+          [A.history]: JSON.stringify(history.slice(-HISTORY_LIMIT)),
+          ...lastAttempt,
+          [A.detail]: describe().slice(0, 1000),
         });
-        return {
-          messageId: record.messageId,
-          eventId: event.id,
-          result: "retry-scheduled",
-          attempt,
-          delaySeconds: decision.delaySeconds,
-          outcome,
-        };
+        return { ...keys, result: "retry-scheduled", attempt, delaySeconds: decision.delaySeconds, outcome };
       }
       case "dead-letter": {
         const detail = describe();
+        if (decision.disableSubscription) {
+          await deps.store.setSubscriptionState(subscription.id, {
+            paused: state.paused,
+            disabledReason: detail,
+            changedAt: new Date(now).toISOString(),
+          });
+        }
         await deadLetter(decision.reason, detail, lastAttempt);
-        return {
-          messageId: record.messageId,
-          eventId: event.id,
-          result: "dead-lettered",
-          attempt,
-          reason: decision.reason,
-          detail,
-        };
+        return { ...keys, result: "dead-lettered", attempt, reason: decision.reason, detail };
       }
     }
   };
 
-  return (records) =>
-    Promise.all(
+  return (records) => {
+    // One state read per subscription per batch.
+    const states = new Map<string, Promise<SubscriptionState>>();
+    const stateOf = (id: string) => {
+      let found = states.get(id);
+      if (!found) {
+        found = deps.store.subscriptionState(id);
+        states.set(id, found);
+      }
+      return found;
+    };
+    return Promise.all(
       records.map((record) =>
-        deliverOne(record).catch(
+        deliverOne(record, stateOf).catch(
           (error: unknown): DeliveryResult => ({ messageId: record.messageId, result: "failed", error }),
         ),
       ),
     );
+  };
 }
 
 function pickDeliveryAttributes(

@@ -1,5 +1,12 @@
 import type { ProviderName } from "../config/schema.js";
+import { googlePubsubVerifier } from "./google-pubsub.js";
+import { jwtVerifier } from "./jwt.js";
+import { sendgridVerifier } from "./sendgrid.js";
 import type { ProviderVerifier } from "./types.js";
 
 /** JWT, Google Pub/Sub push, SendGrid. */
-export const groupCVerifiers = {} satisfies Partial<Record<ProviderName, ProviderVerifier>>;
+export const groupCVerifiers = {
+  jwt: jwtVerifier,
+  "google-pubsub": googlePubsubVerifier,
+  sendgrid: sendgridVerifier,
+} satisfies Partial<Record<ProviderName, ProviderVerifier>>;

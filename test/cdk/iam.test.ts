@@ -2,6 +2,7 @@ import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
 import type { SecretRef } from "../../shared/config/schema.js";
+import { targetSecretRefs } from "../../shared/config/schema.js";
 import {
   asArray,
   functionNameOf,
@@ -130,7 +131,7 @@ describe("deliver IAM role", () => {
   it("may read exactly the Secrets Manager secrets of the http targets", () => {
     const reads = statementsAllowing(statementsOf("deliver"), "secretsmanager:GetSecretValue");
     const expected = arnsOf(
-      synth.config.subscriptions.flatMap((s) => (s.target.type === "http" ? [s.target.secret] : [])),
+      synth.config.subscriptions.flatMap((s) => (s.target.type === "http" ? targetSecretRefs(s.target) : [])),
     );
     expect(expected.length).toBeGreaterThan(0);
     expect(resourcesOf(reads).sort()).toEqual([...expected].sort());

@@ -87,14 +87,19 @@ describe("topology parity (sample config)", () => {
   });
 
   it("resolves each environment value to the literal or the resource the spec references", () => {
-    const [tableId] = resourcesOfType(synth.template, "AWS::DynamoDB::Table")[0] ?? [];
+    const tableIdNamed = (name: string) =>
+      resourcesOfType(synth.template, "AWS::DynamoDB::Table").find(
+        ([, t]) => t.Properties.TableName === name,
+      )?.[0];
     const expected = (value: EnvValue): unknown => {
       if (typeof value === "string") return value;
       switch (value.ref) {
         case "queue-url":
           return ref(queueNamed(findQueue(topology, value.queue).name)[0]);
         case "table-name":
-          return ref(String(tableId));
+          return ref(String(tableIdNamed(topology.table.name)));
+        case "delivery-table-name":
+          return ref(String(tableIdNamed(topology.deliveryTable.name)));
         case "config-path":
           return DEPLOYED_CONFIG_PATH;
         case "queue-url-prefix":

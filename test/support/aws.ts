@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -7,6 +7,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { createDedupeTable as createTopologyDedupeTable } from "../../local/provision.js";
 
 function endpoint(name: "TEST_SQS_ENDPOINT" | "TEST_DYNAMODB_ENDPOINT"): string {
   const value = process.env[name];
@@ -40,20 +41,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export async function createDedupeTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-    }),
-  );
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: name,
-      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
-    }),
-  );
+  await createTopologyDedupeTable(client, { name, partitionKey: "pk", ttlAttribute: "expiresAt" });
 }
 
 export async function createQueue(

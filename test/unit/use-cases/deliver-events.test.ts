@@ -8,6 +8,7 @@ import type { HttpRequest } from "../../../shared/ports/http-sender.js";
 import type { OutboundMessage } from "../../../shared/ports/message-queue.js";
 import { createDeliverEvents, type DeliveryRecord } from "../../../shared/use-cases/deliver-events.js";
 import { standardWebhooksVerifier } from "../../../shared/verify/standard-webhooks.js";
+import { InMemoryDeliveryStore } from "../../support/in-memory-delivery-store.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const config = parseConfig({
@@ -36,6 +37,7 @@ const event = JSON.stringify({
 
 /** In-memory ports: this tests the use case's decisions; adapters are tested against the emulators. */
 function harness(outcome: AttemptOutcome) {
+  const store = new InMemoryDeliveryStore();
   const sent: { url: string; message: OutboundMessage }[] = [];
   const posts: HttpRequest[] = [];
   const deliver = createDeliverEvents({
@@ -49,12 +51,16 @@ function harness(outcome: AttemptOutcome) {
       },
     },
     queue: { send: async (url, message) => void sent.push({ url, message }), sendBatch: async () => [] },
+    store,
     secrets: new CachingSecretResolver(),
     clock: { now: () => NOW },
     random: () => 0.5,
     userAgent: "test",
+    leaseSeconds: 60,
+    deliveredTtlSeconds: 86_400,
+    attemptLogTtlSeconds: 86_400,
   });
-  return { deliver, sent, posts };
+  return { deliver, sent, posts, store };
 }
 
 const record = (attributes: Record<string, string> = {}, queueName = "p-sub-billing"): DeliveryRecord => ({
@@ -102,7 +108,7 @@ describe("deliver use case", () => {
     const { deliver, sent, posts } = harness({ kind: "response", status: 200, latencyMs: 3 });
     const dueIn = 3_600_000;
     const [result] = await deliver([record({ [A.attempt]: "3", [A.notBefore]: String(NOW + dueIn) })]);
-    expect(result?.result).toBe("waiting");
+    expect(result).toMatchObject({ result: "parked", why: "not-due" });
     expect(posts).toHaveLength(0);
     expect(sent[0]?.message).toMatchObject({
       delaySeconds: 900,
@@ -117,7 +123,11 @@ describe("deliver use case", () => {
       message: "no response within 10000 ms",
       latencyMs: 10_000,
     });
-    const [result] = await deliver([record({ [A.attempt]: "3" })]);
+    const history = JSON.stringify([
+      { n: 1, at: NOW - 9_000, s: 500 },
+      { n: 2, at: NOW - 4_000, s: 502 },
+    ]);
+    const [result] = await deliver([record({ [A.attempt]: "3", [A.history]: history })]);
     expect(result).toMatchObject({ result: "dead-lettered", reason: "retries_exhausted" });
     expect(sent[0]?.url).toBe("q://p-sub-billing-dlq");
     expect(sent[0]?.message.attributes).toMatchObject({
@@ -126,6 +136,11 @@ describe("deliver use case", () => {
       [A.errorClass]: "timeout",
       [A.subscriptionId]: "billing",
     });
+    expect(JSON.parse(sent[0]?.message.attributes?.[A.history] ?? "[]")).toEqual([
+      { n: 1, at: NOW - 9_000, s: 500 },
+      { n: 2, at: NOW - 4_000, s: 502 },
+      { n: 3, at: NOW, e: "timeout" },
+    ]);
   });
 
   it("dead-letters a message that is not a CloudEvent instead of failing forever", async () => {
@@ -144,12 +159,91 @@ describe("deliver use case", () => {
       dlqNameFor: (n) => n,
       http: { post: async () => ({ kind: "response", status: 500, latencyMs: 1 }) },
       queue: { send: async () => Promise.reject(new Error("SQS down")), sendBatch: async () => [] },
+      store: new InMemoryDeliveryStore(),
       secrets: new CachingSecretResolver(),
       clock: { now: () => NOW },
       random: () => 0.5,
       userAgent: "test",
+      leaseSeconds: 60,
+      deliveredTtlSeconds: 86_400,
+      attemptLogTtlSeconds: 86_400,
     });
     expect((await failing([record()]))[0]?.result).toBe("failed");
     expect((await deliver([record()]))[0]?.result).toBe("retry-scheduled");
+  });
+
+  it("never POSTs a redelivered copy of an event the subscription already received", async () => {
+    const { deliver, posts } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    const [first] = await deliver([record()]);
+    const [copy] = await deliver([{ ...record(), messageId: "m2" }]);
+    expect(first?.result).toBe("delivered");
+    expect(copy?.result).toBe("already-delivered");
+    expect(posts).toHaveLength(1);
+  });
+
+  it("parks a copy that arrives while another attempt holds the lease, without POSTing", async () => {
+    const { deliver, posts, store, sent } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    await store.begin({ eventId: "evt_abc", subscriptionId: "billing", nowMs: NOW, leaseSeconds: 60 });
+    const [result] = await deliver([record()]);
+    expect(result).toMatchObject({ result: "parked", why: "busy" });
+    expect(posts).toHaveLength(0);
+    expect(sent[0]?.message.delaySeconds).toBe(60);
+  });
+
+  it("logs every attempt with its status, latency and result", async () => {
+    const { deliver, store } = harness({
+      kind: "response",
+      status: 503,
+      latencyMs: 42,
+      responseSnippet: "busy",
+    });
+    await deliver([record()]);
+    expect(store.attempts).toEqual([
+      {
+        eventId: "evt_abc",
+        subscriptionId: "billing",
+        attempt: 1,
+        at: NOW,
+        latencyMs: 42,
+        status: 503,
+        detail: "busy",
+        result: "retry-scheduled",
+      },
+    ]);
+  });
+
+  it("disables the subscription on 410 Gone and dead-letters what arrives after, losing nothing", async () => {
+    const { deliver, store, sent } = harness({ kind: "response", status: 410, latencyMs: 3 });
+    const [gone] = await deliver([record()]);
+    expect(gone).toMatchObject({ result: "dead-lettered", reason: "subscription_disabled" });
+    expect((await store.subscriptionState("billing")).disabledReason).toContain("HTTP 410");
+    const [later] = await deliver([
+      { ...record(), messageId: "m2", body: event.replace("evt_abc", "evt_def") },
+    ]);
+    expect(later).toMatchObject({ result: "dead-lettered", reason: "subscription_disabled" });
+    expect(sent.map((s) => s.url)).toEqual(["q://p-sub-billing-dlq", "q://p-sub-billing-dlq"]);
+  });
+
+  it("stops retrying a message when the receiver answers webhook-delivery: abort-message", async () => {
+    const { deliver } = harness({
+      kind: "response",
+      status: 500,
+      deliveryControl: "abort-message",
+      latencyMs: 3,
+    });
+    const [result] = await deliver([record()]);
+    expect(result).toMatchObject({ result: "dead-lettered", reason: "aborted_by_receiver" });
+  });
+
+  it("parks everything while the subscription is paused and delivers after resume", async () => {
+    const { deliver, store, posts, sent } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    await store.setSubscriptionState("billing", { paused: true });
+    const [held] = await deliver([record()]);
+    expect(held).toMatchObject({ result: "parked", why: "paused" });
+    expect(posts).toHaveLength(0);
+    expect(sent[0]?.message).toMatchObject({ body: event, delaySeconds: 60 });
+    await store.setSubscriptionState("billing", { paused: false });
+    const [resumed] = await deliver([record()]);
+    expect(resumed?.result).toBe("delivered");
   });
 });

@@ -1,0 +1,213 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type {
+  AttemptRecord,
+  BeginResult,
+  DeliveryStore,
+  SubscriptionState,
+} from "../ports/delivery-store.js";
+
+const PENDING = "pending";
+const DELIVERED = "delivered";
+const pad = (n: number) => String(n).padStart(4, "0");
+const deliveryKey = (eventId: string, subscriptionId: string) => ({
+  pk: { S: `evt#${eventId}` },
+  sk: { S: `sub#${subscriptionId}#delivery` },
+});
+
+function toAttempt(item: Record<string, AttributeValue>): AttemptRecord {
+  const n = (name: string) => (item[name]?.N === undefined ? undefined : Number(item[name]?.N));
+  const s = (name: string) => item[name]?.S;
+  const status = n("status");
+  const errorClass = s("errorClass");
+  const detail = s("detail");
+  return {
+    eventId: s("eventId") ?? "",
+    subscriptionId: s("subscriptionId") ?? "",
+    attempt: n("attempt") ?? 0,
+    at: n("at") ?? 0,
+    latencyMs: n("latencyMs") ?? 0,
+    ...(status === undefined ? {} : { status }),
+    ...(errorClass === undefined ? {} : { errorClass }),
+    ...(detail === undefined ? {} : { detail }),
+    result: (s("result") ?? "retry-scheduled") as AttemptRecord["result"],
+  };
+}
+
+/**
+ * Delivery state in one DynamoDB table (`pk`/`sk`, TTL on `expiresAt`, `bySubscription` index):
+ * - `evt#<eventId>` / `sub#<id>#delivery`: the lease and then the success record of one delivery;
+ * - `evt#<eventId>` / `sub#<id>#attempt#<n>`: one item per attempt (also indexed by subscription and time);
+ * - `sub#<id>` / `state`: paused / disabled.
+ * Expired items count as absent in every condition (TTL deletion lags).
+ */
+export class DynamoDbDeliveryStore implements DeliveryStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly indexName = "bySubscription",
+  ) {}
+
+  async begin(input: {
+    eventId: string;
+    subscriptionId: string;
+    nowMs: number;
+    leaseSeconds: number;
+  }): Promise<BeginResult> {
+    const token = randomUUID();
+    const now = Math.floor(input.nowMs / 1000);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...deliveryKey(input.eventId, input.subscriptionId),
+            status: { S: PENDING },
+            token: { S: token },
+            leaseUntil: { N: String(now + input.leaseSeconds) },
+            expiresAt: { N: String(now + input.leaseSeconds + 86_400) },
+          },
+          ConditionExpression:
+            "attribute_not_exists(pk) OR expiresAt < :now OR (#status = :pending AND leaseUntil < :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":now": { N: String(now) }, ":pending": { S: PENDING } },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { status: "go", token };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error.Item?.status?.S === DELIVERED) return { status: "delivered" };
+      const leaseUntil = Number(error.Item?.leaseUntil?.N ?? now + input.leaseSeconds);
+      return { status: "busy", retryAfterSeconds: Math.max(1, leaseUntil - now) };
+    }
+  }
+
+  async markDelivered(input: {
+    eventId: string;
+    subscriptionId: string;
+    token: string;
+    expiresAtSeconds: number;
+  }): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(input.eventId, input.subscriptionId),
+        UpdateExpression: "SET #status = :delivered, expiresAt = :expires REMOVE leaseUntil",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":delivered": { S: DELIVERED },
+          ":expires": { N: String(input.expiresAtSeconds) },
+        },
+      }),
+    );
+  }
+
+  async release(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(input.eventId, input.subscriptionId),
+          ConditionExpression: "#token = :token AND #status = :pending",
+          ExpressionAttributeNames: { "#token": "token", "#status": "status" },
+          ExpressionAttributeValues: { ":token": { S: input.token }, ":pending": { S: PENDING } },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void> {
+    const iso = new Date(record.at).toISOString();
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: { S: `evt#${record.eventId}` },
+          sk: { S: `sub#${record.subscriptionId}#attempt#${pad(record.attempt)}#${record.at}` },
+          gsi1pk: { S: `sub#${record.subscriptionId}` },
+          gsi1sk: { S: `${iso}#${record.eventId}#${pad(record.attempt)}` },
+          eventId: { S: record.eventId },
+          subscriptionId: { S: record.subscriptionId },
+          attempt: { N: String(record.attempt) },
+          at: { N: String(record.at) },
+          latencyMs: { N: String(record.latencyMs) },
+          result: { S: record.result },
+          ...(record.status === undefined ? {} : { status: { N: String(record.status) } }),
+          ...(record.errorClass === undefined ? {} : { errorClass: { S: record.errorClass } }),
+          ...(record.detail === undefined ? {} : { detail: { S: record.detail.slice(0, 1024) } }),
+          expiresAt: { N: String(Math.floor(record.at / 1000) + ttlSeconds) },
+        },
+      }),
+    );
+  }
+
+  async subscriptionState(subscriptionId: string): Promise<SubscriptionState> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: `sub#${subscriptionId}` }, sk: { S: "state" } },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Item;
+    if (!item) return { paused: false };
+    return {
+      paused: item.paused?.BOOL === true,
+      ...(item.disabledReason?.S ? { disabledReason: item.disabledReason.S } : {}),
+      ...(item.changedAt?.S ? { changedAt: item.changedAt.S } : {}),
+    };
+  }
+
+  async setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: { S: `sub#${subscriptionId}` },
+          sk: { S: "state" },
+          paused: { BOOL: state.paused },
+          ...(state.disabledReason ? { disabledReason: { S: state.disabledReason } } : {}),
+          changedAt: { S: state.changedAt ?? new Date().toISOString() },
+        },
+      }),
+    );
+  }
+
+  async attemptsForEvent(eventId: string): Promise<AttemptRecord[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        FilterExpression: "attribute_exists(attempt)",
+        ExpressionAttributeValues: { ":pk": { S: `evt#${eventId}` } },
+      }),
+    );
+    return (out.Items ?? []).map(toAttempt).sort((a, b) => a.at - b.at);
+  }
+
+  async attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: this.indexName,
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: `sub#${subscriptionId}` } },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(toAttempt);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Delivery state: at most one successful POST per (event, subscription), the log of every attempt,
+ * and each subscription's operating state (paused by ops, disabled by its receiver).
+ */
+export type BeginResult =
+  | { readonly status: "go"; readonly token: string }
+  /** A POST of this event to this subscription already succeeded: do not send it again. */
+  | { readonly status: "delivered" }
+  /** Another attempt holds the lease right now (a redelivered copy); come back later. */
+  | { readonly status: "busy"; readonly retryAfterSeconds: number };
+
+export interface AttemptRecord {
+  readonly eventId: string;
+  readonly subscriptionId: string;
+  readonly attempt: number;
+  /** Epoch ms when the attempt started. */
+  readonly at: number;
+  readonly latencyMs: number;
+  readonly status?: number;
+  readonly errorClass?: string;
+  /** The first bytes of the response body, or the error message. */
+  readonly detail?: string;
+  readonly result: "delivered" | "retry-scheduled" | "dead-lettered";
+}
+
+export interface SubscriptionState {
+  readonly paused: boolean;
+  /** Set when the receiver asked us to stop (410 Gone, `webhook-delivery: disable`). */
+  readonly disabledReason?: string;
+  readonly changedAt?: string;
+}
+
+export interface DeliveryStore {
+  begin(input: {
+    readonly eventId: string;
+    readonly subscriptionId: string;
+    readonly nowMs: number;
+    readonly leaseSeconds: number;
+  }): Promise<BeginResult>;
+  markDelivered(input: {
+    readonly eventId: string;
+    readonly subscriptionId: string;
+    readonly token: string;
+    /** Epoch seconds after which the record may go (the redelivery horizon). */
+    readonly expiresAtSeconds: number;
+  }): Promise<void>;
+  /** Gives the lease up after a failed attempt, so the scheduled retry can take it. */
+  release(input: {
+    readonly eventId: string;
+    readonly subscriptionId: string;
+    readonly token: string;
+  }): Promise<void>;
+  recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void>;
+  subscriptionState(subscriptionId: string): Promise<SubscriptionState>;
+  setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void>;
+  attemptsForEvent(eventId: string): Promise<AttemptRecord[]>;
+  attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]>;
+}

@@ -1,0 +1,94 @@
+import type { ProviderName } from "../config/schema.js";
+import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
+import {
+  computeHmac,
+  decodeSignature,
+  digestsEqual,
+  type HmacAlgorithm,
+  requireHeader,
+  type SignatureEncoding,
+  utf8HmacKey,
+} from "./crypto.js";
+import type { InboundRequest, VerifiedSignature } from "./types.js";
+
+/**
+ * The steps the HMAC verifiers of Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and
+ * Intercom share: reading a single-valued header, decoding a signature, and trying every configured
+ * secret (rotation) against every candidate signature. The hashing and comparing are `crypto.ts`'s.
+ */
+
+/** Bounds the work one request can cause (each candidate is compared with every secret). */
+export const MAX_SIGNATURES = 16;
+
+/**
+ * A header that holds exactly one value with no comma in it (hex, base64, digits, `v0=<hex>`): a comma
+ * can only come from the gateway joining a repeated header with ", ".
+ */
+export function requireSingleHeader(headers: InboundRequest["headers"], name: string): string {
+  const value = requireHeader(headers, name);
+  if (value.includes(",")) {
+    throw new SignatureVerificationError(SIGNATURE_FAILURES.duplicateHeader, `header '${name}' is repeated`);
+  }
+  return value;
+}
+
+export function malformedHeader(header: string, detail: string): SignatureVerificationError {
+  return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
+}
+
+/** `text` decoded from canonical hex or base64; throws `malformedHeader` naming the header otherwise. */
+export function requireSignature(text: string, encoding: SignatureEncoding, header: string): Buffer {
+  const decoded = decodeSignature(text, encoding);
+  if (decoded === undefined) {
+    throw malformedHeader(
+      header,
+      encoding === "hex" ? "is not lower-case hex" : "is not padded standard base64",
+    );
+  }
+  return decoded;
+}
+
+export interface HmacMatch {
+  readonly provider: ProviderName;
+  readonly algorithm: HmacAlgorithm;
+  /** The signature header, named in the log when nothing matches. */
+  readonly header: string;
+  /** Decoded signatures sent by the caller; one of them must match. */
+  readonly candidates: readonly Buffer[];
+  /**
+   * What may have been signed, each a list of parts fed in order to the HMAC (no copies of the body).
+   * Usually one; Twilio's URL with and without the default port makes two.
+   */
+  readonly contents: readonly (readonly (Buffer | string)[])[];
+}
+
+/**
+ * Tries every configured secret (the secret's UTF-8 bytes are the key) on every signed content and
+ * returns the index of the first secret that produces one of the candidates, compared in constant
+ * time. Throws `noMatchingSignature`, or `unusableSecret` when every secret is empty.
+ */
+export function matchHmacSecret(secrets: readonly string[], match: HmacMatch): VerifiedSignature {
+  let usable = false;
+  for (const [secretIndex, secret] of secrets.entries()) {
+    const key = utf8HmacKey(secret);
+    if (key === undefined) {
+      continue;
+    }
+    usable = true;
+    for (const parts of match.contents) {
+      const digest = computeHmac(match.algorithm, key, parts);
+      if (match.candidates.some((candidate) => digestsEqual(digest, candidate))) {
+        return { secretIndex };
+      }
+    }
+  }
+  throw usable
+    ? new SignatureVerificationError(
+        SIGNATURE_FAILURES.noMatchingSignature,
+        `${match.provider}: '${match.header}' matches no configured secret`,
+      )
+    : new SignatureVerificationError(
+        SIGNATURE_FAILURES.unusableSecret,
+        `${match.provider}: every configured secret is empty`,
+      );
+}

@@ -1,0 +1,179 @@
+import {
+  type CryptoKey,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type RemoteJWKSet,
+} from "jose";
+import { VerificationUnavailableError } from "../domain/errors.js";
+import { createKeyCache } from "./crypto.js";
+
+/**
+ * Remote JSON Web Key Sets (Google's certificates, a JWT source's `jwksUrl`), cached per URL for the
+ * life of the process. jose's `createRemoteJWKSet` does the caching, the cooldown between refetches and
+ * the de-duplication of concurrent fetches; this module adds what a webhook receiver needs on top:
+ *
+ * - a fetch failure is told apart from a key that is simply not in the set: every network error,
+ *   timeout, non-200 answer or malformed body is raised by our own fetch as `JwksFetchError`, so
+ *   nothing else jose throws is mistaken for an outage;
+ * - when the endpoint is down (or slow beyond `timeoutMs`), the last set fetched successfully keeps
+ *   verifying, even past `maxAgeMs` (for at most `maxStaleMs`); a token whose key is not in it gets
+ *   `VerificationUnavailableError` (a 503: the sender retries once the endpoint is back), never a 401
+ *   that would drop an event signed with a key rotated in during the outage;
+ * - after a failed fetch, requests for `failureBackoffMs` use the last good set without trying again,
+ *   so an outage costs one bounded wait, not one per request.
+ */
+
+export interface JwksCacheOptions {
+  /** Longest wait for one fetch, headers and body (default 1.5 s). */
+  readonly timeoutMs?: number;
+  /** After a successful fetch, how long an unknown `kid` is rejected without refetching (default 30 s). */
+  readonly cooldownMs?: number;
+  /** How long a fetched set is used before it is fetched again (default 10 min). */
+  readonly maxAgeMs?: number;
+  /** After a failed fetch, how long the last good set is used without trying again (default 5 s). */
+  readonly failureBackoffMs?: number;
+  /** How long after its fetch the last good set may stand in for an unreachable endpoint (default 24 h). */
+  readonly maxStaleMs?: number;
+}
+
+/** Resolves the verification key of a token from a key set; what `jwtVerify` takes as its key. */
+export type JwksKeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
+
+export interface JwksKeys {
+  /** The resolver for the key set at `url`; the same (cached) one for every call with that URL. */
+  resolverFor(url: string): JwksKeyResolver;
+}
+
+const DEFAULTS: Required<JwksCacheOptions> = {
+  timeoutMs: 1_500,
+  cooldownMs: 30_000,
+  maxAgeMs: 10 * 60_000,
+  failureBackoffMs: 5_000,
+  maxStaleMs: 24 * 3_600_000,
+};
+/** A key set is a few kilobytes; refuse to buffer anything much larger. */
+const MAX_JWKS_CHARS = 512 * 1024;
+
+/** The key set could not be fetched (network, timeout, status, body). Never leaves this module. */
+class JwksFetchError extends Error {
+  override readonly name = "JwksFetchError";
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+class RemoteKeySet {
+  readonly #url: string;
+  readonly #options: Required<JwksCacheOptions>;
+  readonly #remote: RemoteJWKSet;
+  /** The last set fetched and accepted, and when (ms since the epoch). */
+  #lastGood: { readonly keys: ReturnType<typeof createLocalJWKSet>; readonly at: number } | undefined;
+  #failedAt = Number.NEGATIVE_INFINITY;
+  #lastFailure: unknown;
+
+  constructor(url: string, options: Required<JwksCacheOptions>) {
+    this.#url = url;
+    this.#options = options;
+    this.#remote = createRemoteJWKSet(new URL(url), {
+      timeoutDuration: options.timeoutMs,
+      cooldownDuration: options.cooldownMs,
+      cacheMaxAge: options.maxAgeMs,
+      [customFetch]: (href, init) => this.#fetch(href, init),
+    });
+  }
+
+  readonly resolve: JwksKeyResolver = async (header, token) => {
+    if (Date.now() - this.#failedAt < this.#options.failureBackoffMs) {
+      return this.#fromLastGood(header, token, this.#lastFailure);
+    }
+    try {
+      return await this.#remote(header, token);
+    } catch (error) {
+      if (!(error instanceof JwksFetchError || error instanceof errors.JWKSTimeout)) {
+        throw error;
+      }
+      this.#failedAt = Date.now();
+      this.#lastFailure = error;
+      return this.#fromLastGood(header, token, error);
+    }
+  };
+
+  async #fromLastGood(
+    header: JWSHeaderParameters,
+    token: FlattenedJWSInput,
+    cause: unknown,
+  ): Promise<CryptoKey> {
+    const lastGood = this.#lastGood;
+    if (lastGood === undefined || Date.now() - lastGood.at > this.#options.maxStaleMs) {
+      throw new VerificationUnavailableError(
+        `JWKS ${this.#url} is unreachable (${describe(cause)}) and no usable key set is cached`,
+        { cause },
+      );
+    }
+    try {
+      return await lastGood.keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) {
+        throw new VerificationUnavailableError(
+          `JWKS ${this.#url} is unreachable (${describe(cause)}) and no cached key matches the token`,
+          { cause },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** jose's fetch, with every way of not getting a key set turned into `JwksFetchError`. */
+  async #fetch(
+    href: string,
+    init: { headers: Headers; method: "GET"; redirect: "manual"; signal: AbortSignal },
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(href, init);
+    } catch (cause) {
+      throw new JwksFetchError(`GET failed: ${describe(cause)}`, { cause });
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new JwksFetchError(`GET answered ${response.status}`);
+    }
+    let text: string;
+    let keys: ReturnType<typeof createLocalJWKSet>;
+    try {
+      text = await response.text();
+      if (text.length > MAX_JWKS_CHARS) {
+        throw new JwksFetchError(`the key set is larger than ${MAX_JWKS_CHARS} characters`);
+      }
+      keys = createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
+    } catch (cause) {
+      throw cause instanceof JwksFetchError
+        ? cause
+        : new JwksFetchError(`no JWK Set in the answer: ${describe(cause)}`, { cause });
+    }
+    this.#lastGood = { keys, at: Date.now() };
+    return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+  }
+}
+
+/** A cache of remote key sets; `sharedJwksKeys` is the process-wide one the verifiers use. */
+export function createJwksKeys(options: JwksCacheOptions = {}): JwksKeys {
+  const resolved: Required<JwksCacheOptions> = {
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    cooldownMs: options.cooldownMs ?? DEFAULTS.cooldownMs,
+    maxAgeMs: options.maxAgeMs ?? DEFAULTS.maxAgeMs,
+    failureBackoffMs: options.failureBackoffMs ?? DEFAULTS.failureBackoffMs,
+    maxStaleMs: options.maxStaleMs ?? DEFAULTS.maxStaleMs,
+  };
+  const setFor = createKeyCache((url) => new RemoteKeySet(url, resolved), 32);
+  return { resolverFor: (url) => setFor(url).resolve };
+}
+
+/** One cache per process (per Lambda container): key sets survive across invocations. */
+export const sharedJwksKeys: JwksKeys = createJwksKeys();

@@ -1,0 +1,203 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
+import {
+  type DestinationPolicy,
+  LOCAL_POLICY,
+  PRODUCTION_POLICY,
+  type Resolver,
+} from "../../shared/adapters/ssrf-guard.js";
+import type { Clock } from "../../shared/ports/clock.js";
+
+const clock: Clock = { now: () => Date.UTC(2025, 0, 1) };
+/** Production rules, but plain HTTP allowed: so the address check, not the scheme, is what refuses. */
+const PRODUCTION_OVER_HTTP: DestinationPolicy = { allowPrivate: false, requireHttps: false };
+
+interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A real receiver on 127.0.0.1 that answers per path, counting TCP connections and requests. */
+async function startReceiver() {
+  const received: Received[] = [];
+  let connections = 0;
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push({
+        method: req.method ?? "",
+        path,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
+      switch (path) {
+        case "/ok":
+        case "/target":
+          res.writeHead(200, { "content-type": "text/plain" }).end("thanks");
+          return;
+        case "/busy":
+          res.writeHead(503, { "retry-after": "120" }).end();
+          return;
+        case "/moved":
+          res.writeHead(302, { location: "/target" }).end();
+          return;
+        case "/slow":
+          return; // never answers
+        case "/reset":
+          req.socket.destroy();
+          return;
+        default:
+          res.writeHead(404).end();
+      }
+    });
+  });
+  server.on("connection", () => {
+    connections += 1;
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    port,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    received,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+const senders: FetchHttpSender[] = [];
+const sender = (policy: DestinationPolicy, resolve?: Resolver) => {
+  const s = new FetchHttpSender(clock, resolve ? { policy, resolve } : { policy });
+  senders.push(s);
+  return s;
+};
+const post = (s: FetchHttpSender, url: string, timeoutMs = 5_000) =>
+  s.post({ url, headers: { "content-type": "application/json", "x-test": "1" }, body: '{"n":1}', timeoutMs });
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterEach(() => {
+  receiver.received.length = 0;
+});
+afterAll(async () => {
+  for (const s of senders) s.close();
+  await receiver.close();
+});
+
+describe("FetchHttpSender against a real local HTTP server (local policy)", () => {
+  it("returns a 200 as a response outcome and sends the body and headers", async () => {
+    const outcome = await post(sender(LOCAL_POLICY), receiver.url("/ok"));
+    expect(outcome).toMatchObject({ kind: "response", status: 200 });
+    expect(outcome).not.toHaveProperty("retryAfterSeconds");
+    expect(receiver.received).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        path: "/ok",
+        body: '{"n":1}',
+        headers: expect.objectContaining({ "content-type": "application/json", "x-test": "1" }),
+      }),
+    ]);
+  });
+
+  it("returns a 503 with its Retry-After in seconds", async () => {
+    const outcome = await post(sender(LOCAL_POLICY), receiver.url("/busy"));
+    expect(outcome).toMatchObject({ kind: "response", status: 503, retryAfterSeconds: 120 });
+  });
+
+  it("returns a 302 as the outcome and does not follow it", async () => {
+    const outcome = await post(sender(LOCAL_POLICY), receiver.url("/moved"));
+    expect(outcome).toMatchObject({ kind: "response", status: 302 });
+    expect(receiver.received.map((r) => r.path)).toEqual(["/moved"]);
+  });
+
+  it("gives up on a server that does not answer within the timeout with a timeout outcome", async () => {
+    const outcome = await post(sender(LOCAL_POLICY), receiver.url("/slow"), 300);
+    expect(outcome).toMatchObject({
+      kind: "error",
+      errorClass: "timeout",
+      message: "no response within 300 ms",
+    });
+  });
+
+  it("turns a connection the server destroys into a network outcome", async () => {
+    const outcome = await post(sender(LOCAL_POLICY), receiver.url("/reset"));
+    expect(outcome).toMatchObject({ kind: "error", errorClass: "network" });
+    expect(outcome.kind === "error" && outcome.message).not.toMatch(/^destination blocked:/);
+  });
+
+  it("turns a refused connection into a network outcome", async () => {
+    const closed = await startReceiver();
+    await closed.close();
+    const outcome = await post(sender(LOCAL_POLICY), closed.url("/ok"));
+    expect(outcome).toMatchObject({ kind: "error", errorClass: "network" });
+  });
+
+  it("connects to the address its resolver checked, for a name real DNS does not know", async () => {
+    const dns: Resolver = async (hostname) => (hostname === "receiver.test" ? ["127.0.0.1"] : []);
+    const outcome = await post(sender(LOCAL_POLICY, dns), `http://receiver.test:${receiver.port}/ok`);
+    expect(outcome).toMatchObject({ kind: "response", status: 200 });
+    expect(receiver.received[0]?.headers.host).toBe(`receiver.test:${receiver.port}`);
+  });
+});
+
+describe("FetchHttpSender against a real local HTTP server (production policy)", () => {
+  const expectRefusedWithoutContact = async (run: () => Promise<unknown>, message: RegExp) => {
+    const connectionsBefore = receiver.connections();
+    const outcome = await run();
+    expect(outcome).toMatchObject({
+      kind: "error",
+      errorClass: "network",
+      message: expect.stringMatching(message),
+    });
+    expect(receiver.received).toHaveLength(0);
+    expect(receiver.connections()).toBe(connectionsBefore);
+  };
+
+  it("refuses http://127.0.0.1 and the server receives no request", async () => {
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_POLICY), receiver.url("/ok")),
+      /^destination blocked: scheme http: is not allowed for 127\.0\.0\.1/,
+    );
+  });
+
+  it("refuses the loopback address itself, not only the scheme, and never connects", async () => {
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_OVER_HTTP), receiver.url("/ok")),
+      /^destination blocked: loopback address 127\.0\.0\.1 for 127\.0\.0\.1$/,
+    );
+  });
+
+  it("refuses https://localhost because it resolves to loopback, before any connection", async () => {
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_POLICY), `https://localhost:${receiver.port}/ok`),
+      /^destination blocked: loopback address (127\.0\.0\.1|::1) for localhost$/,
+    );
+  });
+
+  it("refuses http://localhost on the address check when plain HTTP is allowed", async () => {
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_OVER_HTTP), `http://localhost:${receiver.port}/ok`),
+      /^destination blocked: loopback address (127\.0\.0\.1|::1) for localhost$/,
+    );
+  });
+
+  it("refuses a name whose answers include a private address alongside a public one", async () => {
+    const dns: Resolver = async () => ["93.184.215.14", "127.0.0.1"];
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_POLICY, dns), `https://rebind.test:${receiver.port}/ok`),
+      /^destination blocked: loopback address 127\.0\.0\.1 for rebind\.test$/,
+    );
+  });
+});

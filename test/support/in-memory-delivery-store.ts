@@ -1,0 +1,72 @@
+import { randomUUID } from "node:crypto";
+import type {
+  AttemptRecord,
+  BeginResult,
+  DeliveryStore,
+  SubscriptionState,
+} from "../../shared/ports/delivery-store.js";
+
+/** The `DeliveryStore` contract in memory, for use-case unit tests (the DynamoDB adapter has its own tests). */
+export class InMemoryDeliveryStore implements DeliveryStore {
+  readonly deliveries = new Map<
+    string,
+    { status: "pending" | "delivered"; token: string; leaseUntilMs: number }
+  >();
+  readonly attempts: AttemptRecord[] = [];
+  readonly states = new Map<string, SubscriptionState>();
+
+  async begin(input: {
+    eventId: string;
+    subscriptionId: string;
+    nowMs: number;
+    leaseSeconds: number;
+  }): Promise<BeginResult> {
+    const key = `${input.eventId}/${input.subscriptionId}`;
+    const existing = this.deliveries.get(key);
+    if (existing?.status === "delivered") return { status: "delivered" };
+    if (existing && existing.leaseUntilMs > input.nowMs) {
+      return { status: "busy", retryAfterSeconds: Math.ceil((existing.leaseUntilMs - input.nowMs) / 1000) };
+    }
+    const token = randomUUID();
+    this.deliveries.set(key, {
+      status: "pending",
+      token,
+      leaseUntilMs: input.nowMs + input.leaseSeconds * 1000,
+    });
+    return { status: "go", token };
+  }
+
+  async markDelivered(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
+    this.deliveries.set(`${input.eventId}/${input.subscriptionId}`, {
+      status: "delivered",
+      token: input.token,
+      leaseUntilMs: 0,
+    });
+  }
+
+  async release(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
+    const key = `${input.eventId}/${input.subscriptionId}`;
+    const existing = this.deliveries.get(key);
+    if (existing?.token === input.token && existing.status === "pending") this.deliveries.delete(key);
+  }
+
+  async recordAttempt(record: AttemptRecord): Promise<void> {
+    this.attempts.push(record);
+  }
+
+  async subscriptionState(subscriptionId: string): Promise<SubscriptionState> {
+    return this.states.get(subscriptionId) ?? { paused: false };
+  }
+
+  async setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void> {
+    this.states.set(subscriptionId, state);
+  }
+
+  async attemptsForEvent(eventId: string): Promise<AttemptRecord[]> {
+    return this.attempts.filter((a) => a.eventId === eventId);
+  }
+
+  async attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]> {
+    return this.attempts.filter((a) => a.subscriptionId === subscriptionId).slice(-limit);
+  }
+}
