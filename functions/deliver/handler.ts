@@ -9,7 +9,7 @@ import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-s
 import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
 import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
-import { ENV, requireEnv } from "../../shared/config/env.js";
+import { ENV, optionalEnv, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../../shared/config/schema.js";
 import { systemClock } from "../../shared/ports/clock.js";
@@ -20,7 +20,10 @@ import {
   queueNames,
   subscriptionIdFromQueueName,
 } from "../../shared/topology/topology.js";
-import { createDeliverEvents } from "../../shared/use-cases/deliver-events.js";
+import {
+  createDeliverEvents,
+  DEFAULT_PAUSED_RECHECK_SECONDS,
+} from "../../shared/use-cases/deliver-events.js";
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -49,6 +52,7 @@ const deliver = createDeliverEvents({
   leaseSeconds: DELIVERY_LEASE_SECONDS,
   deliveredTtlSeconds: DELIVERED_TTL_SECONDS,
   attemptLogTtlSeconds: ATTEMPT_LOG_TTL_SECONDS,
+  pausedRecheckSeconds: Number(optionalEnv(ENV.pausedRecheckSeconds) ?? DEFAULT_PAUSED_RECHECK_SECONDS),
 });
 
 /** `arn:aws:sqs:region:account:name` → `name`. */

@@ -1,9 +1,17 @@
 import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { type AttemptOutcome, parseRetryAfter } from "../domain/delivery-policy.js";
+import {
+  type AttemptOutcome,
+  type DeliveryControl,
+  parseDeliveryControl,
+  parseRetryAfter,
+} from "../domain/delivery-policy.js";
 import type { Clock } from "../ports/clock.js";
 import type { HttpRequest, HttpSender } from "../ports/http-sender.js";
 import { type DestinationPolicy, destinationPolicyFromEnv, type Resolver, SsrfGuard } from "./ssrf-guard.js";
+
+/** How much of a response body is kept for the attempt log; the rest is read and discarded. */
+export const RESPONSE_SNIPPET_BYTES = 1024;
 
 export interface FetchHttpSenderOptions {
   /** Which destinations may be reached. Default: from `WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS`. */
@@ -65,7 +73,11 @@ export class FetchHttpSender implements HttpSender {
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
-      let answer: { status: number; retryAfterSeconds: number | undefined } | undefined;
+      let answer:
+        | { status: number; retryAfterSeconds?: number; deliveryControl?: DeliveryControl }
+        | undefined;
+      const snippet: Buffer[] = [];
+      let snippetBytes = 0;
       const settle = (outcome: () => AttemptOutcome) => {
         if (settled) return;
         settled = true;
@@ -74,12 +86,16 @@ export class FetchHttpSender implements HttpSender {
       };
       // Once the status line is in, that is the outcome, even if the body never finishes.
       const settleWithAnswer = () =>
-        settle(() => ({
-          kind: "response",
-          status: answer?.status ?? 0,
-          ...(answer?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
-          latencyMs: latency(),
-        }));
+        settle(() => {
+          const responseSnippet = Buffer.concat(snippet).toString("utf8").trim();
+          return {
+            kind: "response",
+            status: answer?.status ?? 0,
+            ...answer,
+            ...(responseSnippet === "" ? {} : { responseSnippet }),
+            latencyMs: latency(),
+          };
+        });
 
       let req: ClientRequest;
       try {
@@ -100,15 +116,23 @@ export class FetchHttpSender implements HttpSender {
       }, request.timeoutMs);
 
       req.on("response", (res) => {
+        const retryAfterSeconds = parseRetryAfter(res.headers["retry-after"], this.clock.now());
+        const deliveryControl = parseDeliveryControl(headerValue(res.headers["webhook-delivery"]));
         answer = {
           status: res.statusCode ?? 0,
-          retryAfterSeconds: parseRetryAfter(res.headers["retry-after"], this.clock.now()),
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+          ...(deliveryControl === undefined ? {} : { deliveryControl }),
         };
-        // Drain (and discard) the body so the connection can be reused.
+        // Keep the first bytes for the attempt log; drain the rest so the connection can be reused.
+        res.on("data", (chunk: Buffer) => {
+          if (snippetBytes >= RESPONSE_SNIPPET_BYTES) return;
+          const kept = chunk.subarray(0, RESPONSE_SNIPPET_BYTES - snippetBytes);
+          snippet.push(kept);
+          snippetBytes += kept.length;
+        });
         res.on("end", settleWithAnswer);
         res.on("close", settleWithAnswer);
         res.on("error", settleWithAnswer);
-        res.resume();
       });
       req.on("error", (error) => {
         if (answer) settleWithAnswer();
@@ -123,6 +147,10 @@ export class FetchHttpSender implements HttpSender {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function describe(error: unknown): string {

@@ -20,6 +20,8 @@ export const ENV = {
   /** Custom endpoints for the AWS SDK clients (local emulators). Unset in AWS. */
   sqsEndpoint: "WEBHOOKS_SQS_ENDPOINT",
   dynamodbEndpoint: "WEBHOOKS_DYNAMODB_ENDPOINT",
+  /** Seconds a paused subscription's message waits before it checks again (default 60). */
+  pausedRecheckSeconds: "WEBHOOKS_PAUSED_RECHECK_SECONDS",
   /** Where `npm start` writes its endpoints and queue URLs as JSON. */
   localState: "WEBHOOKS_LOCAL_STATE",
 } as const;

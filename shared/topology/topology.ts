@@ -111,6 +111,11 @@ const DAY = 86_400;
 /** Lambda's guidance: visibility timeout at least 6x the consumer's timeout. */
 const visibilityFor = (timeoutSeconds: number) => timeoutSeconds * 6;
 
+export const tableNames = {
+  dedupe: (prefix: string) => `${prefix}-dedupe`,
+  delivery: (prefix: string) => `${prefix}-delivery`,
+} as const;
+
 export const queueNames = {
   ingress: (prefix: string) => `${prefix}-ingress`,
   subscription: (prefix: string, subscriptionId: string) => `${prefix}-sub-${subscriptionId}`,
@@ -227,9 +232,9 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
 
   return {
     prefix,
-    table: { name: `${prefix}-dedupe`, partitionKey: "pk", ttlAttribute: "expiresAt" },
+    table: { name: tableNames.dedupe(prefix), partitionKey: "pk", ttlAttribute: "expiresAt" },
     deliveryTable: {
-      name: `${prefix}-delivery`,
+      name: tableNames.delivery(prefix),
       partitionKey: "pk",
       sortKey: "sk",
       ttlAttribute: "expiresAt",

@@ -22,7 +22,7 @@ import { outboundSignatureHeader } from "../verify/outbound-signer.js";
 /** SQS caps DelaySeconds at 15 minutes; longer waits re-send the message in hops of at most this. */
 export const MAX_DELAY_SECONDS = 900;
 /** How often a paused subscription's messages come back to check whether it was resumed. */
-export const PAUSED_RECHECK_SECONDS = 60;
+export const DEFAULT_PAUSED_RECHECK_SECONDS = 60;
 /** Attempts kept in a message's `webhooks.history` attribute (the attempt log keeps them all). */
 const HISTORY_LIMIT = 10;
 
@@ -76,6 +76,8 @@ export interface DeliverDeps {
   /** How long a success is remembered, so no redelivered copy is POSTed again. */
   readonly deliveredTtlSeconds: number;
   readonly attemptLogTtlSeconds: number;
+  /** Default `DEFAULT_PAUSED_RECHECK_SECONDS`. */
+  readonly pausedRecheckSeconds?: number;
 }
 
 interface HistoryEntry {
@@ -166,7 +168,10 @@ export function createDeliverEvents(
       return { ...keys, result: "dead-lettered", attempt, reason: "subscription_disabled", detail };
     }
     if (state.paused || subscription.paused === true) {
-      await park(PAUSED_RECHECK_SECONDS, pickDeliveryAttributes(record.attributes));
+      await park(
+        deps.pausedRecheckSeconds ?? DEFAULT_PAUSED_RECHECK_SECONDS,
+        pickDeliveryAttributes(record.attributes),
+      );
       return { ...keys, result: "parked", attempt, why: "paused" };
     }
 

@@ -111,7 +111,10 @@ export function verificationFailure(
     );
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return failure(SIGNATURE_FAILURES.noMatchingSignature, `${provider}: the token's signature does not verify`);
+    return failure(
+      SIGNATURE_FAILURES.noMatchingSignature,
+      `${provider}: the token's signature does not verify`,
+    );
   }
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return failure(
@@ -120,7 +123,9 @@ export function verificationFailure(
     );
   }
   if (error instanceof errors.JWKSInvalid) {
-    return new VerificationUnavailableError(`${provider}: the key set holds an unusable key`, { cause: error });
+    return new VerificationUnavailableError(`${provider}: the key set holds an unusable key`, {
+      cause: error,
+    });
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
     return failure(SIGNATURE_FAILURES.invalidToken, `${provider}: the token's 'alg' is not pinned`);

@@ -1,9 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import {
-  InvalidRequestError,
-  SIGNATURE_FAILURES,
-  SignatureVerificationError,
-} from "../domain/errors.js";
+import { InvalidRequestError, SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { type JwksKeys, sharedJwksKeys } from "./c-jwks.js";
 import { CLOCK_SKEW_SECONDS, readToken, verificationFailure, verifyWithKeySet } from "./c-jwt-core.js";
 import { readHeader } from "./crypto.js";

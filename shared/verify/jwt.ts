@@ -67,7 +67,10 @@ async function verifyWithStaticKeys(
   try {
     header = decodeProtectedHeader(token);
   } catch {
-    throw new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, "jwt: the token's header is not JSON");
+    throw new SignatureVerificationError(
+      SIGNATURE_FAILURES.malformedHeader,
+      "jwt: the token's header is not JSON",
+    );
   }
   const alg = header.alg;
   if (typeof alg !== "string" || !algorithms.includes(alg)) {
@@ -159,7 +162,11 @@ export function createJwtVerifier(deps: JwtVerifierDeps = {}): ProviderVerifier<
     async verify(request, context): Promise<VerifiedSignature> {
       try {
         const options = requireOptions(context.options);
-        const token = readToken(request.headers, (options.header ?? DEFAULT_HEADER).toLowerCase(), "optional");
+        const token = readToken(
+          request.headers,
+          (options.header ?? DEFAULT_HEADER).toLowerCase(),
+          "optional",
+        );
         const claims = claimOptions(options, context.nowSeconds);
         let verified: { payload: JWTPayload; secretIndex: number };
         if (options.jwksUrl === undefined) {
@@ -174,7 +181,10 @@ export function createJwtVerifier(deps: JwtVerifierDeps = {}): ProviderVerifier<
             );
           }
           const keys = jwks.resolverFor(options.jwksUrl);
-          verified = { payload: await verifyWithKeySet(token, keys, { ...claims, algorithms }), secretIndex: 0 };
+          verified = {
+            payload: await verifyWithKeySet(token, keys, { ...claims, algorithms }),
+            secretIndex: 0,
+          };
         }
         if (options.bodyHashClaim !== undefined) {
           checkBodyHash(verified.payload, options.bodyHashClaim, request.rawBody);
@@ -192,7 +202,9 @@ export function createJwtVerifier(deps: JwtVerifierDeps = {}): ProviderVerifier<
       const deliveryId = claimText(payload, options?.idClaim ?? DEFAULT_ID_CLAIM);
       const typeClaim = options?.typeClaim;
       const eventType =
-        (typeClaim === undefined ? undefined : claimText(payload, typeClaim)) ?? bodyEventType(json()) ?? "jwt";
+        (typeClaim === undefined ? undefined : claimText(payload, typeClaim)) ??
+        bodyEventType(json()) ??
+        "jwt";
       return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
     },
   };

@@ -59,8 +59,7 @@ export const sendgridVerifier: SyncProviderVerifier = {
     const { headers, rawBody } = request;
     const encoded = requireHeader(headers, SENDGRID_SIGNATURE_HEADER);
     const timestampText = requireHeader(headers, SENDGRID_TIMESTAMP_HEADER);
-    const signature =
-      encoded.length <= MAX_SIGNATURE_CHARS ? decodeSignature(encoded, "base64") : undefined;
+    const signature = encoded.length <= MAX_SIGNATURE_CHARS ? decodeSignature(encoded, "base64") : undefined;
     if (signature === undefined) {
       throw malformed(SENDGRID_SIGNATURE_HEADER, "is not standard base64");
     }

@@ -27,12 +27,12 @@ const SIGNATURE = squareSignature(URL, BODY);
 function requestOf(
   signature: string,
   body: Buffer | string = BODY,
-  url: string | undefined = URL,
+  url: string | null = URL,
 ): InboundRequest {
   return {
     headers: { "x-square-hmacsha256-signature": signature, "content-type": "application/json" },
     rawBody: typeof body === "string" ? Buffer.from(body) : body,
-    ...(url === undefined ? {} : { url }),
+    ...(url === null ? {} : { url }),
   };
 }
 
@@ -69,7 +69,7 @@ describe("squareVerifier.verify", () => {
   });
 
   it("rejects a request without a URL to check and no publicUrl", () => {
-    const failure = failureOf(() => verify(requestOf(SIGNATURE, BODY, undefined)));
+    const failure = failureOf(() => verify(requestOf(SIGNATURE, BODY, null)));
     expect(failure.reason).toBe(SIGNATURE_FAILURES.noMatchingSignature);
     expect(failure.logDetail).toContain("publicUrl");
   });
@@ -89,12 +89,7 @@ describe("squareVerifier.verify", () => {
   });
 
   it("rejects signatures that are not canonical base64", () => {
-    for (const value of [
-      SIGNATURE.slice(0, -1),
-      "garbage",
-      "%%%",
-      Buffer.from(SIGNATURE, "base64").toString("hex"),
-    ]) {
+    for (const value of [SIGNATURE.slice(0, -1), "garbage", "%%%", `${SIGNATURE}=`]) {
       expect(reasonOf(requestOf(value))).toBe(SIGNATURE_FAILURES.malformedHeader);
     }
   });

@@ -48,7 +48,7 @@ const FORM = formOf(PARAMS);
 function requestOf(
   signature: string,
   body: Buffer | string = FORM,
-  url: string | undefined = URL,
+  url: string | null = URL,
 ): InboundRequest {
   return {
     headers: {
@@ -57,7 +57,7 @@ function requestOf(
       "i-twilio-idempotency-token": "2b5e0f5d-8c1e-4a55-9a5a-6f6a2c1c2a11",
     },
     rawBody: typeof body === "string" ? Buffer.from(body) : body,
-    ...(url === undefined ? {} : { url }),
+    ...(url === null ? {} : { url }),
     method: "POST",
   };
 }
@@ -153,7 +153,7 @@ describe("twilioVerifier.verify, form bodies", () => {
   });
 
   it("rejects a request without a URL to check and no publicUrl", () => {
-    const failure = failureOf(() => verify(requestOf(DOCS_SIGNATURE, FORM, undefined)));
+    const failure = failureOf(() => verify(requestOf(DOCS_SIGNATURE, FORM, null)));
     expect(failure.reason).toBe(SIGNATURE_FAILURES.noMatchingSignature);
     expect(failure.logDetail).toContain("publicUrl");
   });
@@ -212,12 +212,7 @@ describe("twilioVerifier.verify, headers and secrets", () => {
   });
 
   it("rejects signatures that are not canonical base64", () => {
-    for (const value of [
-      DOCS_SIGNATURE.slice(0, -1),
-      "garbage",
-      "%%%",
-      Buffer.from(DOCS_SIGNATURE, "base64").toString("hex"),
-    ]) {
+    for (const value of [DOCS_SIGNATURE.slice(0, -1), "garbage", "%%%", `${DOCS_SIGNATURE}=`]) {
       expect(reasonOf(requestOf(value))).toBe(SIGNATURE_FAILURES.malformedHeader);
     }
   });

@@ -17,9 +17,14 @@ const BODY = JSON.stringify({
 });
 
 /** From Twitch's docs, independently of the verifier: `sha256=` + hex HMAC-SHA256 of id + timestamp + body. */
-function handSigned(input: { id?: string; timestamp?: string; body?: string | Buffer; secret?: string } = {}) {
+function handSigned(
+  input: { id?: string; timestamp?: string; body?: string | Buffer; secret?: string } = {},
+) {
   const { id = ID, timestamp = TIMESTAMP, body = BODY, secret = SECRET } = input;
-  return `sha256=${createHmac("sha256", secret).update(id + timestamp).update(body).digest("hex")}`;
+  return `sha256=${createHmac("sha256", secret)
+    .update(id + timestamp)
+    .update(body)
+    .digest("hex")}`;
 }
 
 function headersFor(overrides: Record<string, string> = {}): Record<string, string> {
@@ -34,11 +39,21 @@ function headersFor(overrides: Record<string, string> = {}): Record<string, stri
   };
 }
 
-function verify(headers: Record<string, string>, secrets: readonly string[] = [SECRET], body: Buffer | string = BODY, now = NOW) {
+function verify(
+  headers: Record<string, string>,
+  secrets: readonly string[] = [SECRET],
+  body: Buffer | string = BODY,
+  now = NOW,
+) {
   return twitchVerifier.verify(requestOf(headers, body), contextOf(secrets, now, 600));
 }
 
-function reasonOf(headers: Record<string, string>, secrets: readonly string[] = [SECRET], body: Buffer | string = BODY, now = NOW) {
+function reasonOf(
+  headers: Record<string, string>,
+  secrets: readonly string[] = [SECRET],
+  body: Buffer | string = BODY,
+  now = NOW,
+) {
   return failureOf(() => verify(headers, secrets, body, now)).reason;
 }
 
@@ -100,12 +115,12 @@ describe("twitchVerifier.verify", () => {
   });
 
   it("rejects a changed timestamp inside the window, even one naming the same instant", () => {
-    expect(reasonOf(headersFor({ "twitch-eventsub-message-timestamp": "2023-11-14T22:13:21.123456789Z" }))).toBe(
-      SIGNATURE_FAILURES.noMatchingSignature,
-    );
-    expect(reasonOf(headersFor({ "twitch-eventsub-message-timestamp": "2023-11-14T22:13:20.123456789+00:00" }))).toBe(
-      SIGNATURE_FAILURES.noMatchingSignature,
-    );
+    expect(
+      reasonOf(headersFor({ "twitch-eventsub-message-timestamp": "2023-11-14T22:13:21.123456789Z" })),
+    ).toBe(SIGNATURE_FAILURES.noMatchingSignature);
+    expect(
+      reasonOf(headersFor({ "twitch-eventsub-message-timestamp": "2023-11-14T22:13:20.123456789+00:00" })),
+    ).toBe(SIGNATURE_FAILURES.noMatchingSignature);
   });
 
   it("bounds the timestamp in both directions by the tolerance", () => {
@@ -172,9 +187,16 @@ describe("twitchVerifier.identify", () => {
   it("answers the callback verification with the challenge as text/plain", () => {
     const json = {
       challenge: "pogchamp-kappa-360noscope-vohiyo",
-      subscription: { id: "f1c2a387", type: "channel.follow", status: "webhook_callback_verification_pending" },
+      subscription: {
+        id: "f1c2a387",
+        type: "channel.follow",
+        status: "webhook_callback_verification_pending",
+      },
     };
-    const identity = identify(headersFor({ "twitch-eventsub-message-type": "webhook_callback_verification" }), json);
+    const identity = identify(
+      headersFor({ "twitch-eventsub-message-type": "webhook_callback_verification" }),
+      json,
+    );
     expect(identity).toEqual({
       deliveryId: ID,
       eventType: "webhook_callback_verification",
@@ -183,9 +205,9 @@ describe("twitchVerifier.identify", () => {
   });
 
   it("refuses a callback verification without a challenge as an invalid request", () => {
-    expect(() => identify(headersFor({ "twitch-eventsub-message-type": "webhook_callback_verification" }), {})).toThrow(
-      InvalidRequestError,
-    );
+    expect(() =>
+      identify(headersFor({ "twitch-eventsub-message-type": "webhook_callback_verification" }), {}),
+    ).toThrow(InvalidRequestError);
   });
 
   it("names revocations 'revocation'", () => {
