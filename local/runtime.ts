@@ -173,7 +173,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           queueArn: queue.arn,
           batchSize: trigger.batchSize,
           maxBatchingWindowSeconds: trigger.maxBatchingWindowSeconds,
-          concurrency: options.pollersPerQueue ?? 2,
+          concurrency: Math.min(
+            options.pollersPerQueue ?? 2,
+            trigger.maxConcurrency ?? Number.POSITIVE_INFINITY,
+          ),
           invoke: (event) => fn.invoke(event),
           onError: (message, error) =>
             log(`[${spec.key}] ${message}: ${(error as Error).message ?? String(error)}`),

@@ -248,6 +248,7 @@ export class WebhooksStateless extends Construct {
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
           reportBatchItemFailures: trigger.reportBatchItemFailures,
+          ...(trigger.maxConcurrency === undefined ? {} : { maxConcurrency: trigger.maxConcurrency }),
         }),
       );
     }

@@ -9,11 +9,13 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { type BreakerState, CLOSED } from "../domain/circuit-breaker.js";
 import type {
   AttemptRecord,
   BeginResult,
   DeliveryStore,
   SubscriptionState,
+  VersionedBreaker,
 } from "../ports/delivery-store.js";
 
 const PENDING = "pending";
@@ -209,5 +211,79 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       }),
     );
     return (out.Items ?? []).map(toAttempt);
+  }
+
+  async breaker(destination: string): Promise<VersionedBreaker> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: `dest#${destination}` }, sk: { S: "breaker" } },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Item;
+    if (!item) return { state: CLOSED, version: 0 };
+    const n = (name: string) => Number(item[name]?.N ?? 0);
+    return {
+      state: {
+        state: (item.state?.S ?? "closed") as BreakerState["state"],
+        failures: n("failures"),
+        openUntil: n("openUntil"),
+        probeUntil: n("probeUntil"),
+        opens: n("opens"),
+      },
+      version: n("version"),
+    };
+  }
+
+  async saveBreaker(destination: string, next: BreakerState, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: `dest#${destination}` },
+            sk: { S: "breaker" },
+            state: { S: next.state },
+            failures: { N: String(next.failures) },
+            openUntil: { N: String(next.openUntil) },
+            probeUntil: { N: String(next.probeUntil) },
+            opens: { N: String(next.opens) },
+            version: { N: String(expectedVersion + 1) },
+          },
+          ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(pk)" : "version = :v",
+          ...(expectedVersion === 0
+            ? {}
+            : { ExpressionAttributeValues: { ":v": { N: String(expectedVersion) } } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async takeRateToken(subscriptionId: string, nowMs: number, perSecond: number): Promise<boolean> {
+    const second = Math.floor(nowMs / 1000);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `rate#${subscriptionId}` }, sk: { S: String(second) } },
+          UpdateExpression: "ADD used :one SET expiresAt = :expires",
+          ConditionExpression: "attribute_not_exists(used) OR used < :limit",
+          ExpressionAttributeValues: {
+            ":one": { N: "1" },
+            ":limit": { N: String(perSecond) },
+            ":expires": { N: String(second + 120) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

@@ -8,10 +8,23 @@ import {
 } from "../domain/delivery-policy.js";
 import type { Clock } from "../ports/clock.js";
 import type { HttpRequest, HttpSender } from "../ports/http-sender.js";
-import { type DestinationPolicy, destinationPolicyFromEnv, type Resolver, SsrfGuard } from "./ssrf-guard.js";
+import {
+  DestinationBlockedError,
+  type DestinationPolicy,
+  destinationPolicyFromEnv,
+  type Resolver,
+  SsrfGuard,
+} from "./ssrf-guard.js";
 
 /** How much of a response body is kept for the attempt log; the rest is read and discarded. */
 export const RESPONSE_SNIPPET_BYTES = 1024;
+
+/** What the status line and headers said; the outcome once the body is drained. */
+interface Answer {
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+  readonly deliveryControl?: DeliveryControl;
+}
 
 export interface FetchHttpSenderOptions {
   /** Which destinations may be reached. Default: from `WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS`. */
@@ -25,7 +38,8 @@ export interface FetchHttpSenderOptions {
  * the whole attempt (DNS, connect, TLS, response), and every failure turned into an outcome instead
  * of an exception. Every socket goes through `SsrfGuard`: the URL is checked first, then the agents'
  * `lookup` resolves, checks every answer and connects only to checked addresses. A refused
- * destination is a `network` error whose message starts with `destination blocked:`.
+ * destination is a `network` error whose message starts with `destination blocked:`. A response
+ * outcome carries `Retry-After`, the `webhook-delivery` instruction and the first bytes of the body.
  *
  * Uses `node:http`/`node:https` rather than `fetch` (the name stayed for the callers), because only
  * they take a `lookup` per connection without an extra dependency.
@@ -54,7 +68,7 @@ export class FetchHttpSender implements HttpSender {
   async post(request: HttpRequest): Promise<AttemptOutcome> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
-    const failed = (errorClass: "timeout" | "network", message: string): AttemptOutcome => ({
+    const failed = (errorClass: "timeout" | "network" | "blocked", message: string): AttemptOutcome => ({
       kind: "error",
       errorClass,
       message,
@@ -66,16 +80,14 @@ export class FetchHttpSender implements HttpSender {
       url = new URL(request.url);
       this.guard.checkUrl(url);
     } catch (error) {
-      return failed("network", describe(error));
+      return failed(errorClassOf(error), describe(error));
     }
 
     const https = url.protocol === "https:";
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
-      let answer:
-        | { status: number; retryAfterSeconds?: number; deliveryControl?: DeliveryControl }
-        | undefined;
+      let answer: Answer | undefined;
       const snippet: Buffer[] = [];
       let snippetBytes = 0;
       const settle = (outcome: () => AttemptOutcome) => {
@@ -85,13 +97,12 @@ export class FetchHttpSender implements HttpSender {
         resolve(outcome());
       };
       // Once the status line is in, that is the outcome, even if the body never finishes.
-      const settleWithAnswer = () =>
+      const settleWithAnswer = (a: Answer) =>
         settle(() => {
           const responseSnippet = Buffer.concat(snippet).toString("utf8").trim();
           return {
             kind: "response",
-            status: answer?.status ?? 0,
-            ...answer,
+            ...a,
             ...(responseSnippet === "" ? {} : { responseSnippet }),
             latencyMs: latency(),
           };
@@ -106,11 +117,11 @@ export class FetchHttpSender implements HttpSender {
         });
       } catch (error) {
         // e.g. a header value with a newline: refused before any socket exists.
-        settle(() => failed("network", describe(error)));
+        settle(() => failed(errorClassOf(error), describe(error)));
         return;
       }
       timer = setTimeout(() => {
-        if (answer) settleWithAnswer();
+        if (answer) settleWithAnswer(answer);
         else settle(() => failed("timeout", `no response within ${request.timeoutMs} ms`));
         req.destroy();
       }, request.timeoutMs);
@@ -118,11 +129,12 @@ export class FetchHttpSender implements HttpSender {
       req.on("response", (res) => {
         const retryAfterSeconds = parseRetryAfter(res.headers["retry-after"], this.clock.now());
         const deliveryControl = parseDeliveryControl(headerValue(res.headers["webhook-delivery"]));
-        answer = {
+        const a: Answer = {
           status: res.statusCode ?? 0,
           ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
           ...(deliveryControl === undefined ? {} : { deliveryControl }),
         };
+        answer = a;
         // Keep the first bytes for the attempt log; drain the rest so the connection can be reused.
         res.on("data", (chunk: Buffer) => {
           if (snippetBytes >= RESPONSE_SNIPPET_BYTES) return;
@@ -130,13 +142,13 @@ export class FetchHttpSender implements HttpSender {
           snippet.push(kept);
           snippetBytes += kept.length;
         });
-        res.on("end", settleWithAnswer);
-        res.on("close", settleWithAnswer);
-        res.on("error", settleWithAnswer);
+        res.on("end", () => settleWithAnswer(a));
+        res.on("close", () => settleWithAnswer(a));
+        res.on("error", () => settleWithAnswer(a));
       });
       req.on("error", (error) => {
-        if (answer) settleWithAnswer();
-        else settle(() => failed("network", describe(error)));
+        if (answer) settleWithAnswer(answer);
+        else settle(() => failed(errorClassOf(error), describe(error)));
       });
       req.end(request.body);
     });
@@ -151,6 +163,16 @@ export class FetchHttpSender implements HttpSender {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** `blocked` when the SSRF guard refused the destination (anywhere in the cause chain), else `network`. */
+function errorClassOf(error: unknown): "blocked" | "network" {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DestinationBlockedError) return "blocked";
+    if (e instanceof AggregateError && e.errors.some((inner) => errorClassOf(inner) === "blocked"))
+      return "blocked";
+  }
+  return "network";
 }
 
 function describe(error: unknown): string {

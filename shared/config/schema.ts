@@ -94,6 +94,10 @@ const subscriptionSchema = z.strictObject({
   target: z.discriminatedUnion("type", [httpTargetSchema, queueTargetSchema]),
   /** Hold deliveries (nothing is dropped; they resume when this is removed). Also settable at run time. */
   paused: z.optional(z.boolean()),
+  /** At most this many POSTs per second to this subscription (others wait their turn in the queue). */
+  rateLimitPerSecond: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
+  /** At most this many concurrent deliveries (the event source mapping's maximum concurrency, 2-1000). */
+  maxConcurrency: z.optional(z.number().check(z.int(), z.gte(2), z.lte(1_000))),
   retry: z.optional(
     z.strictObject({
       /** Seconds before each retry (first attempt is immediate); its length is the number of retries. */

@@ -5,6 +5,8 @@
 export const ERROR_CLASSES = {
   timeout: "timeout",
   network: "network",
+  /** The SSRF guard refused the destination: retrying cannot make it acceptable. */
+  blocked: "blocked",
   httpStatus: "http_status",
 } as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[keyof typeof ERROR_CLASSES];
@@ -64,7 +66,7 @@ export type Verdict = "success" | "retryable" | "permanent";
 
 /** 2xx succeed; 408, 429, 3xx (redirects are not followed) and 5xx retry; other 4xx are permanent. */
 export function classifyOutcome(outcome: AttemptOutcome): Verdict {
-  if (outcome.kind === "error") return "retryable";
+  if (outcome.kind === "error") return outcome.errorClass === "blocked" ? "permanent" : "retryable";
   const { status } = outcome;
   if (status >= 200 && status < 300) return "success";
   if (status === 408 || status === 429 || status >= 500 || (status >= 300 && status < 400))
@@ -114,4 +116,13 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+
+/** What an attempt tells the destination's circuit breaker: only "the receiver is down" counts. */
+export function breakerSignal(outcome: AttemptOutcome): "success" | "counted-failure" | "neutral" {
+  if (outcome.kind === "error") return outcome.errorClass === "blocked" ? "neutral" : "counted-failure";
+  const { status } = outcome;
+  if (status >= 200 && status < 300) return "success";
+  if (status === 408 || status === 429 || status >= 500) return "counted-failure";
+  return "neutral";
 }

@@ -1,3 +1,5 @@
+import type { BreakerState } from "../domain/circuit-breaker.js";
+
 /**
  * Delivery state: at most one successful POST per (event, subscription), the log of every attempt,
  * and each subscription's operating state (paused by ops, disabled by its receiver).
@@ -30,6 +32,12 @@ export interface SubscriptionState {
   readonly changedAt?: string;
 }
 
+export interface VersionedBreaker {
+  readonly state: BreakerState;
+  /** Optimistic-concurrency version; 0 when no state was ever stored. */
+  readonly version: number;
+}
+
 export interface DeliveryStore {
   begin(input: {
     readonly eventId: string;
@@ -54,5 +62,11 @@ export interface DeliveryStore {
   subscriptionState(subscriptionId: string): Promise<SubscriptionState>;
   setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void>;
   attemptsForEvent(eventId: string): Promise<AttemptRecord[]>;
+  /** The circuit breaker of a destination (URL origin), shared by every concurrent delivery. */
+  breaker(destination: string): Promise<VersionedBreaker>;
+  /** Stores `next` if nobody changed the breaker since `expectedVersion`; false when somebody did. */
+  saveBreaker(destination: string, next: BreakerState, expectedVersion: number): Promise<boolean>;
+  /** Takes one of `perSecond` tokens of the current second; false when they are used up. */
+  takeRateToken(subscriptionId: string, nowMs: number, perSecond: number): Promise<boolean>;
   attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]>;
 }

@@ -40,6 +40,8 @@ export interface SqsTriggerSpec {
   readonly maxBatchingWindowSeconds: number;
   /** Always on: handlers return `batchItemFailures`. */
   readonly reportBatchItemFailures: true;
+  /** Cap on concurrent invocations for this trigger (the mapping's maximum concurrency). */
+  readonly maxConcurrency?: number;
 }
 
 export type FunctionKey = "ingest" | "router" | "deliver";
@@ -221,12 +223,16 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
         [ENV.deliveryTable]: { ref: "delivery-table-name" },
       },
-      sqsTriggers: httpQueues.map((q) => ({
-        queue: q.key,
-        batchSize: 10,
-        maxBatchingWindowSeconds: 0,
-        reportBatchItemFailures: true,
-      })),
+      sqsTriggers: httpQueues.map((q) => {
+        const maxConcurrency = config.subscriptions.find((s) => s.id === q.subscriptionId)?.maxConcurrency;
+        return {
+          queue: q.key,
+          batchSize: 10,
+          maxBatchingWindowSeconds: 0,
+          reportBatchItemFailures: true,
+          ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+        };
+      }),
     });
   }
 

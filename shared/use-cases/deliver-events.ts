@@ -5,10 +5,17 @@ import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   targetSecretRefs,
 } from "../config/schema.js";
+import {
+  admit,
+  afterAttempt,
+  type BreakerPolicy,
+  DEFAULT_BREAKER_POLICY,
+} from "../domain/circuit-breaker.js";
 import { InvalidCloudEventError, parseCloudEvent, type WebhookCloudEvent } from "../domain/cloud-event.js";
 import { DELIVERY_ATTRIBUTES as A } from "../domain/delivery-attributes.js";
 import {
   type AttemptOutcome,
+  breakerSignal,
   DEAD_LETTER_REASONS,
   type DeadLetterReason,
   decideNext,
@@ -53,7 +60,7 @@ export type DeliveryResult =
   | (Base & {
       readonly result: "parked";
       readonly attempt: number;
-      readonly why: "not-due" | "paused" | "busy";
+      readonly why: "not-due" | "paused" | "busy" | "circuit-open" | "rate-limited";
     })
   /** A redelivered copy of an event this subscription already received: acknowledged, not POSTed. */
   | (Base & { readonly result: "already-delivered" })
@@ -78,6 +85,8 @@ export interface DeliverDeps {
   readonly attemptLogTtlSeconds: number;
   /** Default `DEFAULT_PAUSED_RECHECK_SECONDS`. */
   readonly pausedRecheckSeconds?: number;
+  /** Default `DEFAULT_BREAKER_POLICY`. */
+  readonly breakerPolicy?: BreakerPolicy;
 }
 
 interface HistoryEntry {
@@ -182,6 +191,33 @@ export function createDeliverEvents(
       return { ...keys, result: "parked", attempt, why: "not-due" };
     }
 
+    // The destination's circuit breaker, then the subscription's rate: a message that may not go now
+    // waits in the queue with its attempt number unchanged (no attempt is burnt, nothing is dead-lettered).
+    const policy = deps.breakerPolicy ?? DEFAULT_BREAKER_POLICY;
+    const destination = new URL(subscription.target.url).origin;
+    const breaker = await deps.store.breaker(destination);
+    const admission = admit(breaker.state, now, policy);
+    const parkedFor = async (
+      why: "circuit-open" | "rate-limited",
+      seconds: number,
+    ): Promise<DeliveryResult> => {
+      await park(seconds * (1 + 0.2 * deps.random()), pickDeliveryAttributes(record.attributes));
+      return { ...keys, result: "parked", attempt, why };
+    };
+    if (admission.kind === "wait") return parkedFor("circuit-open", admission.waitMs / 1000);
+    if (
+      admission.kind === "probe" &&
+      !(await deps.store.saveBreaker(destination, admission.next, breaker.version))
+    ) {
+      return parkedFor("circuit-open", 5);
+    }
+    if (
+      subscription.rateLimitPerSecond !== undefined &&
+      !(await deps.store.takeRateToken(subscription.id, now, subscription.rateLimitPerSecond))
+    ) {
+      return parkedFor("rate-limited", 1);
+    }
+
     const lease = await deps.store.begin({
       eventId: event.id,
       subscriptionId: subscription.id,
@@ -218,6 +254,11 @@ export function createDeliverEvents(
     } catch (error) {
       await deps.store.release({ eventId: event.id, subscriptionId: subscription.id, token: lease.token });
       throw error;
+    }
+
+    const signal = breakerSignal(outcome);
+    if (!(signal === "success" && admission.kind === "send" && breaker.state.failures === 0)) {
+      await updateBreaker(destination, signal, now, policy);
     }
 
     const decision = decideNext({
@@ -300,6 +341,20 @@ export function createDeliverEvents(
         await deadLetter(decision.reason, detail, lastAttempt);
         return { ...keys, result: "dead-lettered", attempt, reason: decision.reason, detail };
       }
+    }
+  };
+
+  /** Applies one attempt's signal to the shared breaker (compare-and-set; retried on a concurrent change). */
+  const updateBreaker = async (
+    destination: string,
+    signal: ReturnType<typeof breakerSignal>,
+    nowMs: number,
+    policy: BreakerPolicy,
+  ) => {
+    for (let i = 0; i < 3; i++) {
+      const current = await deps.store.breaker(destination);
+      const next = afterAttempt(current.state, signal, nowMs, policy);
+      if (!next || (await deps.store.saveBreaker(destination, next, current.version))) return;
     }
   };
 

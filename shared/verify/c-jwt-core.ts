@@ -104,7 +104,7 @@ export function verificationFailure(
     );
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const timing = error.claim === "nbf" || error.claim === "iat";
+    const timing = error.reason === "check_failed" && (error.claim === "nbf" || error.claim === "iat");
     return failure(
       timing ? SIGNATURE_FAILURES.timestampOutOfWindow : SIGNATURE_FAILURES.invalidToken,
       `${provider}: claim '${error.claim}' ${error.reason === "missing" ? "is missing" : "is not accepted"}`,

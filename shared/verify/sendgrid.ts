@@ -31,6 +31,10 @@ const P256 = "prime256v1";
 /** A configured verification key as a P-256 public KeyObject, or `undefined` when it is not one. */
 function parseVerificationKey(secret: string): KeyObject | undefined {
   const text = secret.trim();
+  if (/PRIVATE KEY-----/.test(text)) {
+    // Only SendGrid holds the private key; one in our configuration is a mistake, not a key to use.
+    return undefined;
+  }
   try {
     const key = text.startsWith("-----BEGIN")
       ? createPublicKey(text)

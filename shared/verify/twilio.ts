@@ -68,7 +68,8 @@ function portVariants(url: string): string[] {
   const match = SCHEME_AND_AUTHORITY.exec(url);
   const scheme = match?.[1]?.toLowerCase();
   const authority = match?.[2];
-  const defaultPort = scheme === undefined ? undefined : DEFAULT_PORTS[scheme];
+  const defaultPort =
+    scheme !== undefined && Object.hasOwn(DEFAULT_PORTS, scheme) ? DEFAULT_PORTS[scheme] : undefined;
   if (match === null || authority === undefined || authority.length === 0 || defaultPort === undefined) {
     return [url];
   }

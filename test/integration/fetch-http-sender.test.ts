@@ -43,6 +43,9 @@ async function startReceiver() {
         case "/busy":
           res.writeHead(503, { "retry-after": "120" }).end();
           return;
+        case "/gone-for-good":
+          res.writeHead(400, { "webhook-delivery": "abort-message" }).end(`  ${"x".repeat(3000)}`);
+          return;
         case "/moved":
           res.writeHead(302, { location: "/target" }).end();
           return;
@@ -99,8 +102,9 @@ afterAll(async () => {
 describe("FetchHttpSender against a real local HTTP server (local policy)", () => {
   it("returns a 200 as a response outcome and sends the body and headers", async () => {
     const outcome = await post(sender(LOCAL_POLICY), receiver.url("/ok"));
-    expect(outcome).toMatchObject({ kind: "response", status: 200 });
+    expect(outcome).toMatchObject({ kind: "response", status: 200, responseSnippet: "thanks" });
     expect(outcome).not.toHaveProperty("retryAfterSeconds");
+    expect(outcome).not.toHaveProperty("deliveryControl");
     expect(receiver.received).toEqual([
       expect.objectContaining({
         method: "POST",
@@ -114,6 +118,12 @@ describe("FetchHttpSender against a real local HTTP server (local policy)", () =
   it("returns a 503 with its Retry-After in seconds", async () => {
     const outcome = await post(sender(LOCAL_POLICY), receiver.url("/busy"));
     expect(outcome).toMatchObject({ kind: "response", status: 503, retryAfterSeconds: 120 });
+  });
+
+  it("keeps the first 1024 bytes of the body and the webhook-delivery instruction", async () => {
+    const outcome = await post(sender(LOCAL_POLICY), receiver.url("/gone-for-good"));
+    expect(outcome).toMatchObject({ kind: "response", status: 400, deliveryControl: "abort-message" });
+    expect(outcome.kind === "response" && outcome.responseSnippet).toBe("x".repeat(1022));
   });
 
   it("returns a 302 as the outcome and does not follow it", async () => {
@@ -158,7 +168,7 @@ describe("FetchHttpSender against a real local HTTP server (production policy)",
     const outcome = await run();
     expect(outcome).toMatchObject({
       kind: "error",
-      errorClass: "network",
+      errorClass: "blocked",
       message: expect.stringMatching(message),
     });
     expect(receiver.received).toHaveLength(0);

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { type BreakerState, CLOSED } from "../../shared/domain/circuit-breaker.js";
 import type {
   AttemptRecord,
   BeginResult,
   DeliveryStore,
   SubscriptionState,
+  VersionedBreaker,
 } from "../../shared/ports/delivery-store.js";
 
 /** The `DeliveryStore` contract in memory, for use-case unit tests (the DynamoDB adapter has its own tests). */
@@ -68,5 +70,26 @@ export class InMemoryDeliveryStore implements DeliveryStore {
 
   async attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]> {
     return this.attempts.filter((a) => a.subscriptionId === subscriptionId).slice(-limit);
+  }
+
+  readonly breakers = new Map<string, VersionedBreaker>();
+  readonly rate = new Map<string, number>();
+
+  async breaker(destination: string): Promise<VersionedBreaker> {
+    return this.breakers.get(destination) ?? { state: CLOSED, version: 0 };
+  }
+
+  async saveBreaker(destination: string, next: BreakerState, expectedVersion: number): Promise<boolean> {
+    if ((this.breakers.get(destination)?.version ?? 0) !== expectedVersion) return false;
+    this.breakers.set(destination, { state: next, version: expectedVersion + 1 });
+    return true;
+  }
+
+  async takeRateToken(subscriptionId: string, nowMs: number, perSecond: number): Promise<boolean> {
+    const key = `${subscriptionId}/${Math.floor(nowMs / 1000)}`;
+    const used = this.rate.get(key) ?? 0;
+    if (used >= perSecond) return false;
+    this.rate.set(key, used + 1);
+    return true;
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type AttemptOutcome,
+  breakerSignal,
   classifyOutcome,
   decideNext,
   parseRetryAfter,
@@ -97,5 +98,22 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("Tue, 24 Nov 2026 09:00:00 GMT", now)).toBe(0);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe("blocked destinations", () => {
+  it("dead-letters at once, without counting against the destination's circuit breaker", () => {
+    const outcome: AttemptOutcome = {
+      kind: "error",
+      errorClass: "blocked",
+      message: "destination blocked: private address 10.0.0.1 for x",
+      latencyMs: 1,
+    };
+    expect(classifyOutcome(outcome)).toBe("permanent");
+    expect(decideNext({ outcome, attempt: 1, scheduleSeconds: [5], random: () => 0.5 })).toEqual({
+      action: "dead-letter",
+      reason: "permanent_failure",
+    });
+    expect(breakerSignal(outcome)).toBe("neutral");
   });
 });

@@ -246,4 +246,63 @@ describe("deliver use case", () => {
     const [resumed] = await deliver([record()]);
     expect(resumed?.result).toBe("delivered");
   });
+
+  it("parks messages without attempting while the destination's breaker is open", async () => {
+    const { deliver, store, posts, sent } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    const open = { state: "open" as const, failures: 0, openUntil: NOW + 20_000, probeUntil: 0, opens: 1 };
+    await store.saveBreaker("https://example.test", open, 0);
+    const [result] = await deliver([record({ [A.attempt]: "2" })]);
+    expect(result).toMatchObject({ result: "parked", why: "circuit-open", attempt: 2 });
+    expect(posts).toHaveLength(0);
+    expect(sent[0]?.message.attributes?.[A.attempt]).toBe("2");
+    expect(sent[0]?.message.delaySeconds).toBeGreaterThanOrEqual(20);
+  });
+
+  it("opens the breaker after consecutive failures and closes it when the probe succeeds", async () => {
+    const failing = harness({ kind: "response", status: 503, latencyMs: 3 });
+    for (let i = 0; i < 5; i++) {
+      await failing.deliver([{ ...record(), body: event.replace("evt_abc", `evt_${i}`) }]);
+    }
+    expect((await failing.store.breaker("https://example.test")).state.state).toBe("open");
+
+    const healthy = harness({ kind: "response", status: 200, latencyMs: 3 });
+    await healthy.store.saveBreaker(
+      "https://example.test",
+      { state: "open", failures: 0, openUntil: NOW - 1, probeUntil: 0, opens: 1 },
+      0,
+    );
+    const [probe] = await healthy.deliver([record()]);
+    expect(probe?.result).toBe("delivered");
+    expect((await healthy.store.breaker("https://example.test")).state).toMatchObject({
+      state: "closed",
+      failures: 0,
+    });
+  });
+
+  it("keeps to the subscription's rate limit by parking what exceeds it", async () => {
+    const store = new InMemoryDeliveryStore();
+    const limited = createDeliverEvents({
+      subscriptionFor: () => ({ ...subscription, rateLimitPerSecond: 2 }),
+      queueUrlFor: (n) => n,
+      dlqNameFor: (n) => `${n}-dlq`,
+      http: { post: async () => ({ kind: "response", status: 200, latencyMs: 1 }) },
+      queue: { send: async () => undefined, sendBatch: async () => [] },
+      store,
+      secrets: new CachingSecretResolver(),
+      clock: { now: () => NOW },
+      random: () => 0.5,
+      userAgent: "test",
+      leaseSeconds: 60,
+      deliveredTtlSeconds: 86_400,
+      attemptLogTtlSeconds: 86_400,
+    });
+    const results = await limited(
+      [1, 2, 3].map((i) => ({
+        ...record(),
+        messageId: `m${i}`,
+        body: event.replace("evt_abc", `evt_r${i}`),
+      })),
+    );
+    expect(results.map((r) => r.result).sort()).toEqual(["delivered", "delivered", "parked"]);
+  });
 });

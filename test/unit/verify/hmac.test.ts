@@ -36,8 +36,18 @@ function mac(algorithm: string, key: Buffer | string, content: string | Buffer, 
   return createHmac(algorithm, key).update(content).digest(encoding);
 }
 
-function request(headers: Record<string, string>, body: string | Buffer = BODY, extra: Partial<InboundRequest> = {}) {
-  return { headers, rawBody: typeof body === "string" ? Buffer.from(body) : body, url: URL, method: "POST", ...extra };
+function request(
+  headers: Record<string, string>,
+  body: string | Buffer = BODY,
+  extra: Partial<InboundRequest> = {},
+) {
+  return {
+    headers,
+    rawBody: typeof body === "string" ? Buffer.from(body) : body,
+    url: URL,
+    method: "POST",
+    ...extra,
+  };
 }
 
 function fullHeaders(overrides: { id?: string; timestamp?: number; body?: string; key?: Buffer } = {}) {
@@ -51,11 +61,21 @@ function fullHeaders(overrides: { id?: string; timestamp?: number; body?: string
   };
 }
 
-function verify(req: InboundRequest, options: HmacOptions | undefined, secrets: readonly string[], now = NOW) {
+function verify(
+  req: InboundRequest,
+  options: HmacOptions | undefined,
+  secrets: readonly string[],
+  now = NOW,
+) {
   return hmacVerifier.verify(req, { ...contextOf(secrets, now), options });
 }
 
-function reasonOf(req: InboundRequest, options: HmacOptions | undefined, secrets: readonly string[], now = NOW) {
+function reasonOf(
+  req: InboundRequest,
+  options: HmacOptions | undefined,
+  secrets: readonly string[],
+  now = NOW,
+) {
   return failureOf(() => verify(req, options, secrets, now)).reason;
 }
 
@@ -88,7 +108,9 @@ describe("hmacVerifier.verify with a body-only scheme", () => {
     expect(reasonOf(request({}), SIMPLE, [SECRET])).toBe(SIGNATURE_FAILURES.missingHeader);
     const hex = signed().slice(7);
     for (const bad of [hex, `sha1=${hex}`, `sha256=${hex.toUpperCase()}`, `sha256=${hex}a`, "sha256="]) {
-      expect(reasonOf(request({ "x-signature": bad }), SIMPLE, [SECRET])).toBe(SIGNATURE_FAILURES.malformedHeader);
+      expect(reasonOf(request({ "x-signature": bad }), SIMPLE, [SECRET])).toBe(
+        SIGNATURE_FAILURES.malformedHeader,
+      );
     }
     expect(reasonOf(request({ "x-signature": `${signed()}, ${signed()}` }), SIMPLE, [SECRET])).toBe(
       SIGNATURE_FAILURES.duplicateHeader,
@@ -101,20 +123,34 @@ describe("hmacVerifier.verify with a body-only scheme", () => {
         const options = optionsOf({ algorithm, header: "sig", encoding });
         const req = request({ sig: mac(algorithm, SECRET, BODY, encoding) });
         expect(verify(req, options, [SECRET])).toEqual({ secretIndex: 0 });
-        const other = optionsOf({ algorithm: algorithm === "sha1" ? "sha256" : "sha1", header: "sig", encoding });
+        const other = optionsOf({
+          algorithm: algorithm === "sha1" ? "sha256" : "sha1",
+          header: "sig",
+          encoding,
+        });
         expect(reasonOf(req, other, [SECRET])).toBe(SIGNATURE_FAILURES.noMatchingSignature);
       }
     }
   });
 
   it("decodes secrets as hex or base64 when told to, skipping ones that do not decode", () => {
-    const hexOptions = optionsOf({ algorithm: "sha256", header: "sig", encoding: "hex", secretEncoding: "hex" });
+    const hexOptions = optionsOf({
+      algorithm: "sha256",
+      header: "sig",
+      encoding: "hex",
+      secretEncoding: "hex",
+    });
     const req = request({ sig: mac("sha256", KEY_BYTES, BODY, "hex") });
     expect(verify(req, hexOptions, [KEY_BYTES.toString("hex")])).toEqual({ secretIndex: 0 });
     expect(verify(req, hexOptions, [KEY_BYTES.toString("hex").toUpperCase()])).toEqual({ secretIndex: 0 });
     expect(reasonOf(req, hexOptions, ["xyz", "abc", ""])).toBe(SIGNATURE_FAILURES.unusableSecret);
     expect(verify(req, hexOptions, ["xyz", KEY_BYTES.toString("hex")])).toEqual({ secretIndex: 1 });
-    const b64Options = optionsOf({ algorithm: "sha256", header: "sig", encoding: "hex", secretEncoding: "base64" });
+    const b64Options = optionsOf({
+      algorithm: "sha256",
+      header: "sig",
+      encoding: "hex",
+      secretEncoding: "base64",
+    });
     expect(verify(req, b64Options, [FULL_SECRET])).toEqual({ secretIndex: 0 });
     expect(verify(req, b64Options, [FULL_SECRET.replace(/=+$/, "")])).toEqual({ secretIndex: 0 });
     expect(reasonOf(req, b64Options, ["not base64!"])).toBe(SIGNATURE_FAILURES.unusableSecret);
@@ -124,7 +160,9 @@ describe("hmacVerifier.verify with a body-only scheme", () => {
   });
 
   it("fails closed without options", () => {
-    expect(reasonOf(request({ "x-signature": signed() }), undefined, [SECRET])).toBe(SIGNATURE_FAILURES.unusableSecret);
+    expect(reasonOf(request({ "x-signature": signed() }), undefined, [SECRET])).toBe(
+      SIGNATURE_FAILURES.unusableSecret,
+    );
   });
 });
 
@@ -138,16 +176,18 @@ describe("hmacVerifier.verify with a templated, timestamped scheme", () => {
     expect(reasonOf(request({ ...headers, "x-webhook-id": "msg_43" }), FULL, [FULL_SECRET])).toBe(
       SIGNATURE_FAILURES.noMatchingSignature,
     );
-    expect(reasonOf(request({ ...headers, "x-webhook-timestamp": String(NOW + 1) }), FULL, [FULL_SECRET])).toBe(
-      SIGNATURE_FAILURES.noMatchingSignature,
-    );
+    expect(
+      reasonOf(request({ ...headers, "x-webhook-timestamp": String(NOW + 1) }), FULL, [FULL_SECRET]),
+    ).toBe(SIGNATURE_FAILURES.noMatchingSignature);
     expect(reasonOf(request(headers, BODY, { method: "PUT" }), FULL, [FULL_SECRET])).toBe(
       SIGNATURE_FAILURES.noMatchingSignature,
     );
     expect(reasonOf(request(headers, BODY, { url: `${URL}&y=2` }), FULL, [FULL_SECRET])).toBe(
       SIGNATURE_FAILURES.noMatchingSignature,
     );
-    expect(reasonOf(request(headers, `${BODY} `), FULL, [FULL_SECRET])).toBe(SIGNATURE_FAILURES.noMatchingSignature);
+    expect(reasonOf(request(headers, `${BODY} `), FULL, [FULL_SECRET])).toBe(
+      SIGNATURE_FAILURES.noMatchingSignature,
+    );
     expect(reasonOf(request(headers), FULL, [flipBit(KEY_BYTES, 5).toString("base64")])).toBe(
       SIGNATURE_FAILURES.noMatchingSignature,
     );
@@ -171,23 +211,38 @@ describe("hmacVerifier.verify with a templated, timestamped scheme", () => {
     expect(reasonOf(request({ ...fullHeaders(), "x-webhook-timestamp": "soon" }), FULL, [FULL_SECRET])).toBe(
       SIGNATURE_FAILURES.malformedHeader,
     );
-    expect(reasonOf(request({ ...fullHeaders(), "x-webhook-timestamp": `${NOW}, ${NOW}` }), FULL, [FULL_SECRET])).toBe(
-      SIGNATURE_FAILURES.duplicateHeader,
-    );
+    expect(
+      reasonOf(request({ ...fullHeaders(), "x-webhook-timestamp": `${NOW}, ${NOW}` }), FULL, [FULL_SECRET]),
+    ).toBe(SIGNATURE_FAILURES.duplicateHeader);
   });
 
   it("treats a template naming {timestamp} or {id} without the header option as a missing header", () => {
     const req = request({ sig: mac("sha256", SECRET, `${NOW}.${BODY}`, "hex"), "x-timestamp": String(NOW) });
-    const noTimestamp = optionsOf({ algorithm: "sha256", header: "sig", encoding: "hex", signedContent: "{timestamp}.{body}" });
+    const noTimestamp = optionsOf({
+      algorithm: "sha256",
+      header: "sig",
+      encoding: "hex",
+      signedContent: "{timestamp}.{body}",
+    });
     expect(failureOf(() => verify(req, noTimestamp, [SECRET])).logDetail).toContain("timestampHeader");
-    const noId = optionsOf({ algorithm: "sha256", header: "sig", encoding: "hex", signedContent: "{id}.{body}" });
+    const noId = optionsOf({
+      algorithm: "sha256",
+      header: "sig",
+      encoding: "hex",
+      signedContent: "{id}.{body}",
+    });
     expect(reasonOf(req, noId, [SECRET])).toBe(SIGNATURE_FAILURES.missingHeader);
     const fixed = optionsOf({ ...noTimestamp, timestampHeader: "x-timestamp" });
     expect(verify(req, fixed, [SECRET])).toEqual({ secretIndex: 0 });
   });
 
   it("treats an unknown method or URL named by the template as missing", () => {
-    const options = optionsOf({ algorithm: "sha256", header: "sig", encoding: "hex", signedContent: "{method}{url}{body}" });
+    const options = optionsOf({
+      algorithm: "sha256",
+      header: "sig",
+      encoding: "hex",
+      signedContent: "{method}{url}{body}",
+    });
     const headers = { sig: mac("sha256", SECRET, `POST${URL}${BODY}`, "hex") };
     expect(verify(request(headers), options, [SECRET])).toEqual({ secretIndex: 0 });
     const noUrl: InboundRequest = { headers, rawBody: Buffer.from(BODY), method: "POST" };
@@ -197,7 +252,12 @@ describe("hmacVerifier.verify with a templated, timestamped scheme", () => {
   });
 
   it("keeps unknown braces and repeated placeholders literally", () => {
-    const options = optionsOf({ algorithm: "sha256", header: "sig", encoding: "hex", signedContent: "{other}{body}|{body}" });
+    const options = optionsOf({
+      algorithm: "sha256",
+      header: "sig",
+      encoding: "hex",
+      signedContent: "{other}{body}|{body}",
+    });
     const req = request({ sig: mac("sha256", SECRET, `{other}${BODY}|${BODY}`, "hex") });
     expect(verify(req, options, [SECRET])).toEqual({ secretIndex: 0 });
   });

@@ -21,12 +21,20 @@ function handSigned(body: string | Buffer = BODY, secret = SECRET): string {
   return createHmac("sha256", secret).update(body).digest("hex");
 }
 
-function verify(signature: string | undefined, secrets: readonly string[] = [SECRET], body: string | Buffer = BODY) {
+function verify(
+  signature: string | undefined,
+  secrets: readonly string[] = [SECRET],
+  body: string | Buffer = BODY,
+) {
   const headers: Record<string, string> = signature === undefined ? {} : { "x-signature": signature };
   return lemonsqueezyVerifier.verify(requestOf(headers, body), contextOf(secrets, NOW));
 }
 
-function reasonOf(signature: string | undefined, secrets: readonly string[] = [SECRET], body: string | Buffer = BODY) {
+function reasonOf(
+  signature: string | undefined,
+  secrets: readonly string[] = [SECRET],
+  body: string | Buffer = BODY,
+) {
   return failureOf(() => verify(signature, secrets, body)).reason;
 }
 
@@ -73,8 +81,14 @@ describe("lemonsqueezyVerifier.identify", () => {
       deliveryId: "order_created:1:2021-08-17T09:45:53.000000Z",
       eventType: "order_created",
     });
-    const numericId = { meta: { event_name: "subscription_updated" }, data: { id: 7, attributes: { updated_at: "t" } } };
-    expect(identify(numericId)).toEqual({ deliveryId: "subscription_updated:7:t", eventType: "subscription_updated" });
+    const numericId = {
+      meta: { event_name: "subscription_updated" },
+      data: { id: 7, attributes: { updated_at: "t" } },
+    };
+    expect(identify(numericId)).toEqual({
+      deliveryId: "subscription_updated:7:t",
+      eventType: "subscription_updated",
+    });
   });
 
   it("leaves the delivery id out when any part is missing, and falls back to 'lemonsqueezy'", () => {

@@ -79,11 +79,11 @@ export function publicJwk(privateKey: KeyObject, kid: string, alg: string): Json
 // ---------------------------------------------------------------------------------------------------
 // Local JWKS server
 
-export type JwksServerMode = "serve" | "error" | "slow";
+export type JwksServerMode = "serve" | "error" | "slow" | "garbage";
 
 export interface LocalJwksServer {
   readonly url: string;
-  /** `serve` the keys, answer `error` (500), or be `slow` (answer only after `slowDelayMs`). */
+  /** `serve` the keys, answer `error` (500), be `slow` (answer after `slowDelayMs`), or send `garbage` (200, not JSON). */
   mode: JwksServerMode;
   keys: readonly JsonWebKey[];
   /** Requests received so far. */
@@ -108,6 +108,8 @@ export async function startJwksServer(
     requests += 1;
     if (mode === "error") {
       res.writeHead(500, { "content-type": "text/plain" }).end("unavailable");
+    } else if (mode === "garbage") {
+      res.writeHead(200, { "content-type": "text/html" }).end("<html>maintenance</html>");
     } else if (mode === "slow") {
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -232,7 +234,8 @@ const SENDGRID_VECTOR = {
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==",
   otherKey:
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWHw8REntlo7aNDthvj+y7GjUuFDb/R1NGe1OPzpA==",
-  signature: "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH2j/0=",
+  signature:
+    "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH2j/0=",
   timestamp: "1588788367",
   body: JSON.stringify({ category: "example_payload", event: "test_event", message_id: "message_id" }),
 };

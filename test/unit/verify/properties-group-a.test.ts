@@ -1,0 +1,438 @@
+import { createHash, createHmac } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
+import { groupAVerifiers } from "../../../shared/verify/group-a.js";
+import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
+import { flipBit, tamperEncoded } from "./verify-test-kit.js";
+
+/**
+ * Properties of the Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and Intercom verifiers,
+ * on generated requests signed by independent signers written here with `node:crypto` alone:
+ * - a correctly signed request within the window verifies, and reports the matching secret;
+ * - any single change to body, signature, secret or signed timestamp makes it fail;
+ * - arbitrary header values, URLs, options, secrets and clocks never make it throw anything but
+ *   SignatureVerificationError;
+ * - identify never throws on a verified request's headers and body, whatever they hold (Slack's
+ *   url_verification without a challenge is the one InvalidRequestError).
+ */
+
+const RUNS = { numRuns: 100 };
+const URL = "https://hooks.example.test/webhooks/src?tenant=1";
+
+interface Message {
+  readonly id: string;
+  readonly timestamp: number;
+  /** Sub-second part of a millisecond timestamp (Linear). */
+  readonly millis: number;
+  readonly body: Buffer;
+  /** Form parameters (Twilio form bodies). */
+  readonly params: readonly (readonly [string, string])[];
+}
+
+interface SignedRequest {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  readonly url: string;
+}
+
+interface Scheme {
+  readonly name: string;
+  readonly verifier: SyncProviderVerifier;
+  readonly options?: unknown;
+  sign(message: Message, secret: string): SignedRequest;
+  /** The request with one bit of the (first) signature flipped. */
+  tamperSignature(request: SignedRequest, position: number, bit: number): SignedRequest;
+  /** The request claiming another timestamp with the old signature; undefined when none is signed. */
+  retime?(request: SignedRequest, message: Message, timestamp: number): SignedRequest;
+  readonly headerNames: readonly string[];
+}
+
+const hmac = (algorithm: "sha1" | "sha256", secret: string, ...parts: (Buffer | string)[]) => {
+  const mac = createHmac(algorithm, Buffer.from(secret, "utf8"));
+  for (const part of parts) {
+    mac.update(part);
+  }
+  return mac.digest();
+};
+
+function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
+  return { ...request, headers: { ...request.headers, [name]: value } };
+}
+
+/** Flips one bit of the encoded signature that follows `prefix` in header `name`. */
+function tamperHeader(name: string, prefix: string, encoding: "hex" | "base64") {
+  return (request: SignedRequest, position: number, bit: number): SignedRequest => {
+    const value = request.headers[name] ?? "";
+    const at = value.indexOf(prefix) + prefix.length;
+    const end = value.indexOf(";", at) < 0 ? value.length : value.indexOf(";", at);
+    const tampered = tamperEncoded(value.slice(at, end), encoding, position, bit);
+    return withHeader(request, name, `${value.slice(0, at)}${tampered}${value.slice(end)}`);
+  };
+}
+
+/** Twilio's canonical parameter string: names sorted, each name's distinct values sorted. */
+function twilioParams(params: readonly (readonly [string, string])[]): string {
+  let data = "";
+  for (const name of [...new Set(params.map(([n]) => n))].sort()) {
+    for (const value of [...new Set(params.filter(([n]) => n === name).map(([, v]) => v))].sort()) {
+      data += name + value;
+    }
+  }
+  return data;
+}
+
+function linearBody(message: Message, timestamp: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      action: "update",
+      type: "Issue",
+      data: { payload: message.body.toString("base64") },
+      webhookId: message.id,
+      webhookTimestamp: timestamp * 1000 + message.millis,
+    }),
+  );
+}
+
+const v = groupAVerifiers;
+
+const SCHEMES: readonly Scheme[] = [
+  {
+    name: "slack",
+    verifier: v.slack,
+    sign: (m, secret) => ({
+      headers: {
+        "x-slack-signature": `v0=${hmac("sha256", secret, `v0:${m.timestamp}:`, m.body).toString("hex")}`,
+        "x-slack-request-timestamp": String(m.timestamp),
+      },
+      body: m.body,
+      url: URL,
+    }),
+    tamperSignature: tamperHeader("x-slack-signature", "v0=", "hex"),
+    retime: (r, _m, timestamp) => withHeader(r, "x-slack-request-timestamp", String(timestamp)),
+    headerNames: ["x-slack-signature", "x-slack-request-timestamp"],
+  },
+  {
+    name: "shopify",
+    verifier: v.shopify,
+    sign: (m, secret) => ({
+      headers: { "x-shopify-hmac-sha256": hmac("sha256", secret, m.body).toString("base64") },
+      body: m.body,
+      url: URL,
+    }),
+    tamperSignature: tamperHeader("x-shopify-hmac-sha256", "", "base64"),
+    headerNames: ["x-shopify-hmac-sha256", "x-shopify-topic", "x-shopify-webhook-id"],
+  },
+  {
+    name: "twilio (form)",
+    verifier: v.twilio,
+    sign: (m, secret) => {
+      const body = m.params.map(([name, value]) => `${name}=${value}`).join("&");
+      return {
+        headers: {
+          "x-twilio-signature": hmac("sha1", secret, URL, twilioParams(m.params)).toString("base64"),
+        },
+        body: Buffer.from(body),
+        url: URL,
+      };
+    },
+    tamperSignature: tamperHeader("x-twilio-signature", "", "base64"),
+    headerNames: ["x-twilio-signature", "i-twilio-idempotency-token"],
+  },
+  {
+    name: "twilio (JSON, bodySHA256)",
+    verifier: v.twilio,
+    sign: (m, secret) => {
+      const url = `${URL}&bodySHA256=${createHash("sha256").update(m.body).digest("hex")}`;
+      return {
+        headers: { "x-twilio-signature": hmac("sha1", secret, url).toString("base64") },
+        body: m.body,
+        url,
+      };
+    },
+    tamperSignature: tamperHeader("x-twilio-signature", "", "base64"),
+    headerNames: ["x-twilio-signature", "i-twilio-idempotency-token"],
+  },
+  {
+    name: "square",
+    verifier: v.square,
+    options: { publicUrl: URL },
+    sign: (m, secret) => ({
+      headers: { "x-square-hmacsha256-signature": hmac("sha256", secret, URL, m.body).toString("base64") },
+      body: m.body,
+      url: "https://internal.example.test/other",
+    }),
+    tamperSignature: tamperHeader("x-square-hmacsha256-signature", "", "base64"),
+    headerNames: ["x-square-hmacsha256-signature"],
+  },
+  {
+    name: "paddle",
+    verifier: v.paddle,
+    sign: (m, secret) => ({
+      headers: {
+        "paddle-signature": `ts=${m.timestamp};h1=${hmac("sha256", secret, `${m.timestamp}:`, m.body).toString("hex")}`,
+      },
+      body: m.body,
+      url: URL,
+    }),
+    tamperSignature: tamperHeader("paddle-signature", "h1=", "hex"),
+    retime: (r, _m, timestamp) =>
+      withHeader(
+        r,
+        "paddle-signature",
+        (r.headers["paddle-signature"] ?? "").replace(/^ts=\d+/, `ts=${timestamp}`),
+      ),
+    headerNames: ["paddle-signature"],
+  },
+  {
+    name: "pagerduty",
+    verifier: v.pagerduty,
+    sign: (m, secret) => ({
+      headers: { "x-pagerduty-signature": `v1=${hmac("sha256", secret, m.body).toString("hex")}` },
+      body: m.body,
+      url: URL,
+    }),
+    tamperSignature: tamperHeader("x-pagerduty-signature", "v1=", "hex"),
+    headerNames: ["x-pagerduty-signature"],
+  },
+  {
+    name: "linear",
+    verifier: v.linear,
+    sign: (m, secret) => {
+      const body = linearBody(m, m.timestamp);
+      return {
+        headers: { "linear-signature": hmac("sha256", secret, body).toString("hex") },
+        body,
+        url: URL,
+      };
+    },
+    tamperSignature: tamperHeader("linear-signature", "", "hex"),
+    retime: (r, m, timestamp) => ({ ...r, body: linearBody(m, timestamp) }),
+    headerNames: ["linear-signature", "linear-delivery"],
+  },
+  {
+    name: "intercom",
+    verifier: v.intercom,
+    sign: (m, secret) => ({
+      headers: { "x-hub-signature": `sha1=${hmac("sha1", secret, m.body).toString("hex")}` },
+      body: m.body,
+      url: URL,
+    }),
+    tamperSignature: tamperHeader("x-hub-signature", "sha1=", "hex"),
+    headerNames: ["x-hub-signature"],
+  },
+];
+
+function inbound(request: SignedRequest, body: Buffer = request.body): InboundRequest {
+  return { headers: request.headers, rawBody: body, url: request.url, method: "POST" };
+}
+
+function tamperSecret(secret: string, position: number): string {
+  // Secrets here are ASCII, so flipping bit 0 of one byte keeps the length and changes the key bytes.
+  return flipBit(Buffer.from(secret, "utf8"), position).toString("utf8");
+}
+
+const secretArb = fc
+  .uint8Array({ minLength: 16, maxLength: 32 })
+  .map((bytes) => Buffer.from(bytes).toString("hex"));
+const nameArb = fc.stringMatching(/^[A-Za-z0-9]{1,12}$/);
+const messageArb = fc.record({
+  id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+  millis: fc.integer({ min: 0, max: 999 }),
+  body: fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
+  params: fc.array(fc.tuple(nameArb, fc.stringMatching(/^[A-Za-z0-9]{0,20}$/)), { maxLength: 12 }),
+});
+const clockArb = fc.record({
+  now: fc.integer({ min: 1_000_000_000, max: 4_000_000_000 }),
+  tolerance: fc.integer({ min: 1, max: 3_600 }),
+  /** Where the signed timestamp sits in the window, as a fraction of the tolerance. */
+  skew: fc.double({ min: -1, max: 1, noNaN: true }),
+});
+
+type Mutation =
+  | { readonly kind: "body"; readonly position: number; readonly bit: number }
+  | { readonly kind: "signature"; readonly position: number; readonly bit: number }
+  | { readonly kind: "secret"; readonly position: number }
+  | { readonly kind: "timestamp"; readonly delta: number };
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant("body"), position: fc.nat(), bit: fc.nat(7) }),
+  fc.record({ kind: fc.constant("signature"), position: fc.nat(), bit: fc.nat(7) }),
+  fc.record({ kind: fc.constant("secret"), position: fc.nat() }),
+  fc.record({
+    kind: fc.constant("timestamp"),
+    delta: fc.oneof(fc.integer({ min: -7_200, max: -1 }), fc.integer({ min: 1, max: 7_200 })),
+  }),
+);
+
+describe.each(SCHEMES)("$name verifier properties", (scheme) => {
+  const verify = (request: InboundRequest, secrets: readonly string[], now: number, tolerance: number) =>
+    scheme.verifier.verify(request, {
+      secrets,
+      nowSeconds: now,
+      toleranceSeconds: tolerance,
+      options: scheme.options,
+    });
+
+  it("verifies every correctly signed request, reporting the secret that matched", () => {
+    fc.assert(
+      fc.property(
+        secretArb,
+        messageArb,
+        clockArb,
+        fc.array(secretArb, { maxLength: 3 }),
+        fc.nat(),
+        (secret, draft, clock, others, slot) => {
+          fc.pre(!others.includes(secret));
+          const timestamp = clock.now + Math.trunc(clock.skew * clock.tolerance);
+          const request = scheme.sign({ ...draft, timestamp }, secret);
+          const secrets = [...others];
+          secrets.splice(slot % (secrets.length + 1), 0, secret);
+          const result = verify(inbound(request), secrets, clock.now, clock.tolerance);
+          expect(result.secretIndex).toBe(secrets.indexOf(secret));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("rejects any single change to the body, signature, secret or signed timestamp", () => {
+    fc.assert(
+      fc.property(secretArb, messageArb, clockArb, mutationArb, (key, draft, clock, mutation) => {
+        const message = { ...draft, timestamp: clock.now + Math.trunc(clock.skew * clock.tolerance) };
+        let request = scheme.sign(message, key);
+        let body = request.body;
+        let secret = key;
+        switch (mutation.kind) {
+          case "body":
+            body =
+              body.length === 0
+                ? Buffer.from([mutation.bit])
+                : flipBit(body, mutation.position, mutation.bit);
+            break;
+          case "signature":
+            request = scheme.tamperSignature(request, mutation.position, mutation.bit);
+            break;
+          case "secret":
+            secret = tamperSecret(secret, mutation.position);
+            break;
+          case "timestamp":
+            if (scheme.retime === undefined) {
+              // Nothing signed to change: change the body instead so the run still asserts.
+              body = Buffer.concat([body, Buffer.from([0])]);
+            } else {
+              request = scheme.retime(request, message, Math.max(0, message.timestamp + mutation.delta));
+              body = request.body;
+            }
+            break;
+        }
+        expect(() => verify(inbound(request, body), [secret], clock.now, clock.tolerance)).toThrow(
+          SignatureVerificationError,
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it("throws nothing but SignatureVerificationError for arbitrary headers, URLs, options, secrets and clocks", () => {
+    const valueArb = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "binary" }),
+      fc.constantFrom("", " ", ",", ";", "=", ", ", "v0=", "v1=", "sha1=", "ts=", "h1=", "1531420618"),
+      fc
+        .tuple(fc.constantFrom("v0=", "v1=", "sha1=", "ts=1;h1=", "h1=", ""), fc.base64String())
+        .map(([prefix, text]) => `${prefix}${text}`),
+      fc
+        .tuple(fc.nat(), fc.string({ unit: fc.constantFrom(..."0123456789abcdef") }))
+        .map(([t, sig]) => `ts=${t};h1=${sig}`),
+    );
+    const headersArb = fc.dictionary(
+      fc.oneof(fc.constantFrom(...scheme.headerNames), fc.string()),
+      valueArb,
+      {
+        maxKeys: 6,
+      },
+    );
+    const urlArb = fc.oneof(
+      fc.constant(undefined),
+      fc.string(),
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc
+        .tuple(fc.constantFrom("https://h", "https://h:443", "http://[::1]:80", "https://u:p@h"), fc.string())
+        .map(([head, tail]) => `${head}/${tail}?bodySHA256=${tail}`),
+    );
+    const optionsArb = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.record({ publicUrl: fc.oneof(fc.string(), fc.webUrl(), fc.integer()) }),
+      fc.anything(),
+    );
+    const numberArb = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
+    );
+    let failures = 0;
+    fc.assert(
+      fc.property(
+        headersArb,
+        fc.oneof(
+          fc.uint8Array({ maxLength: 256 }).map((bytes) => Buffer.from(bytes)),
+          fc.jsonValue().map((json) => Buffer.from(JSON.stringify(json) ?? "")),
+        ),
+        urlArb,
+        optionsArb,
+        fc.array(fc.oneof(fc.string(), secretArb), { maxLength: 3 }),
+        numberArb,
+        numberArb,
+        (headers, rawBody, url, options, secrets, nowSeconds, toleranceSeconds) => {
+          try {
+            scheme.verifier.verify(
+              { headers, rawBody, ...(url === undefined ? {} : { url }) },
+              { secrets, nowSeconds, toleranceSeconds, options },
+            );
+          } catch (error) {
+            expect(error).toBeInstanceOf(SignatureVerificationError);
+            failures += 1;
+          }
+        },
+      ),
+      RUNS,
+    );
+    expect(failures).toBeGreaterThan(0);
+  });
+
+  it("identifies any request without throwing, whatever the headers and body hold", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom(
+            ...scheme.headerNames,
+            "x-shopify-topic",
+            "x-shopify-event-id",
+            "i-twilio-idempotency-token",
+            "linear-delivery",
+          ),
+          fc.string(),
+        ),
+        fc.oneof(fc.jsonValue(), fc.object()),
+        fc.oneof(fc.string(), fc.string({ unit: "binary" })),
+        (headers, json, text) => {
+          const request = { headers, rawBody: Buffer.from(text) };
+          try {
+            const identity = scheme.verifier.identify(request, () => json);
+            expect(typeof identity.eventType).toBe("string");
+            expect(identity.eventType.length).toBeGreaterThan(0);
+            if (identity.deliveryId !== undefined) {
+              expect(identity.deliveryId.length).toBeGreaterThan(0);
+            }
+          } catch (error) {
+            expect(scheme.verifier.provider).toBe("slack");
+            expect(error).toBeInstanceOf(InvalidRequestError);
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+});
