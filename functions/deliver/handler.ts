@@ -7,6 +7,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
+import { fileClock, withoutDelays } from "../../shared/adapters/file-clock.js";
 import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, optionalEnv, requireEnv } from "../../shared/config/env.js";
@@ -35,6 +36,11 @@ const httpSubscriptions = new Map(
     .map((s) => [s.id, s]),
 );
 
+// A driven clock exists only in local tests (see shared/adapters/file-clock.ts); in AWS it is unset.
+const clockFile = optionalEnv(ENV.clockFile);
+const clock = clockFile ? fileClock(clockFile) : systemClock;
+const sqsQueue = new SqsMessageQueue(createSqsClient());
+
 const deliver = createDeliverEvents({
   subscriptionFor: (queueName) => {
     const id = subscriptionIdFromQueueName(prefix, queueName);
@@ -42,11 +48,11 @@ const deliver = createDeliverEvents({
   },
   queueUrlFor: (queueName) => `${queueUrlPrefix}${queueName}`,
   dlqNameFor: queueNames.dlq,
-  http: new FetchHttpSender(systemClock),
-  queue: new SqsMessageQueue(createSqsClient()),
+  http: new FetchHttpSender(clock),
+  queue: clockFile ? withoutDelays(sqsQueue) : sqsQueue,
   store: new DynamoDbDeliveryStore(createDynamoDbClient(), requireEnv(ENV.deliveryTable)),
   secrets: new CachingSecretResolver(),
-  clock: systemClock,
+  clock,
   random: Math.random,
   userAgent: "webhooks-platform/0.1",
   leaseSeconds: DELIVERY_LEASE_SECONDS,

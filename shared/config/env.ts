@@ -22,6 +22,8 @@ export const ENV = {
   dynamodbEndpoint: "WEBHOOKS_DYNAMODB_ENDPOINT",
   /** Seconds a paused subscription's message waits before it checks again (default 60). */
   pausedRecheckSeconds: "WEBHOOKS_PAUSED_RECHECK_SECONDS",
+  /** Local tests only: a file holding the epoch ms the deliver function takes as "now". */
+  clockFile: "WEBHOOKS_CLOCK_FILE",
   /** Where `npm start` writes its endpoints and queue URLs as JSON. */
   localState: "WEBHOOKS_LOCAL_STATE",
 } as const;

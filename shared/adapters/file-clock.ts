@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import type { Clock } from "../ports/clock.js";
+import type { MessageQueue } from "../ports/message-queue.js";
+
+/**
+ * A clock a test drives: `now()` is the epoch ms written in a file. Only the local runtime sets
+ * `WEBHOOKS_CLOCK_FILE` (tests that run a day-long retry schedule in seconds); a deployed stack never
+ * does, and then the system clock is used.
+ */
+export function fileClock(path: string): Clock {
+  return {
+    now: () => {
+      const value = Number(readFileSync(path, "utf8").trim());
+      if (!Number.isFinite(value)) throw new Error(`${path} does not hold epoch milliseconds`);
+      return value;
+    },
+  };
+}
+
+/**
+ * Under a driven clock, SQS's real-time delays mean nothing: send every message at once and let the
+ * message's due time (`webhooks.not-before`, compared with the driven clock) decide when it is attempted.
+ */
+export function withoutDelays(queue: MessageQueue): MessageQueue {
+  return {
+    send: (url, message) => queue.send(url, { ...message, delaySeconds: 0 }),
+    sendBatch: (url, messages) => queue.sendBatch(url, messages.map((m) => ({ ...m, delaySeconds: 0 }))),
+  };
+}

@@ -1,0 +1,164 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import { signedTestWebhook } from "../../local/test-webhook.js";
+import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
+import { ENV } from "../../shared/config/env.js";
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from "../../shared/config/schema.js";
+import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
+import { JITTER } from "../../shared/domain/delivery-policy.js";
+import { collectMessages, dynamoDbClient, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
+import { eventually } from "../support/http-sink.js";
+
+/**
+ * The default (Standard Webhooks) schedule — 9 retries over about three days — run in seconds against
+ * a chaos receiver, with the deliver function on a clock this test drives.
+ */
+type Chaos = "500" | "429" | "reset" | "redirect" | "slow" | "503" | "502";
+const SCRIPT: Chaos[] = ["500", "429", "reset", "redirect", "slow", "503", "500", "502", "500", "500"];
+const source = {
+  id: "sw",
+  provider: "standard-webhooks" as const,
+  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
+};
+
+let platform: LocalPlatform;
+let chaos: Server;
+let chaosUrl: string;
+const attempts: { timestamp: number; webhookId: string }[] = [];
+let clockFile: string;
+const setClock = (ms: number) => writeFileSync(clockFile, String(Math.round(ms)));
+
+beforeAll(async () => {
+  chaos = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      const n = attempts.push({
+        timestamp: Number(request.headers["webhook-timestamp"]),
+        webhookId: String(request.headers["webhook-id"]),
+      });
+      switch (SCRIPT[n - 1] ?? "500") {
+        case "429":
+          response.writeHead(429, { "retry-after": "60" }).end();
+          return;
+        case "reset":
+          request.socket.destroy();
+          return;
+        case "redirect":
+          response.writeHead(302, { location: "http://127.0.0.1:1/elsewhere" }).end();
+          return;
+        case "slow":
+          setTimeout(() => response.writeHead(200).end(), 600);
+          return;
+        default:
+          response.writeHead(Number(SCRIPT[n - 1] ?? 500)).end();
+      }
+    });
+  });
+  await new Promise<void>((ok) => chaos.listen(0, "127.0.0.1", () => ok()));
+  const address = chaos.address();
+  chaosUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
+
+  const dir = mkdtempSync(join(tmpdir(), "webhooks-schedule-"));
+  clockFile = join(dir, "clock");
+  setClock(Date.now());
+  const configPath = join(dir, "config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      sources: [source],
+      subscriptions: [
+        {
+          id: "chaos",
+          target: {
+            type: "http",
+            url: chaosUrl,
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            timeoutMs: 250,
+          },
+        },
+      ],
+    }),
+  );
+  const endpoints = emulatorEndpoints();
+  platform = await startLocalPlatform({
+    configPath,
+    port: 0,
+    sqsEndpoint: endpoints.sqs,
+    dynamodbEndpoint: endpoints.dynamodb,
+    prefix: uniqueName("sched"),
+    logLevel: "SILENT",
+    functionEnv: { [ENV.clockFile]: clockFile },
+  });
+});
+
+afterAll(async () => {
+  await platform?.stop();
+  await new Promise<void>((ok) => {
+    chaos?.close(() => ok());
+    chaos?.closeAllConnections();
+  });
+});
+
+describe("the default retry schedule against a chaos receiver, on a driven clock", () => {
+  it("attempts at each scheduled time (within jitter), then dead-letters with the reason and the full history", async () => {
+    const start = Number(readFileSync(clockFile, "utf8"));
+    const request = signedTestWebhook(source, { type: "invoice.paid" });
+    const response = await fetch(`${platform.ingestUrl}sw`, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+    });
+    const { id } = (await response.json()) as { id: string };
+    await eventually(() => (attempts.length === 1 ? true : undefined));
+    expect(attempts[0]).toEqual({ timestamp: Math.floor(start / 1000), webhookId: id });
+
+    let previous = start;
+    for (const [i, delaySeconds] of DEFAULT_RETRY_SCHEDULE_SECONDS.entries()) {
+      const delayMs = delaySeconds * 1000;
+      // Just before the earliest jittered time: nothing may be sent.
+      setClock(previous + (1 - JITTER) * delayMs - 1_000);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(attempts, `attempt ${i + 2} came early`).toHaveLength(i + 1);
+      // Just after the latest jittered time: the attempt must happen, and at that clock time.
+      const at = previous + (1 + JITTER) * delayMs + 1_000;
+      setClock(at);
+      await eventually(() => (attempts.length === i + 2 ? true : undefined));
+      expect(attempts[i + 1]).toEqual({ timestamp: Math.floor(at / 1000), webhookId: id });
+      previous = at;
+    }
+
+    const sqs = sqsClient();
+    const [dead] = await collectMessages(sqs, platform.queues.chaos?.dlqUrl ?? "", {
+      until: (all) => all.length > 0,
+      timeoutMs: 15_000,
+    });
+    const attr = (name: string) => dead?.MessageAttributes?.[name]?.StringValue;
+    expect(attr(A.reason)).toBe("retries_exhausted");
+    expect(attr(A.attempts)).toBe("10");
+    expect(attr(A.lastStatus)).toBe("500");
+    const history = JSON.parse(attr(A.history) ?? "[]") as { n: number; s?: number; e?: string }[];
+    expect(history.map((h) => h.s ?? h.e)).toEqual([
+      500,
+      429,
+      "network",
+      302,
+      "timeout",
+      503,
+      500,
+      502,
+      500,
+      500,
+    ]);
+
+    const log = await new DynamoDbDeliveryStore(
+      dynamoDbClient(),
+      platform.topology.deliveryTable.name,
+    ).attemptsForEvent(id);
+    expect(log.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(log.at(-1)?.result).toBe("dead-lettered");
+  });
+});
