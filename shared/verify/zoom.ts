@@ -21,15 +21,15 @@ import type { SyncProviderVerifier } from "./types.js";
  * verified the request, and nothing is enqueued. The legacy verification token (`authorization`) is
  * not accepted.
  *
- * Identity: the delivery id is `x-zm-trackingid` when present, else `{event}:{event_ts}` from the
- * body; the event type is the body's `event`.
+ * Identity: Zoom sends no signed, stable delivery id (`x-zm-trackingid` is unsigned and may change
+ * per attempt; `event_ts` can collide), so none is returned and the dedupe key is the SHA-256 of the
+ * exact body, which Zoom repeats byte for byte on retries. The event type is the body's `event`.
  *
  * Horizon: Zoom retries 3 times (after 5, 20 and 60 minutes); ids are kept 1 day.
  */
 
 export const ZOOM_SIGNATURE_HEADER = "x-zm-signature";
 export const ZOOM_TIMESTAMP_HEADER = "x-zm-request-timestamp";
-const TRACKING_ID_HEADER = "x-zm-trackingid";
 const SIGNATURE_PREFIX = "v0=";
 const URL_VALIDATION_EVENT = "endpoint.url_validation";
 const ONE_DAY_SECONDS = 86_400;
@@ -96,14 +96,6 @@ export const zoomVerifier: SyncProviderVerifier = {
         },
       };
     }
-    const eventType = event ?? "zoom";
-    const trackingId = readHeader(request.headers, TRACKING_ID_HEADER);
-    if (trackingId !== undefined) {
-      return { deliveryId: trackingId, eventType };
-    }
-    const eventTs = jsonIdAt(body, ["event_ts"]);
-    return event !== undefined && eventTs !== undefined
-      ? { deliveryId: `${event}:${eventTs}`, eventType }
-      : { eventType };
+    return { eventType: event ?? "zoom" };
   },
 };

@@ -12,7 +12,7 @@ describe("verifierFor", () => {
   });
 
   it("throws a TypeError for a provider name that slipped past validation", () => {
-    expect(() => verifierFor("slack" as ProviderName)).toThrow(TypeError);
+    expect(() => verifierFor("paypal" as ProviderName)).toThrow(TypeError);
     expect(() => verifierFor("toString" as ProviderName)).toThrow(TypeError);
   });
 });

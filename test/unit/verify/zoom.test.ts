@@ -144,18 +144,11 @@ describe("zoomVerifier.identify", () => {
     expect(() => zoomEncryptedToken("", "x")).toThrow(TypeError);
   });
 
-  it("prefers the x-zm-trackingid header as the delivery id", () => {
+  it("returns no delivery id (the unsigned tracking header is ignored), so the body hash dedupes", () => {
     expect(identify({ "x-zm-trackingid": "v=2.0&trackid=abc" }, JSON.parse(BODY), SECRET)).toEqual({
-      deliveryId: "v=2.0&trackid=abc",
       eventType: "meeting.started",
     });
-  });
-
-  it("falls back to the body's event and event_ts, then to no delivery id", () => {
-    expect(identify({}, JSON.parse(BODY))).toEqual({
-      deliveryId: "meeting.started:1700000000123",
-      eventType: "meeting.started",
-    });
+    expect(identify({}, JSON.parse(BODY))).toEqual({ eventType: "meeting.started" });
     expect(identify({}, { event: "meeting.ended" })).toEqual({ eventType: "meeting.ended" });
     for (const json of [undefined, null, [], "x", { event: 5 }]) {
       expect(identify({}, json)).toEqual({ eventType: "zoom" });
