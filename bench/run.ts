@@ -1,3 +1,4 @@
+import { benchDeliver } from "./deliver.js";
 import { benchIngest } from "./ingest.js";
 import { fmt, printTable } from "./table.js";
 import { benchVerifiers, printVerifierTable } from "./verifiers.js";
@@ -35,4 +36,37 @@ console.log(
 printTable(
   ["function", "minified bytes", "module init ms"],
   ingest.bundles.map((b) => [b.key, fmt(b.bytes), fmt(b.initMs, 1)]),
+);
+
+console.log(
+  "\n4. Delivery: the deliver use case with its real adapters (SQS + DynamoDB emulators) to a local sink\n",
+);
+const delivery = await benchDeliver();
+printTable(
+  ["case", "deliveries", "per s", "p50 ms", "p99 ms"],
+  [
+    [
+      "deliver (lease + POST + success record + attempt log)",
+      String(delivery.deliveries),
+      fmt(delivery.perSecond),
+      fmt(delivery.p50Ms, 2),
+      fmt(delivery.p99Ms, 2),
+    ],
+    [
+      "baseline: bare fetch POST of the same body",
+      String(delivery.deliveries),
+      fmt(delivery.baseline.perSecond),
+      fmt(delivery.baseline.p50Ms, 2),
+      fmt(delivery.baseline.p99Ms, 2),
+    ],
+  ],
+);
+console.log("\nAWS API calls by the deliver function per delivered webhook (SDK middleware count):");
+for (const [operation, perDelivery] of Object.entries(delivery.callsPerDelivery))
+  console.log(`  ${operation}: ${perDelivery}`);
+console.log(
+  `  total: ${Object.values(delivery.callsPerDelivery)
+    .reduce((a, b) => a + b, 0)
+    .toFixed(2)} ` +
+    "(plus the event source mapping's ReceiveMessage and DeleteMessageBatch, one each per batch of up to 10)",
 );

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
@@ -8,6 +9,7 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
+  type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { type BreakerState, CLOSED } from "../domain/circuit-breaker.js";
 import type {
@@ -42,6 +44,26 @@ function toAttempt(item: Record<string, AttributeValue>): AttemptRecord {
     ...(errorClass === undefined ? {} : { errorClass }),
     ...(detail === undefined ? {} : { detail }),
     result: (s("result") ?? "retry-scheduled") as AttemptRecord["result"],
+  };
+}
+
+function attemptItem(record: AttemptRecord, ttlSeconds: number): Record<string, AttributeValue> {
+  const iso = new Date(record.at).toISOString();
+  return {
+    pk: { S: `evt#${record.eventId}` },
+    sk: { S: `sub#${record.subscriptionId}#attempt#${pad(record.attempt)}#${record.at}` },
+    gsi1pk: { S: `sub#${record.subscriptionId}` },
+    gsi1sk: { S: `${iso}#${record.eventId}#${pad(record.attempt)}` },
+    eventId: { S: record.eventId },
+    subscriptionId: { S: record.subscriptionId },
+    attempt: { N: String(record.attempt) },
+    at: { N: String(record.at) },
+    latencyMs: { N: String(record.latencyMs) },
+    result: { S: record.result },
+    ...(record.status === undefined ? {} : { status: { N: String(record.status) } }),
+    ...(record.errorClass === undefined ? {} : { errorClass: { S: record.errorClass } }),
+    ...(record.detail === undefined ? {} : { detail: { S: record.detail.slice(0, 1024) } }),
+    expiresAt: { N: String(Math.floor(record.at / 1000) + ttlSeconds) },
   };
 }
 
@@ -94,24 +116,34 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     }
   }
 
-  async markDelivered(input: {
+  async recordSuccess(input: {
     eventId: string;
     subscriptionId: string;
-    token: string;
     expiresAtSeconds: number;
+    attempt: AttemptRecord;
+    attemptTtlSeconds: number;
   }): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: deliveryKey(input.eventId, input.subscriptionId),
-        UpdateExpression: "SET #status = :delivered, expiresAt = :expires REMOVE leaseUntil",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":delivered": { S: DELIVERED },
-          ":expires": { N: String(input.expiresAtSeconds) },
+    // One BatchWriteItem: the success record (replacing the lease) and the attempt's log entry.
+    let items: WriteRequest[] = [
+      {
+        PutRequest: {
+          Item: {
+            ...deliveryKey(input.eventId, input.subscriptionId),
+            status: { S: DELIVERED },
+            expiresAt: { N: String(input.expiresAtSeconds) },
+          },
         },
-      }),
-    );
+      },
+      { PutRequest: { Item: attemptItem(input.attempt, input.attemptTtlSeconds) } },
+    ];
+    for (let round = 0; items.length > 0; round++) {
+      if (round === 5) throw new Error("DynamoDB left delivery records unprocessed after 5 rounds");
+      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
+      const out = await this.client.send(
+        new BatchWriteItemCommand({ RequestItems: { [this.tableName]: items } }),
+      );
+      items = out.UnprocessedItems?.[this.tableName] ?? [];
+    }
   }
 
   async release(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
@@ -131,27 +163,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void> {
-    const iso = new Date(record.at).toISOString();
     await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: `evt#${record.eventId}` },
-          sk: { S: `sub#${record.subscriptionId}#attempt#${pad(record.attempt)}#${record.at}` },
-          gsi1pk: { S: `sub#${record.subscriptionId}` },
-          gsi1sk: { S: `${iso}#${record.eventId}#${pad(record.attempt)}` },
-          eventId: { S: record.eventId },
-          subscriptionId: { S: record.subscriptionId },
-          attempt: { N: String(record.attempt) },
-          at: { N: String(record.at) },
-          latencyMs: { N: String(record.latencyMs) },
-          result: { S: record.result },
-          ...(record.status === undefined ? {} : { status: { N: String(record.status) } }),
-          ...(record.errorClass === undefined ? {} : { errorClass: { S: record.errorClass } }),
-          ...(record.detail === undefined ? {} : { detail: { S: record.detail.slice(0, 1024) } }),
-          expiresAt: { N: String(Math.floor(record.at / 1000) + ttlSeconds) },
-        },
-      }),
+      new PutItemCommand({ TableName: this.tableName, Item: attemptItem(record, ttlSeconds) }),
     );
   }
 

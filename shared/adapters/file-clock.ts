@@ -24,6 +24,10 @@ export function fileClock(path: string): Clock {
 export function withoutDelays(queue: MessageQueue): MessageQueue {
   return {
     send: (url, message) => queue.send(url, { ...message, delaySeconds: 0 }),
-    sendBatch: (url, messages) => queue.sendBatch(url, messages.map((m) => ({ ...m, delaySeconds: 0 }))),
+    sendBatch: (url, messages) =>
+      queue.sendBatch(
+        url,
+        messages.map((m) => ({ ...m, delaySeconds: 0 })),
+      ),
   };
 }

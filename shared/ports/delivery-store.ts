@@ -45,12 +45,13 @@ export interface DeliveryStore {
     readonly nowMs: number;
     readonly leaseSeconds: number;
   }): Promise<BeginResult>;
-  markDelivered(input: {
+  /** Records the success (no copy is POSTed again before `expiresAtSeconds`) and its attempt, in one call. */
+  recordSuccess(input: {
     readonly eventId: string;
     readonly subscriptionId: string;
-    readonly token: string;
-    /** Epoch seconds after which the record may go (the redelivery horizon). */
     readonly expiresAtSeconds: number;
+    readonly attempt: AttemptRecord;
+    readonly attemptTtlSeconds: number;
   }): Promise<void>;
   /** Gives the lease up after a failed attempt, so the scheduled retry can take it. */
   release(input: {

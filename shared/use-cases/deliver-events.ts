@@ -21,7 +21,7 @@ import {
   decideNext,
 } from "../domain/delivery-policy.js";
 import type { Clock } from "../ports/clock.js";
-import type { DeliveryStore, SubscriptionState } from "../ports/delivery-store.js";
+import type { DeliveryStore, SubscriptionState, VersionedBreaker } from "../ports/delivery-store.js";
 import type { HttpSender } from "../ports/http-sender.js";
 import type { MessageQueue } from "../ports/message-queue.js";
 import { outboundSignatureHeader } from "../verify/outbound-signer.js";
@@ -122,6 +122,7 @@ export function createDeliverEvents(
   const deliverOne = async (
     record: DeliveryRecord,
     stateOf: (id: string) => Promise<SubscriptionState>,
+    breakerOf: (destination: string) => Promise<VersionedBreaker>,
   ): Promise<DeliveryResult> => {
     const attempt = Math.max(1, Number(record.attributes[A.attempt] ?? "1") || 1);
     const history = parseHistory(record.attributes[A.history]);
@@ -195,7 +196,7 @@ export function createDeliverEvents(
     // waits in the queue with its attempt number unchanged (no attempt is burnt, nothing is dead-lettered).
     const policy = deps.breakerPolicy ?? DEFAULT_BREAKER_POLICY;
     const destination = new URL(subscription.target.url).origin;
-    const breaker = await deps.store.breaker(destination);
+    const breaker = await breakerOf(destination);
     const admission = admit(breaker.state, now, policy);
     const parkedFor = async (
       why: "circuit-open" | "rate-limited",
@@ -277,38 +278,34 @@ export function createDeliverEvents(
         : { n: attempt, at: now, e: outcome.errorClass };
     history.push(entry);
 
+    const attemptRecord = {
+      eventId: event.id,
+      subscriptionId: subscription.id,
+      attempt,
+      at: now,
+      latencyMs: outcome.latencyMs,
+      ...(outcome.kind === "response"
+        ? { status: outcome.status, ...(outcome.responseSnippet ? { detail: outcome.responseSnippet } : {}) }
+        : { errorClass: outcome.errorClass, detail: outcome.message }),
+      result:
+        decision.action === "done"
+          ? ("delivered" as const)
+          : decision.action === "retry"
+            ? ("retry-scheduled" as const)
+            : ("dead-lettered" as const),
+    };
     if (decision.action === "done") {
-      await deps.store.markDelivered({
+      await deps.store.recordSuccess({
         eventId: event.id,
         subscriptionId: subscription.id,
-        token: lease.token,
         expiresAtSeconds: Math.floor(now / 1000) + deps.deliveredTtlSeconds,
+        attempt: attemptRecord,
+        attemptTtlSeconds: deps.attemptLogTtlSeconds,
       });
     } else {
       await deps.store.release({ eventId: event.id, subscriptionId: subscription.id, token: lease.token });
+      await deps.store.recordAttempt(attemptRecord, deps.attemptLogTtlSeconds);
     }
-    await deps.store.recordAttempt(
-      {
-        eventId: event.id,
-        subscriptionId: subscription.id,
-        attempt,
-        at: now,
-        latencyMs: outcome.latencyMs,
-        ...(outcome.kind === "response"
-          ? {
-              status: outcome.status,
-              ...(outcome.responseSnippet ? { detail: outcome.responseSnippet } : {}),
-            }
-          : { errorClass: outcome.errorClass, detail: outcome.message }),
-        result:
-          decision.action === "done"
-            ? "delivered"
-            : decision.action === "retry"
-              ? "retry-scheduled"
-              : "dead-lettered",
-      },
-      deps.attemptLogTtlSeconds,
-    );
 
     const lastAttempt: Record<string, string> =
       outcome.kind === "response"
@@ -359,23 +356,28 @@ export function createDeliverEvents(
   };
 
   return (records) => {
-    // One state read per subscription per batch.
-    const states = new Map<string, Promise<SubscriptionState>>();
-    const stateOf = (id: string) => {
-      let found = states.get(id);
-      if (!found) {
-        found = deps.store.subscriptionState(id);
-        states.set(id, found);
-      }
-      return found;
-    };
+    // One state read per subscription and one breaker read per destination, per batch.
+    const stateOf = memo((id: string) => deps.store.subscriptionState(id));
+    const breakerOf = memo((destination: string) => deps.store.breaker(destination));
     return Promise.all(
       records.map((record) =>
-        deliverOne(record, stateOf).catch(
+        deliverOne(record, stateOf, breakerOf).catch(
           (error: unknown): DeliveryResult => ({ messageId: record.messageId, result: "failed", error }),
         ),
       ),
     );
+  };
+}
+
+function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (key) => {
+    let found = cache.get(key);
+    if (!found) {
+      found = load(key);
+      cache.set(key, found);
+    }
+    return found;
   };
 }
 

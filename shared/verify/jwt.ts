@@ -76,7 +76,7 @@ async function verifyWithStaticKeys(
   if (typeof alg !== "string" || !algorithms.includes(alg)) {
     throw new SignatureVerificationError(
       SIGNATURE_FAILURES.invalidToken,
-      `jwt: the token's alg '${String(alg)}' is not among the pinned ${algorithms.join(", ")}`,
+      `jwt: the token's alg ${JSON.stringify(String(alg).slice(0, 32))} is not among the pinned ${algorithms.join(", ")}`,
     );
   }
   const kid = typeof header.kid === "string" ? header.kid : undefined;
@@ -112,7 +112,7 @@ async function verifyWithStaticKeys(
   throw new SignatureVerificationError(
     SIGNATURE_FAILURES.noMatchingSignature,
     tried === 0
-      ? `jwt: no configured key can verify an ${alg} token${kid === undefined ? "" : ` with kid '${kid}'`}`
+      ? `jwt: no configured key can verify an ${alg} token${kid === undefined ? "" : ` with kid ${JSON.stringify(kid.slice(0, 64))}`}`
       : `jwt: the token matches none of the ${tried} configured key(s) for ${alg}`,
   );
 }

@@ -24,11 +24,20 @@ describe("DynamoDbDeliveryStore (against DynamoDB Local)", () => {
     expect(
       (await store.begin({ eventId, subscriptionId: "other", nowMs: T0, leaseSeconds: 60 })).status,
     ).toBe("go");
-    await store.markDelivered({
+    await store.recordSuccess({
       eventId,
       subscriptionId: "s",
-      token: first.token,
       expiresAtSeconds: T0 / 1000 + 3_600,
+      attempt: {
+        eventId,
+        subscriptionId: "s",
+        attempt: 1,
+        at: T0,
+        latencyMs: 5,
+        status: 200,
+        result: "delivered",
+      },
+      attemptTtlSeconds: 3_600,
     });
     expect(
       await store.begin({ eventId, subscriptionId: "s", nowMs: T0 + 120_000, leaseSeconds: 60 }),

@@ -38,12 +38,17 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     return { status: "go", token };
   }
 
-  async markDelivered(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
+  async recordSuccess(input: {
+    eventId: string;
+    subscriptionId: string;
+    attempt: AttemptRecord;
+  }): Promise<void> {
     this.deliveries.set(`${input.eventId}/${input.subscriptionId}`, {
       status: "delivered",
-      token: input.token,
+      token: "",
       leaseUntilMs: 0,
     });
+    this.attempts.push(input.attempt);
   }
 
   async release(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {

@@ -68,7 +68,13 @@ async function reasonOf(promise: Promise<unknown>): Promise<string> {
 function localKeys(keys = [publicJwk(google.privateKey, KID, "RS256")]): JwksKeys & { urls: string[] } {
   const urls: string[] = [];
   const set = createLocalJWKSet({ keys });
-  return { urls, resolverFor: (url) => (urls.push(url), set) };
+  return {
+    urls,
+    resolverFor: (url) => {
+      urls.push(url);
+      return set;
+    },
+  };
 }
 
 describe("googlePubsubVerifier.verify (keys from memory)", () => {

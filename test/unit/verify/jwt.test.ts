@@ -91,7 +91,7 @@ async function reasonOf(promise: Promise<unknown>): Promise<string> {
   return (await failureOf(promise)).reason;
 }
 
-const rs256 = (payload = claims(), header: Record<string, unknown> = {}) =>
+const rs256 = (payload: Record<string, unknown> = claims(), header: Record<string, unknown> = {}) =>
   signJws({ alg: "RS256", typ: "JWT", ...header }, payload, rsa.privateKey);
 
 describe("jwtVerifier.verify with static keys", () => {
@@ -286,19 +286,18 @@ describe("jwtVerifier.verify with static keys", () => {
     );
   });
 
-  it("reports unusable configuration: no secrets, or none a key", async () => {
+  it("reports unusable configuration: no secrets, none a key, or no options", async () => {
     expect(await reasonOf(verify(bearer(rs256()), []))).toBe(SIGNATURE_FAILURES.unusableSecret);
     expect(await reasonOf(verify(bearer(rs256()), ["", "{not json"]))).toBe(
       SIGNATURE_FAILURES.unusableSecret,
     );
-    const failure = await failureOf(
-      jwtVerifier.verify(requestOf(bearer(rs256()), BODY), {
-        secrets: [],
-        nowSeconds: NOW,
-        toleranceSeconds: 300,
-      }) as Promise<VerifiedSignature>,
-    );
-    expect(failure.reason).toBe(SIGNATURE_FAILURES.unusableSecret);
+    // Without options (the config schema requires them; the verifier still fails closed).
+    const withoutOptions = jwtVerifier.verify(requestOf(bearer(rs256()), BODY), {
+      secrets: [pem(rsa.publicKey)],
+      nowSeconds: NOW,
+      toleranceSeconds: 300,
+    });
+    expect(await reasonOf(Promise.resolve(withoutOptions))).toBe(SIGNATURE_FAILURES.unusableSecret);
   });
 });
 

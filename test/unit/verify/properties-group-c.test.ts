@@ -67,7 +67,12 @@ interface Scheme {
   validTimestamp(now: number, fraction: number): number;
   /** A clock at which `timestamp` is outside the window (delta > 0 picks how far). */
   clockOutside(timestamp: number, delta: number, later: boolean): number;
-  verify(request: InboundRequest, secrets: readonly string[], now: number, tolerance: number): Promise<VerifiedSignature>;
+  verify(
+    request: InboundRequest,
+    secrets: readonly string[],
+    now: number,
+    tolerance: number,
+  ): Promise<VerifiedSignature>;
   identify(request: InboundRequest, json: unknown): unknown;
   tamperSignature(signed: Signed, position: number, bit: number): Signed;
   /** The same signature over another signed timestamp. */
@@ -96,8 +101,11 @@ function tamperJwtSignature(signed: Signed, name: string, position: number, bit:
 
 function retimeJwt(signed: Signed, name: string, delta: number): Signed {
   const [head, payload, signature] = tokenHeader(signed, name).split(".");
-  const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8")) as Record<string, number>;
-  const moved = { ...claims, iat: (claims.iat ?? 0) + delta };
+  const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8")) as Record<
+    string,
+    number
+  >;
+  const moved: Record<string, number> = { ...claims, iat: (claims.iat ?? 0) + delta };
   if (claims.exp !== undefined) moved.exp = claims.exp + delta;
   return withToken(signed, name, `${head}.${segment(moved)}.${signature}`);
 }
@@ -109,11 +117,7 @@ const jwtWindow = {
     later ? timestamp + MAX_AGE + SKEW + delta : timestamp - SKEW - delta,
 };
 
-function jwtScheme(
-  name: string,
-  options: JwtOptions,
-  keyArb: fc.Arbitrary<Key>,
-): Scheme {
+function jwtScheme(name: string, options: JwtOptions, keyArb: fc.Arbitrary<Key>): Scheme {
   const verifier: ProviderVerifier<JwtOptions> = createJwtVerifier();
   const header = (options.header ?? "authorization").toLowerCase();
   return {
@@ -179,7 +183,12 @@ const hsKeyOf = (seed: Uint8Array): Key => {
       headers: {
         authorization: `Bearer ${signJws(
           { alg: "HS256", typ: "JWT" },
-          { iat: draft.timestamp, exp: draft.timestamp + MAX_AGE, jti: draft.id, body_sha256: sha256Hex(draft.body) },
+          {
+            iat: draft.timestamp,
+            exp: draft.timestamp + MAX_AGE,
+            jti: draft.id,
+            body_sha256: sha256Hex(draft.body),
+          },
           Buffer.from(secret),
         )}`,
       },
@@ -250,7 +259,12 @@ const pubsubScheme: Scheme = {
   validTimestamp: (now, fraction) => now - Math.round(((fraction + 1) / 2) * (3600 + SKEW - 1)),
   clockOutside: (timestamp, delta) => timestamp + 3600 + SKEW + delta,
   verify: async (request, secrets, now, tolerance) =>
-    pubsubVerifier.verify(request, { secrets, nowSeconds: now, toleranceSeconds: tolerance, options: pubsubOptions }),
+    pubsubVerifier.verify(request, {
+      secrets,
+      nowSeconds: now,
+      toleranceSeconds: tolerance,
+      options: pubsubOptions,
+    }),
   identify: (request, json) => pubsubVerifier.identify(request, () => json),
   tamperSignature: (signed, position, bit) => tamperJwtSignature(signed, "authorization", position, bit),
   retime: (signed, delta) => retimeJwt(signed, "authorization", delta),
@@ -296,7 +310,12 @@ const sendgridScheme: Scheme = {
     ...signed,
     headers: {
       ...signed.headers,
-      [SENDGRID_SIGNATURE_HEADER]: tamperEncoded(signed.headers[SENDGRID_SIGNATURE_HEADER] ?? "", "base64", position, bit),
+      [SENDGRID_SIGNATURE_HEADER]: tamperEncoded(
+        signed.headers[SENDGRID_SIGNATURE_HEADER] ?? "",
+        "base64",
+        position,
+        bit,
+      ),
     },
   }),
   retime: (signed, delta) => ({
@@ -311,7 +330,11 @@ const sendgridScheme: Scheme = {
 };
 
 const SCHEMES: readonly Scheme[] = [
-  jwtScheme("jwt ES256 (Plaid: static JWK, request_body_sha256)", plaidOptions, indexArb(ecPool.length).map(plaidKeyOf)),
+  jwtScheme(
+    "jwt ES256 (Plaid: static JWK, request_body_sha256)",
+    plaidOptions,
+    indexArb(ecPool.length).map(plaidKeyOf),
+  ),
   jwtScheme("jwt HS256 (shared secret, body hash)", hsOptions, seedArb.map(hsKeyOf)),
   jwtScheme("jwt EdDSA (PEM key, body hash)", edOptions, seedArb.map(edKeyOf)),
   pubsubScheme,
@@ -329,7 +352,11 @@ function windowOf(scheme: Scheme, tolerance: number) {
 }
 
 function requestOf(signed: Signed): InboundRequest {
-  return { headers: signed.headers, rawBody: signed.body, ...(signed.url === undefined ? {} : { url: signed.url }) };
+  return {
+    headers: signed.headers,
+    rawBody: signed.body,
+    ...(signed.url === undefined ? {} : { url: signed.url }),
+  };
 }
 
 const draftArb = fc.record({
@@ -391,45 +418,55 @@ describe.each(SCHEMES)("$name verifier properties", (scheme) => {
 
   it("rejects any single change to the body, signature, key, signed timestamp or clock", async () => {
     await fc.assert(
-      fc.asyncProperty(scheme.keyArb, draftArb, clockArb, mutationArb, async (key, draft, clock, mutation) => {
-        const window = windowOf(scheme, clock.tolerance);
-        const timestamp = window.validTimestamp(clock.now, clock.fraction);
-        let signed = key.sign({ ...draft, timestamp });
-        let secret = key.secret;
-        let now = clock.now;
-        switch (mutation.kind) {
-          case "body":
-            if (scheme.bodySigned) {
-              const body =
-                signed.body.length === 0 ? Buffer.from([mutation.bit]) : flipBit(signed.body, mutation.position, mutation.bit);
-              signed = { ...signed, body };
-            } else {
-              // The body is not covered (Pub/Sub): change what the token does cover instead.
+      fc.asyncProperty(
+        scheme.keyArb,
+        draftArb,
+        clockArb,
+        mutationArb,
+        async (key, draft, clock, mutation) => {
+          const window = windowOf(scheme, clock.tolerance);
+          const timestamp = window.validTimestamp(clock.now, clock.fraction);
+          let signed = key.sign({ ...draft, timestamp });
+          let secret = key.secret;
+          let now = clock.now;
+          switch (mutation.kind) {
+            case "body":
+              if (scheme.bodySigned) {
+                const body =
+                  signed.body.length === 0
+                    ? Buffer.from([mutation.bit])
+                    : flipBit(signed.body, mutation.position, mutation.bit);
+                signed = { ...signed, body };
+              } else {
+                // The body is not covered (Pub/Sub): change what the token does cover instead.
+                signed = scheme.tamperSignature(signed, mutation.position, mutation.bit);
+              }
+              break;
+            case "signature":
               signed = scheme.tamperSignature(signed, mutation.position, mutation.bit);
-            }
-            break;
-          case "signature":
-            signed = scheme.tamperSignature(signed, mutation.position, mutation.bit);
-            break;
-          case "key":
-            secret = key.otherSecret;
-            break;
-          case "timestamp":
-            signed = scheme.retime(signed, mutation.delta);
-            break;
-          case "clock":
-            now = window.clockOutside(timestamp, mutation.delta, mutation.later);
-            break;
-        }
-        const error = await rejection(scheme.verify(requestOf(signed), [secret], now, clock.tolerance));
-        expect(error).toBeInstanceOf(SignatureVerificationError);
-      }),
+              break;
+            case "key":
+              secret = key.otherSecret;
+              break;
+            case "timestamp":
+              signed = scheme.retime(signed, mutation.delta);
+              break;
+            case "clock":
+              now = window.clockOutside(timestamp, mutation.delta, mutation.later);
+              break;
+          }
+          const error = await rejection(scheme.verify(requestOf(signed), [secret], now, clock.tolerance));
+          expect(error).toBeInstanceOf(SignatureVerificationError);
+        },
+      ),
       RUNS,
     );
   });
 
   it("throws nothing but the typed errors for arbitrary headers, secrets and clocks", async () => {
-    const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
+    const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), {
+      maxKeys: 5,
+    });
     const forgedJwt = fc
       .tuple(
         fc.oneof(
@@ -444,7 +481,10 @@ describe.each(SCHEMES)("$name verifier properties", (scheme) => {
         fc.oneof(jsonObject, fc.jsonValue({ maxDepth: 2 })),
         fc.uint8Array({ maxLength: 300 }),
       )
-      .map(([head, payload, signature]) => `${segment(head)}.${segment(payload)}.${Buffer.from(signature).toString("base64url")}`);
+      .map(
+        ([head, payload, signature]) =>
+          `${segment(head)}.${segment(payload)}.${Buffer.from(signature).toString("base64url")}`,
+      );
     const valueArb = fc.oneof(
       fc.string(),
       fc.string({ unit: "binary" }),
@@ -453,9 +493,13 @@ describe.each(SCHEMES)("$name verifier properties", (scheme) => {
       forgedJwt.map((token) => `Bearer ${token}`),
       fc.base64String(),
     );
-    const headersArb = fc.dictionary(fc.oneof(fc.constantFrom(...scheme.headerNames), fc.string()), valueArb, {
-      maxKeys: 5,
-    });
+    const headersArb = fc.dictionary(
+      fc.oneof(fc.constantFrom(...scheme.headerNames), fc.string()),
+      valueArb,
+      {
+        maxKeys: 5,
+      },
+    );
     const secretArb = fc.oneof(
       fc.string(),
       fc.constantFrom(
@@ -469,8 +513,14 @@ describe.each(SCHEMES)("$name verifier properties", (scheme) => {
       fc.base64String(),
       scheme.keyArb.map((key) => key.secret),
     );
-    const numberArb = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY));
-    const urlArb = fc.option(fc.oneof(fc.webUrl({ withQueryParameters: true }), fc.string()), { nil: undefined });
+    const numberArb = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
+    );
+    const urlArb = fc.option(fc.oneof(fc.webUrl({ withQueryParameters: true }), fc.string()), {
+      nil: undefined,
+    });
     let failures = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -507,7 +557,9 @@ describe.each(SCHEMES)("$name verifier properties", (scheme) => {
         fc.jsonValue(),
         (headers, json) => {
           try {
-            const identity = scheme.identify({ headers, rawBody: Buffer.alloc(0) }, json) as { eventType: string };
+            const identity = scheme.identify({ headers, rawBody: Buffer.alloc(0) }, json) as {
+              eventType: string;
+            };
             expect(typeof identity.eventType).toBe("string");
             expect(identity.eventType.length).toBeGreaterThan(0);
           } catch (error) {
