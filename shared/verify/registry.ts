@@ -8,7 +8,7 @@ import { stripeVerifier } from "./stripe.js";
 import type { ProviderVerifier } from "./types.js";
 
 /** One verifier per provider of `PROVIDERS`; the type makes a missing one a compile error. */
-export const verifiers: Partial<Record<ProviderName, ProviderVerifier>> = {
+export const verifiers = {
   "standard-webhooks": standardWebhooksVerifier,
   svix: svixVerifier,
   github: githubVerifier,
@@ -16,10 +16,12 @@ export const verifiers: Partial<Record<ProviderName, ProviderVerifier>> = {
   ...groupAVerifiers,
   ...groupBVerifiers,
   ...groupCVerifiers,
-};
+} satisfies Record<ProviderName, ProviderVerifier>;
 
 export function verifierFor(provider: ProviderName): ProviderVerifier {
-  const verifier = Object.hasOwn(verifiers, provider) ? verifiers[provider] : undefined;
+  const verifier: ProviderVerifier | undefined = Object.hasOwn(verifiers, provider)
+    ? verifiers[provider]
+    : undefined;
   if (!verifier) throw new TypeError(`No verifier for provider '${String(provider)}'.`);
   return verifier;
 }

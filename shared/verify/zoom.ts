@@ -1,5 +1,5 @@
 import { InvalidRequestError, SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
-import { jsonIdAt, jsonStringAt } from "./b-json-path.js";
+import { jsonStringAt } from "./b-json-path.js";
 import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
@@ -7,7 +7,6 @@ import {
   decodeSignature,
   digestsEqual,
   parseTimestamp,
-  readHeader,
   utf8HmacKey,
 } from "./crypto.js";
 import type { SyncProviderVerifier } from "./types.js";
@@ -72,7 +71,7 @@ export const zoomVerifier: SyncProviderVerifier = {
     );
   },
 
-  identify(request, json, context) {
+  identify(_request, json, context) {
     const body = json();
     const event = jsonStringAt(body, ["event"]);
     if (event === URL_VALIDATION_EVENT) {

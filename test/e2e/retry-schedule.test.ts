@@ -27,6 +27,10 @@ const source = {
 
 let platform: LocalPlatform;
 let chaos: Server;
+let flappy: Server;
+let flappyUrl: string;
+let flappyDown = true;
+const flappyRequests: { webhookId: string; status: number }[] = [];
 let chaosUrl: string;
 const attempts: { timestamp: number; webhookId: string }[] = [];
 let clockFile: string;
@@ -62,6 +66,18 @@ beforeAll(async () => {
   const address = chaos.address();
   chaosUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
 
+  flappy = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      const status = flappyDown ? 503 : 200;
+      flappyRequests.push({ webhookId: String(request.headers["webhook-id"]), status });
+      response.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((ok) => flappy.listen(0, "127.0.0.1", () => ok()));
+  const flappyAddress = flappy.address();
+  flappyUrl = `http://127.0.0.1:${typeof flappyAddress === "object" && flappyAddress ? flappyAddress.port : 0}/hook`;
+
   const dir = mkdtempSync(join(tmpdir(), "webhooks-schedule-"));
   clockFile = join(dir, "clock");
   setClock(Date.now());
@@ -72,7 +88,14 @@ beforeAll(async () => {
       sources: [source],
       subscriptions: [
         {
+          id: "flappy",
+          sources: ["sw"],
+          eventTypes: ["flappy.*"],
+          target: { type: "http", url: flappyUrl, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+        },
+        {
           id: "chaos",
+          eventTypes: ["invoice.*"],
           target: {
             type: "http",
             url: chaosUrl,
@@ -97,10 +120,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
-  await new Promise<void>((ok) => {
-    chaos?.close(() => ok());
-    chaos?.closeAllConnections();
-  });
+  for (const server of [chaos, flappy]) {
+    await new Promise<void>((ok) => {
+      server?.close(() => ok());
+      server?.closeAllConnections();
+    });
+  }
 });
 
 describe("the default retry schedule against a chaos receiver, on a driven clock", () => {
@@ -160,5 +185,51 @@ describe("the default retry schedule against a chaos receiver, on a driven clock
     ).attemptsForEvent(id);
     expect(log.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(log.at(-1)?.result).toBe("dead-lettered");
+  });
+
+  it("opens the destination's breaker after five straight failures, parks instead of attempting, and drains after a successful probe", async () => {
+    const post = async (type: string) => {
+      const request = signedTestWebhook(source, { type });
+      const response = await fetch(`${platform.ingestUrl}sw`, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+      });
+      return ((await response.json()) as { id: string }).id;
+    };
+    const store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.deliveryTable.name);
+    const origin = new URL(flappyUrl).origin;
+
+    const failing: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      failing.push(await post(`flappy.${i}`));
+      await eventually(() => (flappyRequests.length === i + 1 ? true : undefined));
+    }
+    await eventually(async () => ((await store.breaker(origin)).state.state === "open" ? true : undefined));
+
+    const held = await post("flappy.held");
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(flappyRequests.filter((r) => r.webhookId === held)).toHaveLength(0);
+
+    flappyDown = false;
+    setClock(Number(readFileSync(clockFile, "utf8")) + 60_000);
+    await eventually(
+      () =>
+        [...failing, held].every((id) => flappyRequests.some((r) => r.webhookId === id && r.status === 200))
+          ? true
+          : undefined,
+      20_000,
+    );
+    expect((await store.breaker(origin)).state).toMatchObject({ state: "closed", failures: 0 });
+    for (const id of [...failing, held]) {
+      expect(
+        flappyRequests.filter((r) => r.webhookId === id && r.status === 200),
+        id,
+      ).toHaveLength(1);
+    }
+    const dead = await collectMessages(sqsClient(), platform.queues.flappy?.dlqUrl ?? "", {
+      timeoutMs: 1_000,
+    });
+    expect(dead).toHaveLength(0);
   });
 });
