@@ -1,3 +1,4 @@
+import { benchAllSchemes } from "./all-schemes.js";
 import { benchDeliver } from "./deliver.js";
 import { benchIngest } from "./ingest.js";
 import { fmt, printTable } from "./table.js";
@@ -9,7 +10,7 @@ console.log(`Benchmarks — node ${process.version}, ${new Date().toISOString()}
 console.log(
   '1. Signature verification (baseline: createHmac("sha256", <Buffer key>).update(body).digest(), same bytes)\n',
 );
-printVerifierTable(await benchVerifiers());
+printVerifierTable([...(await benchVerifiers()), ...(await benchAllSchemes())]);
 
 console.log(
   "\n2. Ingest through the local runtime (HTTP → API Gateway v2 event → ingest bundle → DynamoDB Local + fauxqs)\n",

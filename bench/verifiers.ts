@@ -59,7 +59,7 @@ function run(operation: () => unknown, budgetNs: bigint): { ops: number; ns: big
 }
 
 /** Ops/s of `operation` and of `baseline`, warmed up, then timed in alternating slices. */
-function compare(
+export function compare(
   operation: () => unknown,
   baseline: () => unknown,
 ): { opsPerSec: number; baselineOpsPerSec: number } {
@@ -82,7 +82,7 @@ function compare(
 }
 
 /** An ASCII JSON document of exactly `bytes` bytes (the standardwebhooks package needs UTF-8 text). */
-function bodyOf(bytes: number): Buffer {
+export function bodyOf(bytes: number): Buffer {
   const head = '{"type":"bench.event","data":"';
   const tail = '"}';
   const filler = randomBytes(bytes)
@@ -96,7 +96,7 @@ function verifyWith(verifier: ProviderVerifier, request: InboundRequest, secret:
   return () => verifier.verify(request, context);
 }
 
-function row(
+export function row(
   scheme: string,
   size: string,
   measured: { opsPerSec: number; baselineOpsPerSec: number },

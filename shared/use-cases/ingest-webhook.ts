@@ -90,6 +90,11 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
         throw new UnsupportedMediaTypeError(contentType, verifier.contentTypes);
       }
     }
+    let parsed: { value: unknown } | undefined;
+    const json = () => {
+      parsed ??= { value: parseJsonBody(request.rawBody, contentType) };
+      return parsed.value;
+    };
     const nowMs = deps.clock.now();
     const nowSeconds = Math.floor(nowMs / 1000);
     const secrets = await secretsOf(source);
@@ -99,13 +104,9 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
       nowSeconds,
       toleranceSeconds: source.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
       options: sourceOptions,
+      json,
     });
 
-    let parsed: { value: unknown } | undefined;
-    const json = () => {
-      parsed ??= { value: parseJsonBody(request.rawBody, contentType) };
-      return parsed.value;
-    };
     // Checked after verification, so unauthenticated senders learn nothing about our parsing.
     if (isJsonContentType(contentType) && json() === undefined) {
       throw new InvalidRequestError(

@@ -1,5 +1,5 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
-import { jsonIntegerField, parseJsonObject } from "./a-body.js";
+import { asJsonObject, jsonIntegerField, parseJsonObject } from "./a-body.js";
 import { matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
 import { checkTimestampWindow, readHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
@@ -35,7 +35,10 @@ export const linearVerifier: SyncProviderVerifier = {
       candidates: [requireSignature(value, "hex", LINEAR_SIGNATURE_HEADER)],
       contents: [[request.rawBody]],
     });
-    const timestampMs = jsonIntegerField(parseJsonObject(request.rawBody.toString("utf8")), TIMESTAMP_FIELD);
+    const body = context.json
+      ? asJsonObject(context.json())
+      : parseJsonObject(request.rawBody.toString("utf8"));
+    const timestampMs = jsonIntegerField(body, TIMESTAMP_FIELD);
     if (timestampMs === undefined) {
       throw new SignatureVerificationError(
         SIGNATURE_FAILURES.malformedHeader,

@@ -21,6 +21,8 @@ export interface VerifyContext<Options = unknown> {
   readonly toleranceSeconds: number;
   /** `sources[].options`, validated (undefined when the source sets none). */
   readonly options?: Options;
+  /** The body parsed as JSON, once per request and shared with `identify` (undefined if not JSON). */
+  readonly json?: () => unknown;
 }
 
 export interface VerifiedSignature {
