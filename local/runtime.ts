@@ -150,6 +150,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ...options.functionEnv,
       };
       for (const [name, value] of Object.entries(spec.environment)) env[name] = resolveEnv(value, bundle);
+      // The local stack always delivers to loopback, so local sinks work out of the box.
+      env[ENV.allowPrivateDestinations] = "true";
       const fn = new FunctionHost({
         name: spec.name,
         file: bundle.file,

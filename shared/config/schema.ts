@@ -158,6 +158,8 @@ export const configSchema = z
   .strictObject({
     sources: z.array(sourceSchema),
     subscriptions: z.array(subscriptionSchema),
+    /** Let a deployed stack deliver to loopback/private addresses and plain HTTP (default false). */
+    allowPrivateDestinations: z.optional(z.boolean()),
   })
   .check(
     z.superRefine((config, ctx) => {

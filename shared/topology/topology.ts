@@ -220,6 +220,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       environment: {
         ...common,
         POWERTOOLS_SERVICE_NAME: "webhooks-deliver",
+        [ENV.allowPrivateDestinations]: config.allowPrivateDestinations === true ? "true" : "false",
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
         [ENV.deliveryTable]: { ref: "delivery-table-name" },
       },

@@ -91,3 +91,17 @@ describe("loadConfigFile", () => {
     );
   });
 });
+
+describe("delivery destinations policy", () => {
+  it("keeps a deployed stack's deliver function on the production SSRF policy unless the config opts out", async () => {
+    const { buildTopology } = await import("../../../shared/topology/topology.js");
+    const { ENV } = await import("../../../shared/config/env.js");
+    const http = { id: "h", target: { type: "http", url: "https://example.test/", secret: "whsec_x" } };
+    const envOf = (extra: object) =>
+      buildTopology(parseConfig({ sources: [], subscriptions: [http], ...extra }), {
+        prefix: "p",
+      }).functions.find((f) => f.key === "deliver")?.environment[ENV.allowPrivateDestinations];
+    expect(envOf({})).toBe("false");
+    expect(envOf({ allowPrivateDestinations: true })).toBe("true");
+  });
+});
