@@ -11,7 +11,7 @@ import type { InboundRequest, VerifyContext } from "./types.js";
  * turned into strings.
  */
 
-export type HmacAlgorithm = "sha256" | "sha1";
+export type HmacAlgorithm = "sha1" | "sha256" | "sha384" | "sha512";
 export type SignatureEncoding = "hex" | "base64";
 
 /** HMAC of `parts` fed in order through `hmac.update` (no concatenated copy of the body). */
@@ -128,3 +128,22 @@ export function createKeyCache<T>(derive: (secret: string) => T, maxEntries = 64
 export const utf8HmacKey: (secret: string) => KeyObject | undefined = createKeyCache((secret) =>
   secret.length > 0 ? createSecretKey(Buffer.from(secret, "utf8")) : undefined,
 );
+
+/** The signature after a fixed prefix (`sha256=`, `v0=`), decoded; `malformedHeader` names the header otherwise. */
+export function prefixedSignature(
+  value: string,
+  prefix: string,
+  encoding: SignatureEncoding,
+  header: string,
+): Buffer {
+  const decoded = value.startsWith(prefix)
+    ? decodeSignature(value.slice(prefix.length), encoding)
+    : undefined;
+  if (decoded === undefined) {
+    throw new SignatureVerificationError(
+      SIGNATURE_FAILURES.malformedHeader,
+      `header '${header}' is not '${prefix}<${encoding === "hex" ? "lower-case hex" : "base64"}>'`,
+    );
+  }
+  return decoded;
+}

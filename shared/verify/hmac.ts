@@ -1,9 +1,10 @@
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { type Placeholder, parseSignedContent } from "./b-hmac-template.js";
 import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
+  computeHmac,
   createKeyCache,
   decodeSignature,
   digestsEqual,
@@ -51,25 +52,6 @@ const hexKey = createKeyCache((secret) =>
 
 function keyDecoder(encoding: HmacOptions["secretEncoding"]): (secret: string) => KeyObject | undefined {
   return encoding === "base64" ? base64Key : encoding === "hex" ? hexKey : utf8HmacKey;
-}
-
-/**
- * HMAC of `parts` in order. `computeHmac` in crypto.ts is typed for sha1/sha256 only; this scheme
- * also offers sha384/sha512, so it feeds `createHmac` itself, the same way (no concatenated copy).
- */
-function hmacOf(
-  algorithm: HmacOptions["algorithm"],
-  key: KeyObject,
-  parts: readonly (Buffer | string)[],
-): Buffer {
-  const hmac = createHmac(algorithm, key);
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
-    if (part !== undefined) {
-      hmac.update(part);
-    }
-  }
-  return hmac.digest();
 }
 
 function headerName(name: string): string {
@@ -172,7 +154,7 @@ export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
       `hmac: '${signatureHeader}'`,
       context.secrets,
       keyDecoder(options.secretEncoding),
-      (key) => digestsEqual(hmacOf(options.algorithm, key, parts), candidate),
+      (key) => digestsEqual(computeHmac(options.algorithm, key, parts), candidate),
     );
   },
 

@@ -5,8 +5,8 @@ import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
   computeHmac,
-  decodeSignature,
   digestsEqual,
+  prefixedSignature,
   readHeader,
   utf8HmacKey,
 } from "./crypto.js";
@@ -45,15 +45,7 @@ export const twitchVerifier: SyncProviderVerifier = {
     const id = requireSingleHeader(headers, TWITCH_ID_HEADER);
     const timestampText = requireSingleHeader(headers, TWITCH_TIMESTAMP_HEADER);
     const signatureText = requireSingleHeader(headers, TWITCH_SIGNATURE_HEADER);
-    const candidate = signatureText.startsWith(SIGNATURE_PREFIX)
-      ? decodeSignature(signatureText.slice(SIGNATURE_PREFIX.length), "hex")
-      : undefined;
-    if (candidate === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${TWITCH_SIGNATURE_HEADER}' is not 'sha256=<lower-case hex>'`,
-      );
-    }
+    const candidate = prefixedSignature(signatureText, SIGNATURE_PREFIX, "hex", TWITCH_SIGNATURE_HEADER);
     const timestamp = parseRfc3339(timestampText);
     if (timestamp === undefined) {
       throw new SignatureVerificationError(

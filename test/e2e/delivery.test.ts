@@ -1,15 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { ENV } from "../../shared/config/env.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
-import { collectMessages, dynamoDbClient, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
+import { collectMessages, dynamoDbClient, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
+import { startTestPlatform } from "../support/test-platform.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const source = {
@@ -48,11 +46,9 @@ beforeAll(async () => {
   sink = await startHttpSink((path) =>
     path === "/gone" ? { status: 410 } : path === "/flaky" ? { status: 502 } : { status: 200 },
   );
-  const dir = mkdtempSync(join(tmpdir(), "webhooks-delivery-"));
-  const configPath = join(dir, "config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
+  platform = await startTestPlatform(
+    "dlv",
+    {
       sources: [source],
       subscriptions: [
         subscription("once", "once", "/once"),
@@ -60,18 +56,9 @@ beforeAll(async () => {
         subscription("gone", "gone", "/gone"),
         subscription("flaky", "flaky", "/flaky", { retry: { scheduleSeconds: [1] } }),
       ],
-    }),
+    },
+    { [ENV.pausedRecheckSeconds]: "1" },
   );
-  const endpoints = emulatorEndpoints();
-  platform = await startLocalPlatform({
-    configPath,
-    port: 0,
-    sqsEndpoint: endpoints.sqs,
-    dynamodbEndpoint: endpoints.dynamodb,
-    prefix: uniqueName("dlv"),
-    logLevel: "SILENT",
-    functionEnv: { [ENV.pausedRecheckSeconds]: "1" },
-  });
   store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.deliveryTable.name);
 });
 

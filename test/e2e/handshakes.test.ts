@@ -1,11 +1,9 @@
 import { createHmac } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import type { LocalPlatform } from "../../local/runtime.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
-import { collectMessages, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
+import { collectMessages, sqsClient } from "../support/aws.js";
+import { startTestPlatform } from "../support/test-platform.js";
 
 const SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 let platform: LocalPlatform;
@@ -26,23 +24,9 @@ function slackRequest(body: string, contentType = "application/json") {
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "webhooks-handshakes-"));
-  const configPath = join(dir, "config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      sources: [{ id: "slack", provider: "slack", secrets: [SLACK_SECRET] }],
-      subscriptions: [{ id: "audit", target: { type: "queue" } }],
-    }),
-  );
-  const endpoints = emulatorEndpoints();
-  platform = await startLocalPlatform({
-    configPath,
-    port: 0,
-    sqsEndpoint: endpoints.sqs,
-    dynamodbEndpoint: endpoints.dynamodb,
-    prefix: uniqueName("hs"),
-    logLevel: "SILENT",
+  platform = await startTestPlatform("hs", {
+    sources: [{ id: "slack", provider: "slack", secrets: [SLACK_SECRET] }],
+    subscriptions: [{ id: "audit", target: { type: "queue" } }],
   });
 });
 

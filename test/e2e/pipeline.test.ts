@@ -1,16 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Message } from "@aws-sdk/client-sqs";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
 import { dlqDepth, replayDlq } from "../../ops/dlq.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
-import { collectMessages, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
+import { collectMessages, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
+import { startTestPlatform } from "../support/test-platform.js";
 
 const OUTBOUND_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const sqs = sqsClient();
@@ -62,51 +60,37 @@ beforeAll(async () => {
           ? { status: 400 }
           : { status: 200 },
   );
-  const dir = mkdtempSync(join(tmpdir(), "webhooks-e2e-"));
-  const configPath = join(dir, "config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      sources: Object.values(sources),
-      subscriptions: [
-        {
-          id: "billing",
-          sources: ["stripe", "sw"],
-          eventTypes: ["invoice.*"],
-          target: { type: "http", url: `${sink.url}/billing`, secret: OUTBOUND_SECRET },
-        },
-        {
-          id: "flaky",
-          sources: ["sw"],
-          eventTypes: ["flaky.*"],
-          target: { type: "http", url: `${sink.url}/fail`, secret: OUTBOUND_SECRET },
-          retry: { scheduleSeconds: [1, 1] },
-        },
-        {
-          id: "strict",
-          sources: ["sw"],
-          eventTypes: ["strict.*"],
-          target: { type: "http", url: `${sink.url}/reject`, secret: OUTBOUND_SECRET },
-        },
-        {
-          id: "repairable",
-          sources: ["sw"],
-          eventTypes: ["repair.*"],
-          target: { type: "http", url: `${sink.url}/repair`, secret: OUTBOUND_SECRET },
-          retry: { scheduleSeconds: [] },
-        },
-        { id: "audit", target: { type: "queue" } },
-      ],
-    }),
-  );
-  const endpoints = emulatorEndpoints();
-  platform = await startLocalPlatform({
-    configPath,
-    port: 0,
-    sqsEndpoint: endpoints.sqs,
-    dynamodbEndpoint: endpoints.dynamodb,
-    prefix: uniqueName("e2e"),
-    logLevel: "SILENT",
+  platform = await startTestPlatform("e2e", {
+    sources: Object.values(sources),
+    subscriptions: [
+      {
+        id: "billing",
+        sources: ["stripe", "sw"],
+        eventTypes: ["invoice.*"],
+        target: { type: "http", url: `${sink.url}/billing`, secret: OUTBOUND_SECRET },
+      },
+      {
+        id: "flaky",
+        sources: ["sw"],
+        eventTypes: ["flaky.*"],
+        target: { type: "http", url: `${sink.url}/fail`, secret: OUTBOUND_SECRET },
+        retry: { scheduleSeconds: [1, 1] },
+      },
+      {
+        id: "strict",
+        sources: ["sw"],
+        eventTypes: ["strict.*"],
+        target: { type: "http", url: `${sink.url}/reject`, secret: OUTBOUND_SECRET },
+      },
+      {
+        id: "repairable",
+        sources: ["sw"],
+        eventTypes: ["repair.*"],
+        target: { type: "http", url: `${sink.url}/repair`, secret: OUTBOUND_SECRET },
+        retry: { scheduleSeconds: [] },
+      },
+      { id: "audit", target: { type: "queue" } },
+    ],
   });
 });
 

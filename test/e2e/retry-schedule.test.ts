@@ -3,15 +3,16 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { ENV } from "../../shared/config/env.js";
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from "../../shared/config/schema.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
 import { JITTER } from "../../shared/domain/delivery-policy.js";
-import { collectMessages, dynamoDbClient, emulatorEndpoints, sqsClient, uniqueName } from "../support/aws.js";
+import { collectMessages, dynamoDbClient, sqsClient } from "../support/aws.js";
 import { eventually } from "../support/http-sink.js";
+import { startTestPlatform } from "../support/test-platform.js";
 
 /**
  * The default (Standard Webhooks) schedule — 9 retries over about three days — run in seconds against
@@ -78,13 +79,12 @@ beforeAll(async () => {
   const flappyAddress = flappy.address();
   flappyUrl = `http://127.0.0.1:${typeof flappyAddress === "object" && flappyAddress ? flappyAddress.port : 0}/hook`;
 
-  const dir = mkdtempSync(join(tmpdir(), "webhooks-schedule-"));
-  clockFile = join(dir, "clock");
+  const clockDir = mkdtempSync(join(tmpdir(), "webhooks-clock-"));
+  clockFile = join(clockDir, "clock");
   setClock(Date.now());
-  const configPath = join(dir, "config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
+  platform = await startTestPlatform(
+    "sched",
+    {
       sources: [source],
       subscriptions: [
         {
@@ -104,18 +104,9 @@ beforeAll(async () => {
           },
         },
       ],
-    }),
+    },
+    { [ENV.clockFile]: clockFile },
   );
-  const endpoints = emulatorEndpoints();
-  platform = await startLocalPlatform({
-    configPath,
-    port: 0,
-    sqsEndpoint: endpoints.sqs,
-    dynamodbEndpoint: endpoints.dynamodb,
-    prefix: uniqueName("sched"),
-    logLevel: "SILENT",
-    functionEnv: { [ENV.clockFile]: clockFile },
-  });
 });
 
 afterAll(async () => {

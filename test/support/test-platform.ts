@@ -1,0 +1,28 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import { emulatorEndpoints, uniqueName } from "./aws.js";
+
+/**
+ * The local platform for one test file: `config` written to a temporary file, the run's shared
+ * emulators, a prefix of its own (so files never share queues or tables), function logs silenced.
+ */
+export async function startTestPlatform(
+  name: string,
+  config: unknown,
+  functionEnv: Readonly<Record<string, string>> = {},
+): Promise<LocalPlatform> {
+  const configPath = join(mkdtempSync(join(tmpdir(), `webhooks-${name}-`)), "config.json");
+  writeFileSync(configPath, JSON.stringify(config));
+  const endpoints = emulatorEndpoints();
+  return startLocalPlatform({
+    configPath,
+    port: 0,
+    sqsEndpoint: endpoints.sqs,
+    dynamodbEndpoint: endpoints.dynamodb,
+    prefix: uniqueName(name),
+    logLevel: "SILENT",
+    functionEnv,
+  });
+}
