@@ -6,7 +6,11 @@ import { DELIVERY_ATTRIBUTES as A } from "../../../shared/domain/delivery-attrib
 import type { AttemptOutcome } from "../../../shared/domain/delivery-policy.js";
 import type { HttpRequest } from "../../../shared/ports/http-sender.js";
 import type { OutboundMessage } from "../../../shared/ports/message-queue.js";
-import { createDeliverEvents, type DeliveryRecord } from "../../../shared/use-cases/deliver-events.js";
+import {
+  createDeliverEvents,
+  type DeliverDeps,
+  type DeliveryRecord,
+} from "../../../shared/use-cases/deliver-events.js";
 import { standardWebhooksVerifier } from "../../../shared/verify/standard-webhooks.js";
 import { InMemoryDeliveryStore } from "../../support/in-memory-delivery-store.js";
 
@@ -36,7 +40,7 @@ const event = JSON.stringify({
 });
 
 /** In-memory ports: this tests the use case's decisions; adapters are tested against the emulators. */
-function harness(outcome: AttemptOutcome) {
+function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) {
   const store = new InMemoryDeliveryStore();
   const sent: { url: string; message: OutboundMessage }[] = [];
   const posts: HttpRequest[] = [];
@@ -59,6 +63,7 @@ function harness(outcome: AttemptOutcome) {
     leaseSeconds: 60,
     deliveredTtlSeconds: 86_400,
     attemptLogTtlSeconds: 86_400,
+    ...overrides,
   });
   return { deliver, sent, posts, store };
 }
@@ -153,21 +158,10 @@ describe("deliver use case", () => {
 
   it("hands the record back to SQS when the retry cannot be scheduled", async () => {
     const { deliver } = harness({ kind: "response", status: 500, latencyMs: 3 });
-    const failing = createDeliverEvents({
-      subscriptionFor: () => subscription,
-      queueUrlFor: (n) => n,
-      dlqNameFor: (n) => n,
-      http: { post: async () => ({ kind: "response", status: 500, latencyMs: 1 }) },
-      queue: { send: async () => Promise.reject(new Error("SQS down")), sendBatch: async () => [] },
-      store: new InMemoryDeliveryStore(),
-      secrets: new CachingSecretResolver(),
-      clock: { now: () => NOW },
-      random: () => 0.5,
-      userAgent: "test",
-      leaseSeconds: 60,
-      deliveredTtlSeconds: 86_400,
-      attemptLogTtlSeconds: 86_400,
-    });
+    const { deliver: failing } = harness(
+      { kind: "response", status: 500, latencyMs: 1 },
+      { queue: { send: async () => Promise.reject(new Error("SQS down")), sendBatch: async () => [] } },
+    );
     expect((await failing([record()]))[0]?.result).toBe("failed");
     expect((await deliver([record()]))[0]?.result).toBe("retry-scheduled");
   });
@@ -280,22 +274,10 @@ describe("deliver use case", () => {
   });
 
   it("keeps to the subscription's rate limit by parking what exceeds it", async () => {
-    const store = new InMemoryDeliveryStore();
-    const limited = createDeliverEvents({
-      subscriptionFor: () => ({ ...subscription, rateLimitPerSecond: 2 }),
-      queueUrlFor: (n) => n,
-      dlqNameFor: (n) => `${n}-dlq`,
-      http: { post: async () => ({ kind: "response", status: 200, latencyMs: 1 }) },
-      queue: { send: async () => undefined, sendBatch: async () => [] },
-      store,
-      secrets: new CachingSecretResolver(),
-      clock: { now: () => NOW },
-      random: () => 0.5,
-      userAgent: "test",
-      leaseSeconds: 60,
-      deliveredTtlSeconds: 86_400,
-      attemptLogTtlSeconds: 86_400,
-    });
+    const { deliver: limited } = harness(
+      { kind: "response", status: 200, latencyMs: 1 },
+      { subscriptionFor: () => ({ ...subscription, rateLimitPerSecond: 2 }) },
+    );
     const results = await limited(
       [1, 2, 3].map((i) => ({
         ...record(),
