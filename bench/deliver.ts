@@ -8,6 +8,7 @@ import { DynamoDbDeliveryStore } from "../shared/adapters/dynamodb-delivery-stor
 import { FetchHttpSender } from "../shared/adapters/fetch-http-sender.js";
 import { CachingSecretResolver } from "../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../shared/adapters/sqs-message-queue.js";
+import { SqsRedelivery } from "../shared/adapters/sqs-redelivery.js";
 import { LOCAL_POLICY } from "../shared/adapters/ssrf-guard.js";
 import { parseConfig } from "../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../shared/config/schema.js";
@@ -82,12 +83,18 @@ export async function benchDeliver(
     counts.clear();
     const subscription = config.subscriptions[0] as SubscriptionConfig & { target: HttpTarget };
     const queueName = queueNames.subscription("bench", "bench");
+    const messageQueue = new SqsMessageQueue(sqs);
     const deliver = createDeliverEvents({
       subscriptionFor: () => subscription,
       queueUrlFor: (name) => `${provisioned.queueUrlPrefix}${name}`,
       dlqNameFor: queueNames.dlq,
       http: new FetchHttpSender(systemClock, { policy: LOCAL_POLICY }),
-      queue: new SqsMessageQueue(sqs),
+      queue: messageQueue,
+      redelivery: new SqsRedelivery(
+        messageQueue,
+        (name) => `${provisioned.queueUrlPrefix}${name}`,
+        systemClock,
+      ),
       store: new DynamoDbDeliveryStore(ddb, provisioned.deliveryTableName),
       secrets: new CachingSecretResolver(),
       clock: systemClock,

@@ -7,9 +7,10 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
-import { fileClock, withoutDelays } from "../../shared/adapters/file-clock.js";
+import { fileClock } from "../../shared/adapters/file-clock.js";
 import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
+import { SqsRedelivery } from "../../shared/adapters/sqs-redelivery.js";
 import { ENV, optionalEnv, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../../shared/config/schema.js";
@@ -40,16 +41,19 @@ const httpSubscriptions = new Map(
 const clockFile = optionalEnv(ENV.clockFile);
 const clock = clockFile ? fileClock(clockFile) : systemClock;
 const sqsQueue = new SqsMessageQueue(createSqsClient());
+const queueUrlFor = (queueName: string) => `${queueUrlPrefix}${queueName}`;
 
 const deliver = createDeliverEvents({
   subscriptionFor: (queueName) => {
     const id = subscriptionIdFromQueueName(prefix, queueName);
     return id === undefined ? undefined : httpSubscriptions.get(id);
   },
-  queueUrlFor: (queueName) => `${queueUrlPrefix}${queueName}`,
+  queueUrlFor,
   dlqNameFor: queueNames.dlq,
   http: new FetchHttpSender(clock),
-  queue: clockFile ? withoutDelays(sqsQueue) : sqsQueue,
+  queue: sqsQueue,
+  // On a driven clock (local tests) messages come back at once and their due time decides.
+  redelivery: new SqsRedelivery(sqsQueue, queueUrlFor, clock, clockFile ? 0 : undefined),
   store: new DynamoDbDeliveryStore(createDynamoDbClient(), requireEnv(ENV.deliveryTable)),
   secrets: new CachingSecretResolver(),
   clock,

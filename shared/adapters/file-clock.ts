@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { Clock } from "../ports/clock.js";
-import type { MessageQueue } from "../ports/message-queue.js";
 
 /**
  * A clock a test drives: `now()` is the epoch ms written in a file. Only the local runtime sets
@@ -14,20 +13,5 @@ export function fileClock(path: string): Clock {
       if (!Number.isFinite(value)) throw new Error(`${path} does not hold epoch milliseconds`);
       return value;
     },
-  };
-}
-
-/**
- * Under a driven clock, SQS's real-time delays mean nothing: send every message at once and let the
- * message's due time (`webhooks.not-before`, compared with the driven clock) decide when it is attempted.
- */
-export function withoutDelays(queue: MessageQueue): MessageQueue {
-  return {
-    send: (url, message) => queue.send(url, { ...message, delaySeconds: 0 }),
-    sendBatch: (url, messages) =>
-      queue.sendBatch(
-        url,
-        messages.map((m) => ({ ...m, delaySeconds: 0 })),
-      ),
   };
 }

@@ -24,10 +24,9 @@ import type { Clock } from "../ports/clock.js";
 import type { DeliveryStore, SubscriptionState, VersionedBreaker } from "../ports/delivery-store.js";
 import type { HttpSender } from "../ports/http-sender.js";
 import type { MessageQueue } from "../ports/message-queue.js";
+import type { Redelivery } from "../ports/redelivery.js";
 import { outboundSignatureHeader } from "../verify/outbound-signer.js";
 
-/** SQS caps DelaySeconds at 15 minutes; longer waits re-send the message in hops of at most this. */
-export const MAX_DELAY_SECONDS = 900;
 /** How often a paused subscription's messages come back to check whether it was resumed. */
 export const DEFAULT_PAUSED_RECHECK_SECONDS = 60;
 /** Attempts kept in a message's `webhooks.history` attribute (the attempt log keeps them all). */
@@ -72,7 +71,10 @@ export interface DeliverDeps {
   readonly queueUrlFor: (queueName: string) => string;
   readonly dlqNameFor: (queueName: string) => string;
   readonly http: HttpSender;
+  /** Sends dead letters. */
   readonly queue: MessageQueue;
+  /** Brings messages back later: retries and parking. */
+  readonly redelivery: Redelivery;
   readonly store: DeliveryStore;
   readonly secrets: SecretResolver;
   readonly clock: Clock;
@@ -145,13 +147,14 @@ export function createDeliverEvents(
         },
       });
     };
-    const park = async (delaySeconds: number, attributes: Record<string, string>) => {
-      await deps.queue.send(deps.queueUrlFor(record.queueName), {
+    /** Back to the queue, due `delaySeconds` after `from` (the attempt's own time, so nothing drifts). */
+    const park = (delaySeconds: number, attributes: Record<string, string>, from = deps.clock.now()) =>
+      deps.redelivery.later({
+        queueName: record.queueName,
         body: record.body,
-        delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
         attributes,
+        dueAt: from + Math.round(Math.max(0, delaySeconds) * 1000),
       });
-    };
 
     let event: WebhookCloudEvent;
     try {
@@ -186,9 +189,12 @@ export function createDeliverEvents(
     }
 
     const now = deps.clock.now();
-    const notBefore = Number(record.attributes[A.notBefore] ?? "0");
-    if (notBefore > now + 1000) {
-      await park((notBefore - now) / 1000, pickDeliveryAttributes(record.attributes));
+    if (deps.redelivery.remainingSeconds(record.attributes) > 0) {
+      await deps.redelivery.hop({
+        queueName: record.queueName,
+        body: record.body,
+        attributes: pickDeliveryAttributes(record.attributes),
+      });
       return { ...keys, result: "parked", attempt, why: "not-due" };
     }
 
@@ -316,14 +322,17 @@ export function createDeliverEvents(
       case "done":
         return { ...keys, result: "delivered", attempt, outcome };
       case "retry": {
-        await park(decision.delaySeconds, {
-          [A.attempt]: String(attempt + 1),
-          [A.notBefore]: String(now + Math.round(decision.delaySeconds * 1000)),
-          [A.subscriptionId]: subscription.id,
-          [A.history]: JSON.stringify(history.slice(-HISTORY_LIMIT)),
-          ...lastAttempt,
-          [A.detail]: describe().slice(0, 1000),
-        });
+        await park(
+          decision.delaySeconds,
+          {
+            [A.attempt]: String(attempt + 1),
+            [A.subscriptionId]: subscription.id,
+            [A.history]: JSON.stringify(history.slice(-HISTORY_LIMIT)),
+            ...lastAttempt,
+            [A.detail]: describe().slice(0, 1000),
+          },
+          now,
+        );
         return { ...keys, result: "retry-scheduled", attempt, delaySeconds: decision.delaySeconds, outcome };
       }
       case "dead-letter": {

@@ -22,7 +22,8 @@ export async function startTestPlatform(
     sqsEndpoint: endpoints.sqs,
     dynamodbEndpoint: endpoints.dynamodb,
     prefix: uniqueName(name),
-    logLevel: "SILENT",
+    // TEST_FUNCTION_LOG_LEVEL=INFO shows the functions' logs when a test needs debugging.
+    logLevel: process.env.TEST_FUNCTION_LOG_LEVEL ?? "SILENT",
     functionEnv,
   });
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { CachingSecretResolver } from "../../../shared/adapters/secret-resolver.js";
+import { SqsRedelivery } from "../../../shared/adapters/sqs-redelivery.js";
 import { parseConfig } from "../../../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../../../shared/config/schema.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../../shared/domain/delivery-attributes.js";
 import type { AttemptOutcome } from "../../../shared/domain/delivery-policy.js";
 import type { HttpRequest } from "../../../shared/ports/http-sender.js";
-import type { OutboundMessage } from "../../../shared/ports/message-queue.js";
+import type { MessageQueue, OutboundMessage } from "../../../shared/ports/message-queue.js";
 import {
   createDeliverEvents,
   type DeliverDeps,
@@ -44,6 +45,11 @@ function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) 
   const store = new InMemoryDeliveryStore();
   const sent: { url: string; message: OutboundMessage }[] = [];
   const posts: HttpRequest[] = [];
+  const queue: MessageQueue = {
+    send: async (url, message) => void sent.push({ url, message }),
+    sendBatch: async () => [],
+  };
+  const clock = { now: () => NOW };
   const deliver = createDeliverEvents({
     subscriptionFor: (name) => (name === "p-sub-billing" ? subscription : undefined),
     queueUrlFor: (name) => `q://${name}`,
@@ -54,10 +60,11 @@ function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) 
         return outcome;
       },
     },
-    queue: { send: async (url, message) => void sent.push({ url, message }), sendBatch: async () => [] },
+    queue,
+    redelivery: new SqsRedelivery(queue, (name) => `q://${name}`, clock),
     store,
     secrets: new CachingSecretResolver(),
-    clock: { now: () => NOW },
+    clock,
     random: () => 0.5,
     userAgent: "test",
     leaseSeconds: 60,
@@ -160,7 +167,13 @@ describe("deliver use case", () => {
     const { deliver } = harness({ kind: "response", status: 500, latencyMs: 3 });
     const { deliver: failing } = harness(
       { kind: "response", status: 500, latencyMs: 1 },
-      { queue: { send: async () => Promise.reject(new Error("SQS down")), sendBatch: async () => [] } },
+      {
+        redelivery: {
+          later: async () => Promise.reject(new Error("SQS down")),
+          hop: async () => Promise.reject(new Error("SQS down")),
+          remainingSeconds: () => 0,
+        },
+      },
     );
     expect((await failing([record()]))[0]?.result).toBe("failed");
     expect((await deliver([record()]))[0]?.result).toBe("retry-scheduled");
