@@ -80,6 +80,7 @@ const deliverHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       ),
     })),
   );
+  metrics.addMetric("DeliveryRecords", MetricUnit.Count, results.length);
   const failures: { itemIdentifier: string }[] = [];
   for (const r of results) {
     const keys = { eventId: r.eventId, messageId: r.messageId };
