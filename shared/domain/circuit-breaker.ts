@@ -24,6 +24,8 @@ export interface BreakerPolicy {
   readonly maxCooldownMs: number;
   /** How long a probe may hold a half-open breaker (the delivery timeout). */
   readonly probeLeaseMs: number;
+  /** While a probe is in flight, others look again this often (a probe usually answers in seconds). */
+  readonly probeRecheckMs: number;
 }
 
 export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
@@ -31,6 +33,7 @@ export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
   baseCooldownMs: 30_000,
   maxCooldownMs: 10 * 60_000,
   probeLeaseMs: 60_000,
+  probeRecheckMs: 10_000,
 };
 
 /** What a delivery may do now: send, send as the probe, or wait `waitMs` (parked, no attempt used). */
@@ -44,7 +47,7 @@ export function admit(current: BreakerState, nowMs: number, policy: BreakerPolic
   if (current.state === "open" && nowMs < current.openUntil)
     return { kind: "wait", waitMs: current.openUntil - nowMs };
   if (current.state === "half-open" && nowMs < current.probeUntil) {
-    return { kind: "wait", waitMs: current.probeUntil - nowMs };
+    return { kind: "wait", waitMs: Math.min(current.probeUntil - nowMs, policy.probeRecheckMs) };
   }
   return { kind: "probe", next: { ...current, state: "half-open", probeUntil: nowMs + policy.probeLeaseMs } };
 }

@@ -142,7 +142,11 @@ describe("the default retry schedule against a chaos receiver, on a driven clock
       // Just after the latest jittered time: the attempt must happen, and at that clock time.
       const at = previous + (1 + JITTER) * delayMs + 1_000;
       setClock(at);
-      await eventually(() => (attempts.length === i + 2 ? true : undefined));
+      await eventually(
+        () => (attempts.length === i + 2 ? true : undefined),
+        15_000,
+        () => `waiting for attempt ${i + 2} at clock ${at}; received ${JSON.stringify(attempts)}`,
+      );
       expect(attempts[i + 1]).toEqual({ timestamp: Math.floor(at / 1000), webhookId: id });
       previous = at;
     }
@@ -204,7 +208,7 @@ describe("the default retry schedule against a chaos receiver, on a driven clock
 
     flappyDown = false;
     // Past the cool-down: one probe goes through and closes the breaker; the other messages, parked
-    // while the probe was in flight, are due a few seconds later on the same clock.
+    // while the probe was in flight (they look again within 10 s), are due soon after on the same clock.
     setClock(Number(readFileSync(clockFile, "utf8")) + 60_000);
     await eventually(async () => ((await store.breaker(origin)).state.state === "closed" ? true : undefined));
     expect(flappyRequests.filter((r) => r.status === 200)).toHaveLength(1);

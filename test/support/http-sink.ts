@@ -47,12 +47,14 @@ export async function startHttpSink(
 export async function eventually<T>(
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 15_000,
+  describe: () => string = () => "",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms ${describe()}`.trim());
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -6,6 +6,7 @@ const policy: BreakerPolicy = {
   baseCooldownMs: 1_000,
   maxCooldownMs: 4_000,
   probeLeaseMs: 500,
+  probeRecheckMs: 300,
 };
 const T = 1_000_000;
 
@@ -35,7 +36,8 @@ describe("circuit breaker", () => {
     const probe = admit(open, T + 1_000, policy);
     expect(probe).toEqual({ kind: "probe", next: { ...open, state: "half-open", probeUntil: T + 1_500 } });
     if (probe.kind !== "probe") throw new Error("expected a probe");
-    expect(admit(probe.next, T + 1_100, policy)).toEqual({ kind: "wait", waitMs: 400 });
+    expect(admit(probe.next, T + 1_100, policy)).toEqual({ kind: "wait", waitMs: 300 });
+    expect(admit(probe.next, T + 1_300, policy)).toEqual({ kind: "wait", waitMs: 200 });
   });
 
   it("closes when the probe succeeds and reopens for twice as long when it fails, up to the maximum", () => {
