@@ -106,6 +106,23 @@ const subscriptionSchema = z.strictObject({
   ),
 });
 
+/** Why an inline outbound signing key cannot sign, or undefined when it can. */
+function outboundKeyProblem(key: string): string | undefined {
+  const prefixes = { whsec_: [16, 64], whsk_: [32, 32] } as const;
+  for (const [prefix, [min, max]] of Object.entries(prefixes)) {
+    if (!key.startsWith(prefix)) continue;
+    const raw = key.slice(prefix.length);
+    const bytes = Buffer.from(raw, "base64");
+    if (bytes.toString("base64") !== raw || bytes.length < min || bytes.length > max) {
+      return prefix === "whsk_"
+        ? "a whsk_ signing key must be whsk_ + base64 of a 32-byte ed25519 seed"
+        : "a whsec_ secret must be whsec_ + base64 of 16-64 random bytes";
+    }
+    return undefined;
+  }
+  return "an outbound signing key must start with whsec_ (HMAC, v1) or whsk_ (ed25519, v1a)";
+}
+
 type SourceInput = z.infer<typeof sourceSchema>;
 type RefineContext = Parameters<Parameters<typeof z.superRefine>[0]>[1];
 
@@ -185,6 +202,19 @@ export const configSchema = z
           });
         }
         subIds.add(sub.id);
+        const target = sub.target;
+        if (target.type === "http") {
+          const refs = Array.isArray(target.secret) ? target.secret : [target.secret];
+          refs.forEach((ref, j) => {
+            const problem = typeof ref === "string" ? outboundKeyProblem(ref) : undefined;
+            if (problem) {
+              const path = Array.isArray(target.secret)
+                ? ["subscriptions", i, "target", "secret", j]
+                : ["subscriptions", i, "target", "secret"];
+              ctx.addIssue({ code: "custom", path, message: problem });
+            }
+          });
+        }
         sub.sources?.forEach((ref, j) => {
           if (!sourceIds.has(ref)) {
             ctx.addIssue({

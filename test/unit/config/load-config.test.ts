@@ -67,6 +67,24 @@ describe("parseConfig", () => {
     expect(message).toContain("subscriptions[0].target.secret");
   });
 
+  it("names an outbound signing key that cannot sign, and how to write one", () => {
+    const target = (secret: unknown) => ({
+      ...valid,
+      subscriptions: [{ id: "a", target: { type: "http", url: "https://x.test", secret } }],
+    });
+    expect(messageOf(target("hunter2"))).toContain(
+      "subscriptions[0].target.secret: an outbound signing key must start with whsec_",
+    );
+    expect(messageOf(target(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsk_AAAA"]))).toContain(
+      "subscriptions[0].target.secret[1]: a whsk_ signing key must be whsk_ + base64 of a 32-byte ed25519 seed",
+    );
+    expect(
+      parseConfig(
+        target(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", `whsk_${Buffer.alloc(32, 7).toString("base64")}`]),
+      ).subscriptions,
+    ).toHaveLength(1);
+  });
+
   it("accepts a Secrets Manager reference in place of an inline secret", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-AbCdEf";
     const config = parseConfig({
@@ -96,7 +114,14 @@ describe("delivery destinations policy", () => {
   it("keeps a deployed stack's deliver function on the production SSRF policy unless the config opts out", async () => {
     const { buildTopology } = await import("../../../shared/topology/topology.js");
     const { ENV } = await import("../../../shared/config/env.js");
-    const http = { id: "h", target: { type: "http", url: "https://example.test/", secret: "whsec_x" } };
+    const http = {
+      id: "h",
+      target: {
+        type: "http",
+        url: "https://example.test/",
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      },
+    };
     const envOf = (extra: object) =>
       buildTopology(parseConfig({ sources: [], subscriptions: [http], ...extra }), {
         prefix: "p",
