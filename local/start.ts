@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { ENV } from "../shared/config/env.js";
 import { ConfigError } from "../shared/config/load-config.js";
 import { startLocalPlatform } from "./runtime.js";
-import { signedTestWebhook, toCurl } from "./test-webhook.js";
+import { SAMPLE_PROVIDERS, signedTestWebhook, toCurl } from "./test-webhook.js";
 
 /** `npm start`: the whole platform on this machine, on embedded emulators. Ctrl-C stops it all. */
 const DEFAULT_CONFIG = "config/webhooks.sample.json";
@@ -39,9 +39,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  const canSign = (s: (typeof platform.config.sources)[number]) =>
+    SAMPLE_PROVIDERS.includes(s.provider) && typeof s.secrets?.[0] === "string";
   const sample =
-    platform.config.sources.find((s) => s.provider === "stripe" && typeof s.secrets?.[0] === "string") ??
-    platform.config.sources.find((s) => typeof s.secrets?.[0] === "string");
+    platform.config.sources.find((s) => s.provider === "stripe" && canSign(s)) ??
+    platform.config.sources.find(canSign);
   const lines = [
     "",
     `Webhooks platform running locally (ready in ${Date.now() - started} ms)`,

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { SourceConfig } from "../shared/config/schema.js";
+import type { ProviderName, SourceConfig } from "../shared/config/schema.js";
 import { signGithub, signStandardWebhook, signStripe } from "../shared/verify/sign.js";
+
+/** Providers `signedTestWebhook` can sign a sample for. */
+export const SAMPLE_PROVIDERS: readonly ProviderName[] = ["stripe", "github", "standard-webhooks", "svix"];
 
 export interface SignedRequest {
   readonly headers: Record<string, string>;
