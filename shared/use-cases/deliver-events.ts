@@ -212,17 +212,18 @@ export function createDeliverEvents(
       return { ...keys, result: "parked", attempt, why };
     };
     if (admission.kind === "wait") return parkedFor("circuit-open", admission.waitMs / 1000);
-    if (
-      admission.kind === "probe" &&
-      !(await deps.store.saveBreaker(destination, admission.next, breaker.version))
-    ) {
-      return parkedFor("circuit-open", 5);
-    }
+    // The rate before taking the probe: a probe taken and then rate-limited would hold the breaker.
     if (
       subscription.rateLimitPerSecond !== undefined &&
       !(await deps.store.takeRateToken(subscription.id, now, subscription.rateLimitPerSecond))
     ) {
       return parkedFor("rate-limited", 1);
+    }
+    if (
+      admission.kind === "probe" &&
+      !(await deps.store.saveBreaker(destination, admission.next, breaker.version))
+    ) {
+      return parkedFor("circuit-open", 5);
     }
 
     const lease = await deps.store.begin({
