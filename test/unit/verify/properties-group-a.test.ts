@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
 import { groupAVerifiers } from "../../../shared/verify/group-a.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
+import { clockArb, type Mutation, mutationArb } from "./property-kit.js";
 import { flipBit, tamperEncoded } from "./verify-test-kit.js";
 
 /**
@@ -242,28 +243,6 @@ const messageArb = fc.record({
   body: fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
   params: fc.array(fc.tuple(nameArb, fc.stringMatching(/^[A-Za-z0-9]{0,20}$/)), { maxLength: 12 }),
 });
-const clockArb = fc.record({
-  now: fc.integer({ min: 1_000_000_000, max: 4_000_000_000 }),
-  tolerance: fc.integer({ min: 1, max: 3_600 }),
-  /** Where the signed timestamp sits in the window, as a fraction of the tolerance. */
-  skew: fc.double({ min: -1, max: 1, noNaN: true }),
-});
-
-type Mutation =
-  | { readonly kind: "body"; readonly position: number; readonly bit: number }
-  | { readonly kind: "signature"; readonly position: number; readonly bit: number }
-  | { readonly kind: "secret"; readonly position: number }
-  | { readonly kind: "timestamp"; readonly delta: number };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("body"), position: fc.nat(), bit: fc.nat(7) }),
-  fc.record({ kind: fc.constant("signature"), position: fc.nat(), bit: fc.nat(7) }),
-  fc.record({ kind: fc.constant("secret"), position: fc.nat() }),
-  fc.record({
-    kind: fc.constant("timestamp"),
-    delta: fc.oneof(fc.integer({ min: -7_200, max: -1 }), fc.integer({ min: 1, max: 7_200 })),
-  }),
-);
 
 describe.each(SCHEMES)("$name verifier properties", (scheme) => {
   const verify = (request: InboundRequest, secrets: readonly string[], now: number, tolerance: number) =>

@@ -5,6 +5,7 @@ import { InvalidRequestError, SignatureVerificationError } from "../../../shared
 import { groupBVerifiers } from "../../../shared/verify/group-b.js";
 import { parseProviderOptions } from "../../../shared/verify/provider-options.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
+import { clockArb, seedArb } from "./property-kit.js";
 import { flipBit, tamperEncoded } from "./verify-test-kit.js";
 
 /**
@@ -338,16 +339,9 @@ const SCHEMES: readonly Scheme[] = [
   },
 ];
 
-const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const draftArb = fc.record({
   id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
   body: fc.uint8Array({ maxLength: 1024 }).map((bytes) => Buffer.from(bytes)),
-});
-const clockArb = fc.record({
-  now: fc.integer({ min: 1_000_000_000, max: 4_000_000_000 }),
-  tolerance: fc.integer({ min: 1, max: 3_600 }),
-  /** Where the signed timestamp sits in the window, as a fraction of the tolerance. */
-  skew: fc.double({ min: -1, max: 1, noNaN: true }),
 });
 const changeArb: fc.Arbitrary<Change> = fc.record({
   position: fc.nat(),

@@ -17,6 +17,7 @@ import {
 } from "../../../shared/verify/sendgrid.js";
 import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../../../shared/verify/types.js";
 import { publicJwk, signJws } from "../conformance/cases/group-c.js";
+import { seedArb } from "./property-kit.js";
 import { ed25519KeyPair, flipBit, tamperEncoded } from "./verify-test-kit.js";
 
 /**
@@ -138,7 +139,6 @@ function jwtScheme(name: string, options: JwtOptions, keyArb: fc.Arbitrary<Key>)
 
 const ecPool = Array.from({ length: 4 }, () => generateKeyPairSync("ec", { namedCurve: "P-256" }));
 const rsaPool = Array.from({ length: 3 }, () => generateKeyPairSync("rsa", { modulusLength: 2048 }));
-const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const indexArb = (length: number) => fc.nat(length - 1);
 
 const plaidOptions: JwtOptions = {

@@ -12,6 +12,7 @@ import {
 import { standardWebhooksVerifier, svixVerifier } from "../../../shared/verify/standard-webhooks.js";
 import { stripeVerifier } from "../../../shared/verify/stripe.js";
 import type { SyncProviderVerifier as ProviderVerifier } from "../../../shared/verify/types.js";
+import { clockArb, type Mutation, mutationArb, seedArb } from "./property-kit.js";
 import { ed25519KeyPair, flipBit, requestOf, tamperEncoded, whsec } from "./verify-test-kit.js";
 
 /**
@@ -152,33 +153,10 @@ const SCHEMES: readonly Scheme[] = [
   },
 ];
 
-const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const messageArb = fc.record({
   id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
   body: fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
 });
-const clockArb = fc.record({
-  now: fc.integer({ min: 1_000_000_000, max: 4_000_000_000 }),
-  tolerance: fc.integer({ min: 1, max: 3_600 }),
-  /** Where the signed timestamp sits in the window, as a fraction of the tolerance. */
-  skew: fc.double({ min: -1, max: 1, noNaN: true }),
-});
-
-type Mutation =
-  | { readonly kind: "body"; readonly position: number; readonly bit: number }
-  | { readonly kind: "signature"; readonly position: number; readonly bit: number }
-  | { readonly kind: "secret"; readonly position: number }
-  | { readonly kind: "timestamp"; readonly delta: number };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("body"), position: fc.nat(), bit: fc.nat(7) }),
-  fc.record({ kind: fc.constant("signature"), position: fc.nat(), bit: fc.nat(7) }),
-  fc.record({ kind: fc.constant("secret"), position: fc.nat() }),
-  fc.record({
-    kind: fc.constant("timestamp"),
-    delta: fc.oneof(fc.integer({ min: -7_200, max: -1 }), fc.integer({ min: 1, max: 7_200 })),
-  }),
-);
 
 describe.each(SCHEMES)("$name verifier properties", (scheme) => {
   it("verifies every correctly signed request, reporting the secret that matched", () => {
