@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
 import { groupAVerifiers } from "../../../shared/verify/group-a.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
-import { clockArb, type Mutation, mutationArb } from "./property-kit.js";
+import { clockArb, mutationArb } from "./property-kit.js";
 import { flipBit, tamperEncoded } from "./verify-test-kit.js";
 
 /**

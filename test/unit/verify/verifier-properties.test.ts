@@ -12,7 +12,7 @@ import {
 import { standardWebhooksVerifier, svixVerifier } from "../../../shared/verify/standard-webhooks.js";
 import { stripeVerifier } from "../../../shared/verify/stripe.js";
 import type { SyncProviderVerifier as ProviderVerifier } from "../../../shared/verify/types.js";
-import { clockArb, type Mutation, mutationArb, seedArb } from "./property-kit.js";
+import { clockArb, mutationArb, seedArb } from "./property-kit.js";
 import { ed25519KeyPair, flipBit, requestOf, tamperEncoded, whsec } from "./verify-test-kit.js";
 
 /**
