@@ -4,12 +4,12 @@ import {
   computeHmac,
   decodeSignature,
   digestsEqual,
+  firstMatchingSecret,
   type HmacAlgorithm,
-  requireHeader,
   type SignatureEncoding,
   utf8HmacKey,
 } from "./crypto.js";
-import type { InboundRequest, VerifiedSignature } from "./types.js";
+import type { VerifiedSignature } from "./types.js";
 
 /**
  * The steps the HMAC verifiers of Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and
@@ -19,18 +19,6 @@ import type { InboundRequest, VerifiedSignature } from "./types.js";
 
 /** Bounds the work one request can cause (each candidate is compared with every secret). */
 export const MAX_SIGNATURES = 16;
-
-/**
- * A header that holds exactly one value with no comma in it (hex, base64, digits, `v0=<hex>`): a comma
- * can only come from the gateway joining a repeated header with ", ".
- */
-export function requireSingleHeader(headers: InboundRequest["headers"], name: string): string {
-  const value = requireHeader(headers, name);
-  if (value.includes(",")) {
-    throw new SignatureVerificationError(SIGNATURE_FAILURES.duplicateHeader, `header '${name}' is repeated`);
-  }
-  return value;
-}
 
 export function malformedHeader(header: string, detail: string): SignatureVerificationError {
   return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
@@ -68,27 +56,10 @@ export interface HmacMatch {
  * time. Throws `noMatchingSignature`, or `unusableSecret` when every secret is empty.
  */
 export function matchHmacSecret(secrets: readonly string[], match: HmacMatch): VerifiedSignature {
-  let usable = false;
-  for (const [secretIndex, secret] of secrets.entries()) {
-    const key = utf8HmacKey(secret);
-    if (key === undefined) {
-      continue;
-    }
-    usable = true;
-    for (const parts of match.contents) {
+  return firstMatchingSecret(`${match.provider}: '${match.header}'`, secrets, utf8HmacKey, (key) =>
+    match.contents.some((parts) => {
       const digest = computeHmac(match.algorithm, key, parts);
-      if (match.candidates.some((candidate) => digestsEqual(digest, candidate))) {
-        return { secretIndex };
-      }
-    }
-  }
-  throw usable
-    ? new SignatureVerificationError(
-        SIGNATURE_FAILURES.noMatchingSignature,
-        `${match.provider}: '${match.header}' matches no configured secret`,
-      )
-    : new SignatureVerificationError(
-        SIGNATURE_FAILURES.unusableSecret,
-        `${match.provider}: every configured secret is empty`,
-      );
+      return match.candidates.some((candidate) => digestsEqual(digest, candidate));
+    }),
+  );
 }

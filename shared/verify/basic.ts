@@ -1,7 +1,6 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { createSecretDigestCache, credentialAfterScheme, credentialMatches } from "./b-credential.js";
-import { firstMatchingSecret } from "./b-secret-match.js";
-import { decodeSignature } from "./crypto.js";
+import { decodeSignature, firstMatchingSecret } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
 

@@ -1,5 +1,12 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
-import { computeHmac, decodeSignature, digestsEqual, readHeader, utf8HmacKey } from "./crypto.js";
+import {
+  computeHmac,
+  digestsEqual,
+  firstMatchingSecret,
+  prefixedSignature,
+  readHeader,
+  utf8HmacKey,
+} from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
 
@@ -35,36 +42,10 @@ export const githubVerifier: SyncProviderVerifier = {
         `header '${GITHUB_SIGNATURE_HEADER}' is repeated`,
       );
     }
-    const candidate = value.startsWith(SIGNATURE_PREFIX)
-      ? decodeSignature(value.slice(SIGNATURE_PREFIX.length), "hex")
-      : undefined;
-    if (candidate === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${GITHUB_SIGNATURE_HEADER}' is not 'sha256=<lower-case hex>'`,
-      );
-    }
-
-    let usable = false;
-    for (const [secretIndex, secret] of context.secrets.entries()) {
-      const key = utf8HmacKey(secret);
-      if (key === undefined) {
-        continue;
-      }
-      usable = true;
-      if (digestsEqual(computeHmac("sha256", key, [rawBody]), candidate)) {
-        return { secretIndex };
-      }
-    }
-    throw usable
-      ? new SignatureVerificationError(
-          SIGNATURE_FAILURES.noMatchingSignature,
-          `github: '${GITHUB_SIGNATURE_HEADER}' matches no configured secret`,
-        )
-      : new SignatureVerificationError(
-          SIGNATURE_FAILURES.unusableSecret,
-          "github: every configured secret is empty",
-        );
+    const candidate = prefixedSignature(value, SIGNATURE_PREFIX, "hex", GITHUB_SIGNATURE_HEADER);
+    return firstMatchingSecret(`github: '${GITHUB_SIGNATURE_HEADER}'`, context.secrets, utf8HmacKey, (key) =>
+      digestsEqual(computeHmac("sha256", key, [rawBody]), candidate),
+    );
   },
 
   identify(request, json) {

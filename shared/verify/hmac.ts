@@ -1,16 +1,17 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { type Placeholder, parseSignedContent } from "./b-hmac-template.js";
-import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
   computeHmac,
   createKeyCache,
   decodeSignature,
   digestsEqual,
+  firstMatchingSecret,
   parseTimestamp,
   readHeader,
   requireHeader,
+  requireSingleHeader,
   utf8HmacKey,
 } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";

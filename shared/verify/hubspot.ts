@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { jsonIdAt, jsonStringAt } from "./b-json-path.js";
-import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
   computeHmac,
   decodeSignature,
   digestsEqual,
+  firstMatchingSecret,
   readHeader,
+  requireSingleHeader,
   utf8HmacKey,
 } from "./crypto.js";
 import type { PublicUrlOptions } from "./provider-options.js";

@@ -1,4 +1,5 @@
-import { malformedHeader, matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
+import { malformedHeader, matchHmacSecret, requireSignature } from "./a-hmac.js";
+import { requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
 

@@ -1,7 +1,13 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { jsonIdAt, jsonStringAt } from "./b-json-path.js";
-import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
-import { computeHmac, decodeSignature, digestsEqual, utf8HmacKey } from "./crypto.js";
+import {
+  computeHmac,
+  decodeSignature,
+  digestsEqual,
+  firstMatchingSecret,
+  requireSingleHeader,
+  utf8HmacKey,
+} from "./crypto.js";
 import type { SyncProviderVerifier } from "./types.js";
 
 /**

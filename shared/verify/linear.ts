@@ -1,7 +1,7 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { asJsonObject, jsonIntegerField, parseJsonObject } from "./a-body.js";
-import { matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
-import { checkTimestampWindow, readHeader } from "./crypto.js";
+import { matchHmacSecret, requireSignature } from "./a-hmac.js";
+import { checkTimestampWindow, readHeader, requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
 

@@ -1,12 +1,12 @@
 import { SIGNATURE_FAILURES, type SignatureFailure, SignatureVerificationError } from "../domain/errors.js";
 import { type FormFields, multipartFields, urlEncodedFields } from "./b-form-fields.js";
 import { jsonStringAt, jsonValueAt } from "./b-json-path.js";
-import { firstMatchingSecret } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
   computeHmac,
   decodeSignature,
   digestsEqual,
+  firstMatchingSecret,
   parseTimestamp,
   readHeader,
   utf8HmacKey,

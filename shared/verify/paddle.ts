@@ -1,12 +1,6 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
-import {
-  MAX_SIGNATURES,
-  malformedHeader,
-  matchHmacSecret,
-  requireSignature,
-  requireSingleHeader,
-} from "./a-hmac.js";
-import { checkTimestampWindow, parseTimestamp } from "./crypto.js";
+import { MAX_SIGNATURES, malformedHeader, matchHmacSecret, requireSignature } from "./a-hmac.js";
+import { checkTimestampWindow, parseTimestamp, requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
 

@@ -1,5 +1,5 @@
-import { matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
-import { readHeader } from "./crypto.js";
+import { matchHmacSecret, requireSignature } from "./a-hmac.js";
+import { readHeader, requireSingleHeader } from "./crypto.js";
 import type { SyncProviderVerifier } from "./types.js";
 
 /**

@@ -7,8 +7,8 @@ import {
   parseForm,
   parseJsonObject,
 } from "./a-body.js";
-import { malformedHeader, matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
-import { checkTimestampWindow, parseTimestamp } from "./crypto.js";
+import { malformedHeader, matchHmacSecret, requireSignature } from "./a-hmac.js";
+import { checkTimestampWindow, parseTimestamp, requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { EventIdentity, SyncProviderVerifier } from "./types.js";
 

@@ -1,5 +1,6 @@
-import { matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
+import { matchHmacSecret, requireSignature } from "./a-hmac.js";
 import { signedUrlOf } from "./a-public-url.js";
+import { requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
 

@@ -4,6 +4,7 @@ import {
   computeHmac,
   decodeSignature,
   digestsEqual,
+  firstMatchingSecret,
   parseTimestamp,
   requireHeader,
   utf8HmacKey,
@@ -88,27 +89,15 @@ export const stripeVerifier: SyncProviderVerifier = {
     );
 
     const prefix = `${timestamp}.`;
-    let usable = false;
-    for (const [secretIndex, secret] of context.secrets.entries()) {
-      const key = utf8HmacKey(secret);
-      if (key === undefined) {
-        continue;
-      }
-      usable = true;
-      const digest = computeHmac("sha256", key, [prefix, request.rawBody]);
-      if (signatures.some((candidate) => digestsEqual(digest, candidate))) {
-        return { secretIndex };
-      }
-    }
-    throw usable
-      ? new SignatureVerificationError(
-          SIGNATURE_FAILURES.noMatchingSignature,
-          `stripe: no v1 signature in '${STRIPE_SIGNATURE_HEADER}' matches a configured secret`,
-        )
-      : new SignatureVerificationError(
-          SIGNATURE_FAILURES.unusableSecret,
-          "stripe: every configured secret is empty",
-        );
+    return firstMatchingSecret(
+      `stripe: v1 in '${STRIPE_SIGNATURE_HEADER}'`,
+      context.secrets,
+      utf8HmacKey,
+      (key) => {
+        const digest = computeHmac("sha256", key, [prefix, request.rawBody]);
+        return signatures.some((candidate) => digestsEqual(digest, candidate));
+      },
+    );
   },
 
   identify(_request, json) {

@@ -1,5 +1,5 @@
 import { createSecretDigestCache, credentialAfterScheme, credentialMatches } from "./b-credential.js";
-import { firstMatchingSecret } from "./b-secret-match.js";
+import { firstMatchingSecret } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { TokenOptions } from "./provider-options.js";
 import type { SyncProviderVerifier } from "./types.js";

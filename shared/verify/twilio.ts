@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { asJsonObject, formField, parseForm } from "./a-body.js";
-import { matchHmacSecret, requireSignature, requireSingleHeader } from "./a-hmac.js";
+import { matchHmacSecret, requireSignature } from "./a-hmac.js";
 import { configuredPublicUrl, signedUrlOf } from "./a-public-url.js";
-import { decodeSignature, digestsEqual, readHeader } from "./crypto.js";
+import { decodeSignature, digestsEqual, readHeader, requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { InboundRequest, SyncProviderVerifier } from "./types.js";
 

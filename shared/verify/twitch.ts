@@ -1,13 +1,14 @@
 import { InvalidRequestError, SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { jsonStringAt } from "./b-json-path.js";
 import { parseRfc3339 } from "./b-rfc3339.js";
-import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
   computeHmac,
   digestsEqual,
+  firstMatchingSecret,
   prefixedSignature,
   readHeader,
+  requireSingleHeader,
   utf8HmacKey,
 } from "./crypto.js";
 import type { EventIdentity, SyncProviderVerifier } from "./types.js";

@@ -1,12 +1,13 @@
 import { InvalidRequestError } from "../domain/errors.js";
 import { jsonStringAt } from "./b-json-path.js";
-import { firstMatchingSecret, requireSingleHeader } from "./b-secret-match.js";
 import {
   checkTimestampWindow,
   computeHmac,
   digestsEqual,
+  firstMatchingSecret,
   parseTimestamp,
   prefixedSignature,
+  requireSingleHeader,
   utf8HmacKey,
 } from "./crypto.js";
 import type { SyncProviderVerifier } from "./types.js";
