@@ -208,7 +208,9 @@ export function createDeliverEvents(
       why: "circuit-open" | "rate-limited",
       seconds: number,
     ): Promise<DeliveryResult> => {
-      await park(seconds * (1 + 0.2 * deps.random()), pickDeliveryAttributes(record.attributes));
+      // Due from `now`, the moment the decision was made: a fresh clock read here could land after
+      // the wait it measured has already passed, and would then wait twice.
+      await park(seconds * (1 + 0.2 * deps.random()), pickDeliveryAttributes(record.attributes), now);
       return { ...keys, result: "parked", attempt, why };
     };
     if (admission.kind === "wait") return parkedFor("circuit-open", admission.waitMs / 1000);
@@ -234,7 +236,7 @@ export function createDeliverEvents(
     });
     if (lease.status === "delivered") return { ...keys, result: "already-delivered" };
     if (lease.status === "busy") {
-      await park(lease.retryAfterSeconds, pickDeliveryAttributes(record.attributes));
+      await park(lease.retryAfterSeconds, pickDeliveryAttributes(record.attributes), now);
       return { ...keys, result: "parked", attempt, why: "busy" };
     }
 

@@ -219,6 +219,8 @@ describe("the default retry schedule against a chaos receiver, on a driven clock
           ? true
           : undefined,
       20_000,
+      () =>
+        `undelivered: ${[...failing, held].filter((id) => !flappyRequests.some((r) => r.webhookId === id && r.status === 200)).join(", ")}; requests: ${JSON.stringify(flappyRequests)}`,
     );
     expect((await store.breaker(origin)).state).toMatchObject({ state: "closed", failures: 0 });
     for (const id of [...failing, held]) {

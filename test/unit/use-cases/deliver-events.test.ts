@@ -265,6 +265,23 @@ describe("deliver use case", () => {
     expect(sent[0]?.message.delaySeconds).toBeGreaterThanOrEqual(20);
   });
 
+  it("dates a breaker wait from the moment it was decided, even when the clock moves on before the park", async () => {
+    // The clock answers NOW for the decision and 30 s later for every read after it: the wait must still
+    // end at openUntil (plus jitter), not 30 s later than that.
+    let reads = 0;
+    const movingClock = { now: () => (reads++ === 0 ? NOW : NOW + 30_000) };
+    const { deliver, store, sent } = harness(
+      { kind: "response", status: 200, latencyMs: 3 },
+      { clock: movingClock },
+    );
+    const open = { state: "open" as const, failures: 0, openUntil: NOW + 10_000, probeUntil: 0, opens: 1 };
+    await store.saveBreaker("https://example.test", open, 0);
+    const [result] = await deliver([record({ [A.attempt]: "2" })]);
+    expect(result).toMatchObject({ result: "parked", why: "circuit-open" });
+    // random() = 0.5 → jitter factor 1.1 on the 10 s wait.
+    expect(sent[0]?.message.attributes?.[A.notBefore]).toBe(String(NOW + 11_000));
+  });
+
   it("opens the breaker after consecutive failures and closes it when the probe succeeds", async () => {
     const failing = harness({ kind: "response", status: 503, latencyMs: 3 });
     for (let i = 0; i < 5; i++) {
