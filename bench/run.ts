@@ -2,7 +2,12 @@ import { benchAllSchemes } from "./all-schemes.js";
 import { benchDeliver } from "./deliver.js";
 import { benchIngest } from "./ingest.js";
 import { fmt, printTable } from "./table.js";
-import { benchVerifiers, printVerifierTable } from "./verifiers.js";
+import {
+  benchAgainstStandardWebhooksLibrary,
+  benchVerifiers,
+  printLibraryComparison,
+  printVerifierTable,
+} from "./verifiers.js";
 
 /** `npm run bench`: every figure and its baseline, measured in this one run. */
 console.log(`Benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
@@ -11,6 +16,10 @@ console.log(
   '1. Signature verification (baseline: createHmac("sha256", <Buffer key>).update(body).digest(), same bytes)\n',
 );
 printVerifierTable([...(await benchVerifiers()), ...(await benchAllSchemes())]);
+console.log(
+  "\n1b. Standard Webhooks v1 against the standardwebhooks npm package's verify (same request, same run)\n",
+);
+printLibraryComparison(await benchAgainstStandardWebhooksLibrary());
 
 console.log(
   "\n2. Ingest through the local runtime (HTTP → API Gateway v2 event → ingest bundle → DynamoDB Local + fauxqs)\n",

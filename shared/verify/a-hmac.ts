@@ -1,9 +1,9 @@
 import type { ProviderName } from "../config/schema.js";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import {
-  computeHmac,
-  decodeSignature,
-  digestsEqual,
+  canonicalSignature,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   type HmacAlgorithm,
   type SignatureEncoding,
@@ -14,7 +14,8 @@ import type { VerifiedSignature } from "./types.js";
 /**
  * The steps the HMAC verifiers of Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and
  * Intercom share: reading a single-valued header, decoding a signature, and trying every configured
- * secret (rotation) against every candidate signature. The hashing and comparing are `crypto.ts`'s.
+ * secret (rotation) against every candidate signature. The hashing and comparing are `crypto.ts`'s:
+ * the HMAC is written in the signature's encoding and compared with the text as sent, in constant time.
  */
 
 /** Bounds the work one request can cause (each candidate is compared with every secret). */
@@ -24,9 +25,9 @@ export function malformedHeader(header: string, detail: string): SignatureVerifi
   return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
 }
 
-/** `text` decoded from canonical hex or base64; throws `malformedHeader` naming the header otherwise. */
-export function requireSignature(text: string, encoding: SignatureEncoding, header: string): Buffer {
-  const decoded = decodeSignature(text, encoding);
+/** `text` when it is canonical hex or base64; throws `malformedHeader` naming the header otherwise. */
+export function requireSignature(text: string, encoding: SignatureEncoding, header: string): string {
+  const decoded = canonicalSignature(text, encoding);
   if (decoded === undefined) {
     throw malformedHeader(
       header,
@@ -41,8 +42,10 @@ export interface HmacMatch {
   readonly algorithm: HmacAlgorithm;
   /** The signature header, named in the log when nothing matches. */
   readonly header: string;
-  /** Decoded signatures sent by the caller; one of them must match. */
-  readonly candidates: readonly Buffer[];
+  /** How the signatures are written. */
+  readonly encoding: SignatureEncoding;
+  /** Signatures sent by the caller, checked canonical (`requireSignature`); one of them must match. */
+  readonly candidates: readonly string[];
   /**
    * What may have been signed, each a list of parts fed in order to the HMAC (no copies of the body).
    * Usually one; Twilio's URL with and without the default port makes two.
@@ -58,8 +61,8 @@ export interface HmacMatch {
 export function matchHmacSecret(secrets: readonly string[], match: HmacMatch): VerifiedSignature {
   return firstMatchingSecret(`${match.provider}: '${match.header}'`, secrets, utf8HmacKey, (key) =>
     match.contents.some((parts) => {
-      const digest = computeHmac(match.algorithm, key, parts);
-      return match.candidates.some((candidate) => digestsEqual(digest, candidate));
+      const digest = computeHmacEncoded(match.algorithm, key, parts, match.encoding);
+      return match.candidates.some((candidate) => encodedDigestsEqual(digest, candidate));
     }),
   );
 }

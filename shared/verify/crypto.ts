@@ -20,6 +20,24 @@ export function computeHmac(
   key: KeyObject | Buffer,
   parts: readonly (Buffer | string)[],
 ): Buffer {
+  return hmacOf(algorithm, key, parts).digest();
+}
+
+/**
+ * The same HMAC, written in `encoding` (lower-case hex or padded base64): what verifiers compare with
+ * the signature as sent. One V8 string straight from the digest is cheaper than a digest `Buffer` plus
+ * a decoded copy of the candidate (about 0.7 µs of a 4 µs verify at 1 KiB, see `bench/verifiers.ts`).
+ */
+export function computeHmacEncoded(
+  algorithm: HmacAlgorithm,
+  key: KeyObject | Buffer,
+  parts: readonly (Buffer | string)[],
+  encoding: SignatureEncoding,
+): string {
+  return hmacOf(algorithm, key, parts).digest(encoding);
+}
+
+function hmacOf(algorithm: HmacAlgorithm, key: KeyObject | Buffer, parts: readonly (Buffer | string)[]) {
   const hmac = createHmac(algorithm, key);
   // An indexed loop: measurably cheaper than for-of at 1 KiB bodies.
   for (let i = 0; i < parts.length; i++) {
@@ -28,20 +46,35 @@ export function computeHmac(
       hmac.update(part);
     }
   }
-  return hmac.digest();
+  return hmac;
 }
 
+/** Lower-case hex of whole bytes. */
+const CANONICAL_HEX = /^(?:[0-9a-f]{2})+$/;
 /**
- * Decodes a signature written in `encoding`, or `undefined` when it is not in canonical form: lower-case
- * hex of even length, or standard padded base64. Requiring the canonical form means one digest has
- * exactly one accepted spelling (no alternative padding bits, URL-safe letters or upper-case hex).
+ * Standard padded base64 whose padding bits are zero: exactly the strings `Buffer#toString("base64")`
+ * can produce. Before `==` one byte leaves 4 spare bits (the last letter is one of A, Q, g, w); before
+ * `=` two bytes leave 2 (the last letter's index is a multiple of 4).
  */
-export function decodeSignature(candidate: string, encoding: SignatureEncoding): Buffer | undefined {
+const CANONICAL_BASE64 =
+  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
+
+/**
+ * `candidate` when it is the canonical spelling of some bytes in `encoding` (lower-case hex of even
+ * length; standard padded base64 with zero padding bits), else `undefined`. Requiring the canonical
+ * form means a digest has exactly one accepted spelling: no alternative padding bits, URL-safe letters
+ * or upper-case hex, and nothing that `Buffer.from` would silently truncate or skip.
+ */
+export function canonicalSignature(candidate: string, encoding: SignatureEncoding): string | undefined {
   if (candidate.length === 0) {
     return undefined;
   }
-  const decoded = Buffer.from(candidate, encoding);
-  return decoded.toString(encoding) === candidate ? decoded : undefined;
+  return (encoding === "hex" ? CANONICAL_HEX : CANONICAL_BASE64).test(candidate) ? candidate : undefined;
+}
+
+/** The bytes of a canonical hex or base64 signature (see `canonicalSignature`), or `undefined`. */
+export function decodeSignature(candidate: string, encoding: SignatureEncoding): Buffer | undefined {
+  return canonicalSignature(candidate, encoding) === undefined ? undefined : Buffer.from(candidate, encoding);
 }
 
 /** Constant-time equality of two digests; different lengths are simply unequal. */
@@ -49,14 +82,20 @@ export function digestsEqual(computed: Buffer, candidate: Buffer): boolean {
   return computed.length === candidate.length && timingSafeEqual(computed, candidate);
 }
 
-/** Constant-time compare of a computed digest against a signature as sent (hex or base64). */
-export function matchesEncodedSignature(
-  computed: Buffer,
-  candidate: string,
-  encoding: SignatureEncoding,
-): boolean {
-  const decoded = decodeSignature(candidate, encoding);
-  return decoded !== undefined && digestsEqual(computed, decoded);
+/**
+ * Constant-time equality of an encoded digest and a candidate in the same canonical encoding. Every
+ * code unit is compared, with no branch on their values (the usual XOR-accumulate); only the length,
+ * which is public (a digest's length is fixed by its algorithm), can end the comparison early.
+ */
+export function encodedDigestsEqual(computed: string, candidate: string): boolean {
+  if (computed.length !== candidate.length) {
+    return false;
+  }
+  let difference = 0;
+  for (let i = 0; i < computed.length; i++) {
+    difference |= computed.charCodeAt(i) ^ candidate.charCodeAt(i);
+  }
+  return difference === 0;
 }
 
 /** A header's value, or `undefined` when absent or empty. */
@@ -129,15 +168,18 @@ export const utf8HmacKey: (secret: string) => KeyObject | undefined = createKeyC
   secret.length > 0 ? createSecretKey(Buffer.from(secret, "utf8")) : undefined,
 );
 
-/** The signature after a fixed prefix (`sha256=`, `v0=`), decoded; `malformedHeader` names the header otherwise. */
+/**
+ * The signature after a fixed prefix (`sha256=`, `v0=`), checked to be canonical `encoding` (see
+ * `canonicalSignature`); `malformedHeader` names the header otherwise.
+ */
 export function prefixedSignature(
   value: string,
   prefix: string,
   encoding: SignatureEncoding,
   header: string,
-): Buffer {
+): string {
   const decoded = value.startsWith(prefix)
-    ? decodeSignature(value.slice(prefix.length), encoding)
+    ? canonicalSignature(value.slice(prefix.length), encoding)
     : undefined;
   if (decoded === undefined) {
     throw new SignatureVerificationError(

@@ -1,7 +1,7 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import {
-  computeHmac,
-  digestsEqual,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   prefixedSignature,
   readHeader,
@@ -44,7 +44,7 @@ export const githubVerifier: SyncProviderVerifier = {
     }
     const candidate = prefixedSignature(value, SIGNATURE_PREFIX, "hex", GITHUB_SIGNATURE_HEADER);
     return firstMatchingSecret(`github: '${GITHUB_SIGNATURE_HEADER}'`, context.secrets, utf8HmacKey, (key) =>
-      digestsEqual(computeHmac("sha256", key, [rawBody]), candidate),
+      encodedDigestsEqual(computeHmacEncoded("sha256", key, [rawBody], "hex"), candidate),
     );
   },
 

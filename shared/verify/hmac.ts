@@ -2,11 +2,11 @@ import { createSecretKey, type KeyObject } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { type Placeholder, parseSignedContent } from "./b-hmac-template.js";
 import {
+  canonicalSignature,
   checkTimestampWindow,
-  computeHmac,
+  computeHmacEncoded,
   createKeyCache,
-  decodeSignature,
-  digestsEqual,
+  encodedDigestsEqual,
   firstMatchingSecret,
   parseTimestamp,
   readHeader,
@@ -127,7 +127,7 @@ export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
         `header '${signatureHeader}' is repeated`,
       );
     }
-    const candidate = decodeSignature(encoded, options.encoding);
+    const candidate = canonicalSignature(encoded, options.encoding);
     if (candidate === undefined) {
       throw new SignatureVerificationError(
         SIGNATURE_FAILURES.malformedHeader,
@@ -155,7 +155,8 @@ export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
       `hmac: '${signatureHeader}'`,
       context.secrets,
       keyDecoder(options.secretEncoding),
-      (key) => digestsEqual(computeHmac(options.algorithm, key, parts), candidate),
+      (key) =>
+        encodedDigestsEqual(computeHmacEncoded(options.algorithm, key, parts, options.encoding), candidate),
     );
   },
 

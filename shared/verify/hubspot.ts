@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { jsonIdAt, jsonStringAt } from "./b-json-path.js";
 import {
+  canonicalSignature,
   checkTimestampWindow,
-  computeHmac,
-  decodeSignature,
-  digestsEqual,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   readHeader,
   requireSingleHeader,
@@ -79,7 +79,7 @@ export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
     }
     const signatureText = requireSingleHeader(headers, HUBSPOT_SIGNATURE_HEADER);
     const timestampText = requireSingleHeader(headers, HUBSPOT_TIMESTAMP_HEADER);
-    const candidate = decodeSignature(signatureText, "base64");
+    const candidate = canonicalSignature(signatureText, "base64");
     if (candidate === undefined) {
       throw new SignatureVerificationError(
         SIGNATURE_FAILURES.malformedHeader,
@@ -98,7 +98,10 @@ export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
     const uri = signedUrlOf(request, context.options);
     const prefix = `${method}${uri}`;
     return firstMatchingSecret("hubspot: 'x-hubspot-signature-v3'", context.secrets, utf8HmacKey, (key) =>
-      digestsEqual(computeHmac("sha256", key, [prefix, rawBody, timestampText]), candidate),
+      encodedDigestsEqual(
+        computeHmacEncoded("sha256", key, [prefix, rawBody, timestampText], "base64"),
+        candidate,
+      ),
     );
   },
 

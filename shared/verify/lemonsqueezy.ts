@@ -1,9 +1,9 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import { jsonIdAt, jsonStringAt } from "./b-json-path.js";
 import {
-  computeHmac,
-  decodeSignature,
-  digestsEqual,
+  canonicalSignature,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   requireSingleHeader,
   utf8HmacKey,
@@ -30,7 +30,7 @@ export const lemonsqueezyVerifier: SyncProviderVerifier = {
   retryHorizonSeconds: ONE_DAY_SECONDS,
 
   verify(request, context) {
-    const candidate = decodeSignature(
+    const candidate = canonicalSignature(
       requireSingleHeader(request.headers, LEMONSQUEEZY_SIGNATURE_HEADER),
       "hex",
     );
@@ -41,7 +41,7 @@ export const lemonsqueezyVerifier: SyncProviderVerifier = {
       );
     }
     return firstMatchingSecret("lemonsqueezy: 'x-signature'", context.secrets, utf8HmacKey, (key) =>
-      digestsEqual(computeHmac("sha256", key, [request.rawBody]), candidate),
+      encodedDigestsEqual(computeHmacEncoded("sha256", key, [request.rawBody], "hex"), candidate),
     );
   },
 

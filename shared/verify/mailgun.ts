@@ -2,10 +2,10 @@ import { SIGNATURE_FAILURES, type SignatureFailure, SignatureVerificationError }
 import { type FormFields, multipartFields, urlEncodedFields } from "./b-form-fields.js";
 import { jsonStringAt, jsonValueAt } from "./b-json-path.js";
 import {
+  canonicalSignature,
   checkTimestampWindow,
-  computeHmac,
-  decodeSignature,
-  digestsEqual,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   parseTimestamp,
   readHeader,
@@ -159,7 +159,7 @@ export const mailgunVerifier: SyncProviderVerifier = {
     }
     const timestampText = requireField(parsed.fields, "timestamp");
     const token = requireField(parsed.fields, "token");
-    const candidate = decodeSignature(requireField(parsed.fields, "signature"), "hex");
+    const candidate = canonicalSignature(requireField(parsed.fields, "signature"), "hex");
     if (candidate === undefined) {
       throw new SignatureVerificationError(
         SIGNATURE_FAILURES.malformedHeader,
@@ -170,7 +170,7 @@ export const mailgunVerifier: SyncProviderVerifier = {
     checkTimestampWindow(parseTimestamp(timestampText, field), context, field);
 
     return firstMatchingSecret("mailgun: body field 'signature'", context.secrets, utf8HmacKey, (key) =>
-      digestsEqual(computeHmac("sha256", key, [timestampText, token]), candidate),
+      encodedDigestsEqual(computeHmacEncoded("sha256", key, [timestampText, token], "hex"), candidate),
     );
   },
 

@@ -21,9 +21,9 @@ export const PADDLE_SIGNATURE_HEADER = "paddle-signature";
 /** Paddle retries a live notification for up to 3 days; remember ids one day longer. */
 const FOUR_DAYS_SECONDS = 4 * 86_400;
 
-function parseHeader(value: string): { timestamp: string; signatures: Buffer[] } {
+function parseHeader(value: string): { timestamp: string; signatures: string[] } {
   let timestamp: string | undefined;
-  const signatures: Buffer[] = [];
+  const signatures: string[] = [];
   for (const item of value.split(";")) {
     const pair = item.trim();
     const equals = pair.indexOf("=");
@@ -73,6 +73,7 @@ export const paddleVerifier: SyncProviderVerifier = {
       provider: "paddle",
       algorithm: "sha256",
       header: PADDLE_SIGNATURE_HEADER,
+      encoding: "hex",
       candidates: signatures,
       contents: [[`${timestamp}:`, request.rawBody]],
     });

@@ -23,8 +23,8 @@ const SIGNATURE_PREFIX = "v1=";
 /** PagerDuty retries a failed delivery a few times within about 20 minutes; remember ids for a day. */
 const ONE_DAY_SECONDS = 86_400;
 
-function parseSignatures(value: string): Buffer[] {
-  const signatures: Buffer[] = [];
+function parseSignatures(value: string): string[] {
+  const signatures: string[] = [];
   for (const item of value.split(",")) {
     const entry = item.trim();
     const equals = entry.indexOf("=");
@@ -55,6 +55,7 @@ export const pagerdutyVerifier: SyncProviderVerifier = {
       provider: "pagerduty",
       algorithm: "sha256",
       header: PAGERDUTY_SIGNATURE_HEADER,
+      encoding: "hex",
       candidates: parseSignatures(requireHeader(request.headers, PAGERDUTY_SIGNATURE_HEADER)),
       contents: [[request.rawBody]],
     });

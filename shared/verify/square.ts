@@ -32,6 +32,7 @@ export const squareVerifier: SyncProviderVerifier = {
       provider: "square",
       algorithm: "sha256",
       header: SQUARE_SIGNATURE_HEADER,
+      encoding: "base64",
       candidates: [candidate],
       contents: [[url, request.rawBody]],
     });

@@ -2,10 +2,11 @@ import { type KeyObject, verify as verifySignature } from "node:crypto";
 import type { ProviderName } from "../config/schema.js";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import {
+  canonicalSignature,
   checkTimestampWindow,
-  computeHmac,
+  computeHmacEncoded,
   decodeSignature,
-  digestsEqual,
+  encodedDigestsEqual,
   parseTimestamp,
   readHeader,
   requireHeader,
@@ -56,7 +57,8 @@ const MAX_SIGNATURES = 16;
 const ED25519_SIGNATURE_BYTES = 64;
 
 interface Candidates {
-  readonly hmac: Buffer[];
+  /** `v1` signatures as sent (canonical base64): compared with the HMAC encoded the same way. */
+  readonly hmac: string[];
   readonly ed25519: Buffer[];
 }
 
@@ -87,12 +89,14 @@ function parseSignatures(value: string, header: string): Candidates {
         throw malformed(header, "has an entry that is not '<version>,<signature>'");
       }
       const version = value.slice(start, comma);
-      if (version === "v1" || version === "v1a") {
-        const decoded = decodeSignature(value.slice(comma + 1, end), "base64");
-        if (decoded === undefined) {
-          throw malformed(header, `has a ${version} signature that is not base64`);
-        }
-        (version === "v1" ? candidates.hmac : candidates.ed25519).push(decoded);
+      if (version === "v1") {
+        const signature = canonicalSignature(value.slice(comma + 1, end), "base64");
+        if (signature === undefined) throw malformed(header, "has a v1 signature that is not base64");
+        candidates.hmac.push(signature);
+      } else if (version === "v1a") {
+        const signature = decodeSignature(value.slice(comma + 1, end), "base64");
+        if (signature === undefined) throw malformed(header, "has a v1a signature that is not base64");
+        candidates.ed25519.push(signature);
       }
       // Any other version is a future scheme: not ours to judge.
     }
@@ -127,6 +131,7 @@ export function createStandardWebhooksVerifier(
 
   /** The first family with any of its headers present; the primary one when none is. */
   function familyOf(headers: InboundRequest["headers"]): StandardWebhookHeaderNames {
+    if (headerFamilies.length === 1) return defaultFamily;
     return (
       headerFamilies.find(
         (names) =>
@@ -150,13 +155,15 @@ export function createStandardWebhooksVerifier(
     const prefix = `${id}.${timestampText}.`;
     let message: Buffer | undefined; // ed25519 signs the whole message at once: built lazily, once
     let usable = false;
-    for (const [secretIndex, secret] of context.secrets.entries()) {
-      const key = standardWebhookKey(secret);
+    // An indexed loop: `entries()` would allocate an iterator and a pair per secret on every request.
+    const { secrets } = context;
+    for (let secretIndex = 0; secretIndex < secrets.length; secretIndex++) {
+      const key = standardWebhookKey(secrets[secretIndex] ?? "");
       if (key.kind === "hmac") {
         usable = true;
         if (candidates.hmac.length > 0) {
-          const digest = computeHmac("sha256", key.key, [prefix, rawBody]);
-          if (candidates.hmac.some((candidate) => digestsEqual(digest, candidate))) {
+          const digest = computeHmacEncoded("sha256", key.key, [prefix, rawBody], "base64");
+          if (candidates.hmac.some((candidate) => encodedDigestsEqual(digest, candidate))) {
             return { secretIndex };
           }
         }

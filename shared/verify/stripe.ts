@@ -1,9 +1,9 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
 import {
+  canonicalSignature,
   checkTimestampWindow,
-  computeHmac,
-  decodeSignature,
-  digestsEqual,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   parseTimestamp,
   requireHeader,
@@ -27,7 +27,7 @@ const MAX_SIGNATURES = 16;
 
 interface ParsedHeader {
   readonly timestamp: string;
-  readonly signatures: readonly Buffer[];
+  readonly signatures: readonly string[];
 }
 
 function malformed(detail: string): SignatureVerificationError {
@@ -39,7 +39,7 @@ function malformed(detail: string): SignatureVerificationError {
 
 function parseHeader(value: string): ParsedHeader {
   let timestamp: string | undefined;
-  const signatures: Buffer[] = [];
+  const signatures: string[] = [];
   for (const item of value.split(",")) {
     const pair = item.trim();
     const equals = pair.indexOf("=");
@@ -57,7 +57,7 @@ function parseHeader(value: string): ParsedHeader {
       }
       timestamp = text;
     } else if (key === "v1") {
-      const decoded = decodeSignature(text, "hex");
+      const decoded = canonicalSignature(text, "hex");
       if (decoded === undefined) {
         throw malformed("has a v1 signature that is not lower-case hex");
       }
@@ -94,8 +94,8 @@ export const stripeVerifier: SyncProviderVerifier = {
       context.secrets,
       utf8HmacKey,
       (key) => {
-        const digest = computeHmac("sha256", key, [prefix, request.rawBody]);
-        return signatures.some((candidate) => digestsEqual(digest, candidate));
+        const digest = computeHmacEncoded("sha256", key, [prefix, request.rawBody], "hex");
+        return signatures.some((candidate) => encodedDigestsEqual(digest, candidate));
       },
     );
   },

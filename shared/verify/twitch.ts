@@ -3,8 +3,8 @@ import { jsonStringAt } from "./b-json-path.js";
 import { parseRfc3339 } from "./b-rfc3339.js";
 import {
   checkTimestampWindow,
-  computeHmac,
-  digestsEqual,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   prefixedSignature,
   readHeader,
@@ -60,7 +60,11 @@ export const twitchVerifier: SyncProviderVerifier = {
       "twitch: 'twitch-eventsub-message-signature'",
       context.secrets,
       utf8HmacKey,
-      (key) => digestsEqual(computeHmac("sha256", key, [id, timestampText, rawBody]), candidate),
+      (key) =>
+        encodedDigestsEqual(
+          computeHmacEncoded("sha256", key, [id, timestampText, rawBody], "hex"),
+          candidate,
+        ),
     );
   },
 

@@ -2,8 +2,8 @@ import { InvalidRequestError } from "../domain/errors.js";
 import { jsonStringAt } from "./b-json-path.js";
 import {
   checkTimestampWindow,
-  computeHmac,
-  digestsEqual,
+  computeHmacEncoded,
+  encodedDigestsEqual,
   firstMatchingSecret,
   parseTimestamp,
   prefixedSignature,
@@ -40,7 +40,7 @@ export function zoomEncryptedToken(secret: string, plainToken: string): string {
   if (key === undefined) {
     throw new TypeError("zoomEncryptedToken needs a non-empty secret");
   }
-  return computeHmac("sha256", key, [plainToken]).toString("hex");
+  return computeHmacEncoded("sha256", key, [plainToken], "hex");
 }
 
 export const zoomVerifier: SyncProviderVerifier = {
@@ -60,7 +60,7 @@ export const zoomVerifier: SyncProviderVerifier = {
 
     const prefix = `v0:${timestampText}:`;
     return firstMatchingSecret("zoom: 'x-zm-signature'", context.secrets, utf8HmacKey, (key) =>
-      digestsEqual(computeHmac("sha256", key, [prefix, rawBody]), candidate),
+      encodedDigestsEqual(computeHmacEncoded("sha256", key, [prefix, rawBody], "hex"), candidate),
     );
   },
 
