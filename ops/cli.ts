@@ -5,6 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDbDeliveryStore } from "../shared/adapters/dynamodb-delivery-store.js";
 import { ENV } from "../shared/config/env.js";
 import { tableNames } from "../shared/topology/topology.js";
+import { breakerStatus, closeBreaker } from "./breaker.js";
 import { dlqDepth, replayDlq, resolveSubscriptionQueues } from "./dlq.js";
 
 const USAGE = `Usage: npm run ops -- <command> [options]
@@ -22,6 +23,11 @@ Subscriptions:
   subscription pause <id>                 hold deliveries (messages wait in the queue; nothing is dropped)
   subscription resume <id>                deliver again (also re-enables one its receiver disabled)
   subscription status <id>                paused / disabled, and why
+
+Circuit breakers (one per destination origin, shared by every subscription that delivers there):
+  breaker status <url>                    closed / open / half-open, until when, the failure-rate window
+  breaker close <url>                     close it now (the receiver is back): new messages go at once,
+                                          parked ones when their parking delay ends, with no probe
 
 Options:
   --prefix P    resource prefix of the stack: webhooks-<stage> for a deployed stack
@@ -54,9 +60,14 @@ const commands: Record<string, readonly string[]> = {
   dlq: ["list", "replay", "depth"],
   attempts: ["event", "subscription"],
   subscription: ["pause", "resume", "status"],
+  breaker: ["status", "close"],
 };
 if (!group || !command || !commands[group]?.includes(command)) fail("Unknown command.");
-if (!target) fail(`Name the ${group === "attempts" && command === "event" ? "event id" : "subscription"}.`);
+if (!target) {
+  fail(
+    `Name the ${group === "attempts" && command === "event" ? "event id" : group === "breaker" ? "destination URL" : "subscription"}.`,
+  );
+}
 
 const statePath = resolve(process.env[ENV.localState] ?? ".local/stack.json");
 const local =
@@ -98,6 +109,14 @@ try {
         : await store().attemptsForSubscription(target, max);
     for (const a of attempts) console.log(JSON.stringify({ ...a, at: new Date(a.at).toISOString() }));
     console.error(`${attempts.length} attempt(s).`);
+  } else if (group === "breaker") {
+    if (command === "status") {
+      console.log(JSON.stringify(await breakerStatus(store(), target)));
+    } else {
+      const before = await closeBreaker(store(), target);
+      console.log(JSON.stringify(before));
+      console.error(`Closed the breaker of ${before.destination} (it was ${before.state}).`);
+    }
   } else {
     const s = store();
     const current = await s.subscriptionState(target);

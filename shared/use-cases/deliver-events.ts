@@ -10,6 +10,7 @@ import {
   afterAttempt,
   type BreakerPolicy,
   DEFAULT_BREAKER_POLICY,
+  isQuiet,
 } from "../domain/circuit-breaker.js";
 import { InvalidCloudEventError, parseCloudEvent, type WebhookCloudEvent } from "../domain/cloud-event.js";
 import { DELIVERY_ATTRIBUTES as A } from "../domain/delivery-attributes.js";
@@ -267,7 +268,7 @@ export function createDeliverEvents(
     }
 
     const signal = breakerSignal(outcome);
-    if (!(signal === "success" && admission.kind === "send" && breaker.state.failures === 0)) {
+    if (!(signal === "success" && admission.kind === "send" && isQuiet(breaker.state, now, policy))) {
       await updateBreaker(destination, signal, now, policy);
     }
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDeliveryTable } from "../../local/provision.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
+import { CLOSED } from "../../shared/domain/circuit-breaker.js";
 import { buildTopology } from "../../shared/topology/topology.js";
 import { dynamoDbClient, uniqueName } from "../support/aws.js";
 
@@ -103,5 +104,18 @@ describe("DynamoDbDeliveryStore (against DynamoDB Local)", () => {
       changedAt: "2026-11-24T11:00:00.000Z",
     });
     expect(await store.subscriptionState(sub)).toMatchObject({ paused: false, disabledReason: "HTTP 410" });
+  });
+  it("keeps a destination's breaker, every field included, and refuses a stale compare-and-set", async () => {
+    const destination = `https://${uniqueName("dest")}.example`;
+    const fresh = await store.breaker(destination);
+    expect(fresh).toEqual({ state: CLOSED, version: 0 });
+    const windowed = { ...CLOSED, failures: 2, windowStart: T0, windowAttempts: 7, windowFailures: 3 };
+    expect(await store.saveBreaker(destination, windowed, 0)).toBe(true);
+    expect(await store.saveBreaker(destination, CLOSED, 0)).toBe(false); // someone else got there first
+    expect(await store.breaker(destination)).toEqual({ state: windowed, version: 1 });
+    const open = { ...CLOSED, state: "open" as const, openUntil: T0 + 30_000, opens: 1 };
+    expect(await store.saveBreaker(destination, open, 1)).toBe(true);
+    expect(await store.saveBreaker(destination, windowed, 1)).toBe(false);
+    expect(await store.breaker(destination)).toEqual({ state: open, version: 2 });
   });
 });

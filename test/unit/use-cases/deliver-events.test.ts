@@ -3,6 +3,7 @@ import { CachingSecretResolver } from "../../../shared/adapters/secret-resolver.
 import { SqsRedelivery } from "../../../shared/adapters/sqs-redelivery.js";
 import { parseConfig } from "../../../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../../../shared/config/schema.js";
+import { CLOSED } from "../../../shared/domain/circuit-breaker.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../../shared/domain/delivery-attributes.js";
 import type { AttemptOutcome } from "../../../shared/domain/delivery-policy.js";
 import type { HttpRequest } from "../../../shared/ports/http-sender.js";
@@ -256,7 +257,7 @@ describe("deliver use case", () => {
 
   it("parks messages without attempting while the destination's breaker is open", async () => {
     const { deliver, store, posts, sent } = harness({ kind: "response", status: 200, latencyMs: 3 });
-    const open = { state: "open" as const, failures: 0, openUntil: NOW + 20_000, probeUntil: 0, opens: 1 };
+    const open = { ...CLOSED, state: "open" as const, openUntil: NOW + 20_000, opens: 1 };
     await store.saveBreaker("https://example.test", open, 0);
     const [result] = await deliver([record({ [A.attempt]: "2" })]);
     expect(result).toMatchObject({ result: "parked", why: "circuit-open", attempt: 2 });
@@ -274,7 +275,7 @@ describe("deliver use case", () => {
       { kind: "response", status: 200, latencyMs: 3 },
       { clock: movingClock },
     );
-    const open = { state: "open" as const, failures: 0, openUntil: NOW + 10_000, probeUntil: 0, opens: 1 };
+    const open = { ...CLOSED, state: "open" as const, openUntil: NOW + 10_000, opens: 1 };
     await store.saveBreaker("https://example.test", open, 0);
     const [result] = await deliver([record({ [A.attempt]: "2" })]);
     expect(result).toMatchObject({ result: "parked", why: "circuit-open" });
@@ -292,7 +293,7 @@ describe("deliver use case", () => {
     const healthy = harness({ kind: "response", status: 200, latencyMs: 3 });
     await healthy.store.saveBreaker(
       "https://example.test",
-      { state: "open", failures: 0, openUntil: NOW - 1, probeUntil: 0, opens: 1 },
+      { ...CLOSED, state: "open", openUntil: NOW - 1, opens: 1 },
       0,
     );
     const [probe] = await healthy.deliver([record()]);
@@ -301,6 +302,30 @@ describe("deliver use case", () => {
       state: "closed",
       failures: 0,
     });
+  });
+
+  it("opens the breaker on a destination that fails every other request (failure rate, not a streak)", async () => {
+    let calls = 0;
+    const flapping = harness(
+      { kind: "response", status: 200, latencyMs: 1 },
+      {
+        http: {
+          post: async () =>
+            calls++ % 2 === 0
+              ? { kind: "response", status: 503, latencyMs: 1 }
+              : { kind: "response", status: 200, latencyMs: 1 },
+        },
+      },
+    );
+    const results: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const [result] = await flapping.deliver([{ ...record(), body: event.replace("evt_abc", `evt_f${i}`) }]);
+      results.push(result?.result ?? "none");
+    }
+    // 20 attempts at the default 50% rate (10 of 20 failed), then the 21st, a failure, opens it.
+    expect(calls).toBe(21);
+    expect((await flapping.store.breaker("https://example.test")).state.state).toBe("open");
+    expect(results.slice(21).every((r) => r === "parked")).toBe(true);
   });
 
   it("keeps to the subscription's rate limit by parking what exceeds it", async () => {
