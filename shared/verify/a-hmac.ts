@@ -13,9 +13,10 @@ import type { VerifiedSignature } from "./types.js";
 
 /**
  * The steps the HMAC verifiers of Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and
- * Intercom share: reading a single-valued header, decoding a signature, and trying every configured
- * secret (rotation) against every candidate signature. The hashing and comparing are `crypto.ts`'s:
- * the HMAC is written in the signature's encoding and compared with the text as sent, in constant time.
+ * Intercom share: reading a single-valued header, checking a signature's spelling, and trying every
+ * configured secret (rotation) against every candidate signature. The hashing and comparing are
+ * `crypto.ts`'s: the HMAC is written in the signature's encoding and compared with the text as sent,
+ * in constant time.
  */
 
 /** Bounds the work one request can cause (each candidate is compared with every secret). */
@@ -27,14 +28,14 @@ export function malformedHeader(header: string, detail: string): SignatureVerifi
 
 /** `text` when it is canonical hex or base64; throws `malformedHeader` naming the header otherwise. */
 export function requireSignature(text: string, encoding: SignatureEncoding, header: string): string {
-  const decoded = canonicalSignature(text, encoding);
-  if (decoded === undefined) {
+  const signature = canonicalSignature(text, encoding);
+  if (signature === undefined) {
     throw malformedHeader(
       header,
       encoding === "hex" ? "is not lower-case hex" : "is not padded standard base64",
     );
   }
-  return decoded;
+  return signature;
 }
 
 export interface HmacMatch {
