@@ -104,11 +104,11 @@ export function afterAttempt(
 ): BreakerState | undefined {
   if (outcome === "neutral") return undefined;
   if (outcome === "success") {
-    if (current.state !== "closed") return CLOSED; // the probe succeeded
-    if (windowRunning(current, nowMs, policy)) {
+    if (isQuiet(current, nowMs, policy)) return undefined; // a window that ran out is simply ignored
+    if (current.state === "closed" && windowRunning(current, nowMs, policy)) {
       return { ...current, failures: 0, windowAttempts: current.windowAttempts + 1 };
     }
-    return current.failures === 0 ? undefined : CLOSED; // a window that ran out is simply ignored
+    return CLOSED; // the probe succeeded, or the first success after failures
   }
   const window = windowRunning(current, nowMs, policy)
     ? current
