@@ -26,16 +26,25 @@ export function malformedHeader(header: string, detail: string): SignatureVerifi
   return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
 }
 
+/** A signature as sent, known to be canonical in its encoding (made only by `requireSignature`). */
+export interface CheckedSignature {
+  readonly text: string;
+  readonly encoding: SignatureEncoding;
+}
+
 /** `text` when it is canonical hex or base64; throws `malformedHeader` naming the header otherwise. */
-export function requireSignature(text: string, encoding: SignatureEncoding, header: string): string {
-  const signature = canonicalSignature(text, encoding);
-  if (signature === undefined) {
+export function requireSignature(
+  text: string,
+  encoding: SignatureEncoding,
+  header: string,
+): CheckedSignature {
+  if (canonicalSignature(text, encoding) === undefined) {
     throw malformedHeader(
       header,
       encoding === "hex" ? "is not lower-case hex" : "is not padded standard base64",
     );
   }
-  return signature;
+  return { text, encoding };
 }
 
 export interface HmacMatch {
@@ -43,10 +52,8 @@ export interface HmacMatch {
   readonly algorithm: HmacAlgorithm;
   /** The signature header, named in the log when nothing matches. */
   readonly header: string;
-  /** How the signatures are written. */
-  readonly encoding: SignatureEncoding;
-  /** Signatures sent by the caller, checked canonical (`requireSignature`); one of them must match. */
-  readonly candidates: readonly string[];
+  /** Signatures sent by the caller, checked by `requireSignature`; one of them must match. */
+  readonly candidates: readonly CheckedSignature[];
   /**
    * What may have been signed, each a list of parts fed in order to the HMAC (no copies of the body).
    * Usually one; Twilio's URL with and without the default port makes two.
@@ -62,8 +69,12 @@ export interface HmacMatch {
 export function matchHmacSecret(secrets: readonly string[], match: HmacMatch): VerifiedSignature {
   return firstMatchingSecret(`${match.provider}: '${match.header}'`, secrets, utf8HmacKey, (key) =>
     match.contents.some((parts) => {
-      const digest = computeHmacEncoded(match.algorithm, key, parts, match.encoding);
-      return match.candidates.some((candidate) => encodedDigestsEqual(digest, candidate));
+      // The HMAC written the way each candidate is, computed at most once per encoding.
+      const digests: Partial<Record<SignatureEncoding, string>> = {};
+      return match.candidates.some(({ text, encoding }) => {
+        digests[encoding] ??= computeHmacEncoded(match.algorithm, key, parts, encoding);
+        return encodedDigestsEqual(digests[encoding], text);
+      });
     }),
   );
 }

@@ -33,7 +33,6 @@ export const intercomVerifier: SyncProviderVerifier = {
       provider: "intercom",
       algorithm: "sha1",
       header: INTERCOM_SIGNATURE_HEADER,
-      encoding: "hex",
       candidates: [requireSignature(value.slice(SIGNATURE_PREFIX.length), "hex", INTERCOM_SIGNATURE_HEADER)],
       contents: [[request.rawBody]],
     });

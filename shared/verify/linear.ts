@@ -32,7 +32,6 @@ export const linearVerifier: SyncProviderVerifier = {
       provider: "linear",
       algorithm: "sha256",
       header: LINEAR_SIGNATURE_HEADER,
-      encoding: "hex",
       candidates: [requireSignature(value, "hex", LINEAR_SIGNATURE_HEADER)],
       contents: [[request.rawBody]],
     });

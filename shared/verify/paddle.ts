@@ -1,5 +1,11 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../domain/errors.js";
-import { MAX_SIGNATURES, malformedHeader, matchHmacSecret, requireSignature } from "./a-hmac.js";
+import {
+  type CheckedSignature,
+  MAX_SIGNATURES,
+  malformedHeader,
+  matchHmacSecret,
+  requireSignature,
+} from "./a-hmac.js";
 import { checkTimestampWindow, parseTimestamp, requireSingleHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
@@ -21,9 +27,9 @@ export const PADDLE_SIGNATURE_HEADER = "paddle-signature";
 /** Paddle retries a live notification for up to 3 days; remember ids one day longer. */
 const FOUR_DAYS_SECONDS = 4 * 86_400;
 
-function parseHeader(value: string): { timestamp: string; signatures: string[] } {
+function parseHeader(value: string): { timestamp: string; signatures: CheckedSignature[] } {
   let timestamp: string | undefined;
-  const signatures: string[] = [];
+  const signatures: CheckedSignature[] = [];
   for (const item of value.split(";")) {
     const pair = item.trim();
     const equals = pair.indexOf("=");
@@ -73,7 +79,6 @@ export const paddleVerifier: SyncProviderVerifier = {
       provider: "paddle",
       algorithm: "sha256",
       header: PADDLE_SIGNATURE_HEADER,
-      encoding: "hex",
       candidates: signatures,
       contents: [[`${timestamp}:`, request.rawBody]],
     });

@@ -1,5 +1,11 @@
 import { jsonObjectField } from "./a-body.js";
-import { MAX_SIGNATURES, malformedHeader, matchHmacSecret, requireSignature } from "./a-hmac.js";
+import {
+  type CheckedSignature,
+  MAX_SIGNATURES,
+  malformedHeader,
+  matchHmacSecret,
+  requireSignature,
+} from "./a-hmac.js";
 import { requireHeader } from "./crypto.js";
 import { jsonStringField } from "./json-field.js";
 import type { SyncProviderVerifier } from "./types.js";
@@ -23,8 +29,8 @@ const SIGNATURE_PREFIX = "v1=";
 /** PagerDuty retries a failed delivery a few times within about 20 minutes; remember ids for a day. */
 const ONE_DAY_SECONDS = 86_400;
 
-function parseSignatures(value: string): string[] {
-  const signatures: string[] = [];
+function parseSignatures(value: string): CheckedSignature[] {
+  const signatures: CheckedSignature[] = [];
   for (const item of value.split(",")) {
     const entry = item.trim();
     const equals = entry.indexOf("=");
@@ -55,7 +61,6 @@ export const pagerdutyVerifier: SyncProviderVerifier = {
       provider: "pagerduty",
       algorithm: "sha256",
       header: PAGERDUTY_SIGNATURE_HEADER,
-      encoding: "hex",
       candidates: parseSignatures(requireHeader(request.headers, PAGERDUTY_SIGNATURE_HEADER)),
       contents: [[request.rawBody]],
     });

@@ -30,7 +30,6 @@ export const shopifyVerifier: SyncProviderVerifier = {
       provider: "shopify",
       algorithm: "sha256",
       header: SHOPIFY_SIGNATURE_HEADER,
-      encoding: "base64",
       candidates: [requireSignature(value, "base64", SHOPIFY_SIGNATURE_HEADER)],
       contents: [[request.rawBody]],
     });

@@ -97,7 +97,6 @@ export const slackVerifier: SyncProviderVerifier = {
       provider: "slack",
       algorithm: "sha256",
       header: SLACK_SIGNATURE_HEADER,
-      encoding: "hex",
       candidates: [candidate],
       contents: [[`v0:${timestampText}:`, rawBody]],
     });

@@ -32,7 +32,6 @@ export const squareVerifier: SyncProviderVerifier = {
       provider: "square",
       algorithm: "sha256",
       header: SQUARE_SIGNATURE_HEADER,
-      encoding: "base64",
       candidates: [candidate],
       contents: [[url, request.rawBody]],
     });

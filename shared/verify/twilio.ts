@@ -118,7 +118,6 @@ export const twilioVerifier: SyncProviderVerifier = {
       provider: "twilio",
       algorithm: "sha1",
       header: TWILIO_SIGNATURE_HEADER,
-      encoding: "base64",
       candidates: [candidate],
       contents: portVariants(url).map((variant) => [variant, ...params]),
     });
