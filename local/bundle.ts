@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUNDLING, type FunctionSpec } from "../shared/topology/topology.js";
 
@@ -44,4 +45,24 @@ export async function bundleFunction(
     result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith("index.mjs")) ?? ""]
       ?.bytes ?? 0;
   return { key: spec.key, file, configPath, bytes };
+}
+
+/**
+ * Bundles the local IAM guard (`iam-guard.ts`) for the sandboxes, keeping the SDK external so the guard
+ * patches the very `Client` class the function's bundle loads.
+ */
+export async function bundleIamGuard(outDir: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, "iam-guard.mjs");
+  await build({
+    entryPoints: [fileURLToPath(new URL("./iam-guard.ts", import.meta.url))],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    target: BUNDLING.target,
+    format: "esm",
+    external: ["@aws-sdk/*", "@smithy/*"],
+    logLevel: "error",
+  });
+  return file;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { LocalPolicy } from "./iam-policy.js";
 
 export class FunctionInvocationError extends Error {
   override readonly name = "FunctionInvocationError";
@@ -14,6 +15,7 @@ interface Pending {
 
 type WorkerMessage =
   | { type: "ready"; initMs: number }
+  | { type: "denied"; message: string }
   | { type: "init-error"; message: string }
   | { type: "result"; id: string; result: unknown }
   | { type: "error"; id: string; error: { name: string; message: string } };
@@ -38,6 +40,10 @@ export class FunctionHost {
       readonly env: Readonly<Record<string, string>>;
       readonly timeoutSeconds: number;
       readonly memoryMb: number;
+      /** The function's IAM policy and the guard that enforces it on every AWS SDK call. */
+      readonly iam: { readonly guardFile: string; readonly policy: LocalPolicy };
+      /** Told of every SDK call the policy refused (the function sees an AccessDeniedException). */
+      readonly onDenied?: (message: string) => void;
     },
   ) {
     this.spawn();
@@ -55,12 +61,14 @@ export class FunctionHost {
         file: this.options.file,
         functionName: this.options.name,
         memoryMb: this.options.memoryMb,
+        iam: this.options.iam,
       },
     });
     this.worker = worker;
     this.ready = new Promise<number>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type === "ready") resolve(message.initMs);
+        else if (message.type === "denied") this.options.onDenied?.(message.message);
         else if (message.type === "init-error")
           reject(
             new FunctionInvocationError(`${this.options.name} failed to initialise: ${message.message}`),

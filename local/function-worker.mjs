@@ -3,10 +3,18 @@
 import { parentPort, workerData } from "node:worker_threads";
 
 const started = performance.now();
-const handlerPromise = import(workerData.file).then((mod) => {
-  if (typeof mod.handler !== "function") throw new Error(`${workerData.file} exports no handler`);
-  return mod.handler;
-});
+// The local IAM check goes in before the handler loads, so no SDK call of the function escapes it.
+const guarded = import(workerData.iam.guardFile).then((guard) =>
+  guard.installIamGuard(workerData.iam.policy, (message) =>
+    parentPort.postMessage({ type: "denied", message }),
+  ),
+);
+const handlerPromise = guarded
+  .then(() => import(workerData.file))
+  .then((mod) => {
+    if (typeof mod.handler !== "function") throw new Error(`${workerData.file} exports no handler`);
+    return mod.handler;
+  });
 handlerPromise
   .then(() => parentPort.postMessage({ type: "ready", initMs: performance.now() - started }))
   .catch((error) => parentPort.postMessage({ type: "init-error", message: String(error?.stack ?? error) }));

@@ -9,7 +9,7 @@ import { loadConfigFile } from "../shared/config/load-config.js";
 import type { WebhooksConfig } from "../shared/config/schema.js";
 import { buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
 import { createApiServer } from "./api-server.js";
-import { type BuiltFunction, bundleFunction } from "./bundle.js";
+import { type BuiltFunction, bundleFunction, bundleIamGuard } from "./bundle.js";
 import {
   type Emulator,
   freePort,
@@ -18,6 +18,7 @@ import {
   startSqsEmulator,
 } from "./emulators.js";
 import { FunctionHost } from "./function-host.js";
+import { localPolicyFor } from "./iam-policy.js";
 import { createLocalSink, type LocalSink } from "./local-sink.js";
 import { provision } from "./provision.js";
 import { SqsPoller } from "./sqs-poller.js";
@@ -45,6 +46,11 @@ export interface LocalPlatformOptions {
   readonly onLog?: (line: string) => void;
   /** Extra environment for every function (tests shorten waits with it). */
   readonly functionEnv?: Readonly<Record<string, string>>;
+  /**
+   * Tests only: change the topology before it runs, e.g. drop a grant to watch the local IAM check
+   * refuse the call. `npm start` never sets it, so what runs is what CDK deploys.
+   */
+  readonly alterTopology?: (topology: Topology) => Topology;
 }
 
 export interface LocalState {
@@ -77,7 +83,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const log = options.onLog ?? (() => undefined);
   const configPath = resolve(rootDir, options.configPath);
   const config = loadConfigFile(configPath);
-  const topology = buildTopology(config, { prefix: options.prefix ?? "webhooks-local" });
+  const built = buildTopology(config, { prefix: options.prefix ?? "webhooks-local" });
+  const topology = options.alterTopology?.(built) ?? built;
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -110,9 +117,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const provisioned = await provision(topology, { sqs, dynamodb });
 
     const buildDir = resolve(rootDir, ".local", "build", topology.prefix);
-    const bundles = await Promise.all(
-      topology.functions.map((spec) => bundleFunction(spec, { rootDir, outDir: buildDir, configPath })),
-    );
+    const [iamGuardFile, ...bundles] = await Promise.all([
+      bundleIamGuard(buildDir),
+      ...topology.functions.map((spec) => bundleFunction(spec, { rootDir, outDir: buildDir, configPath })),
+    ]);
 
     const resolveEnv = (value: EnvValue, bundle: BuiltFunction): string => {
       if (typeof value === "string") return value;
@@ -158,6 +166,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         env,
         timeoutSeconds: spec.timeoutSeconds,
         memoryMb: spec.memoryMb,
+        iam: { guardFile: iamGuardFile, policy: localPolicyFor(topology, spec) },
+        onDenied: (message) => log(`[${spec.key}] AccessDeniedException: ${message}`),
       });
       cleanups.push(() => fn.stop());
       hosts.set(spec.key, fn);

@@ -12,7 +12,8 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { WebhooksConfig } from "../../shared/config/schema.js";
+import type { ResourceRef, TableKey } from "../../shared/topology/grants.js";
+import type { SecretUsage } from "../../shared/topology/secrets.js";
 import {
   BUNDLING,
   type FunctionKey,
@@ -22,7 +23,6 @@ import {
 } from "../../shared/topology/topology.js";
 import { resolveEnvironment } from "./function-environment.js";
 import { pascalCase } from "./names.js";
-import { type SecretUsage, sourceSecrets, targetSecrets } from "./secret-refs.js";
 
 /** Repository root: `cdk/lib/` is two levels down. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -36,8 +36,6 @@ export interface QueuePair {
 export interface WebhooksStatelessProps {
   /** The wiring to deploy: one function per `topology.functions` entry, with its triggers and routes. */
   readonly topology: Topology;
-  /** The validated webhooks config; its secret references decide the Secrets Manager grants. */
-  readonly config: WebhooksConfig;
   /** Absolute path of the config file copied into every bundle as `BUNDLING.configFileName`. */
   readonly configFilePath: string;
   /** The dedupe table (from `WebhooksStateful`). */
@@ -253,7 +251,8 @@ export class WebhooksStateless extends Construct {
       );
     }
 
-    this.grantPermissions(spec, fn, role);
+    this.grantPermissions(spec, role);
+    this.warnInlineSecrets(fn, spec.secrets);
 
     if (this.props.tracing) {
       // Lambda adds the X-Ray statement to the role's default policy; acknowledge it there only.
@@ -267,68 +266,48 @@ export class WebhooksStateless extends Construct {
     return fn;
   }
 
-  /** Least privilege, per function: what each handler calls, on the resources it calls it on. */
-  private grantPermissions(spec: FunctionSpec, fn: NodejsFunction, role: iam.IRole): void {
-    const { topology, table, config } = this.props;
-    switch (spec.key) {
-      case "ingest": {
-        table.grant(
-          role,
-          "dynamodb:GetItem",
-          "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-          "dynamodb:DeleteItem",
-        );
-        table.encryptionKey?.grantEncryptDecrypt(role);
-        for (const q of topology.queues.filter((queue) => queue.role === "ingress")) {
-          this.queuePair(q.key).queue.grant(role, "sqs:SendMessage");
-        }
-        this.grantSecrets(fn, role, sourceSecrets(config));
-        return;
-      }
-      case "router": {
-        // Consuming ingress is granted by its event source mapping.
-        for (const q of topology.queues.filter((queue) => queue.role !== "ingress")) {
-          this.queuePair(q.key).queue.grant(role, "sqs:SendMessage");
-        }
-        return;
-      }
-      case "deliver": {
-        // Consuming is granted by the event source mappings; deliver re-sends a message to schedule a
-        // retry, and sends it to the DLQ (with the reason) when it gives up.
-        for (const trigger of spec.sqsTriggers) {
-          const pair = this.queuePair(trigger.queue);
-          pair.queue.grant(role, "sqs:SendMessage");
-          pair.dlq.grant(role, "sqs:SendMessage");
-        }
-        // The table only: deliver never queries the attempt-log index (the ops CLI does).
-        const { deliveryTable } = this.props;
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            resources: [deliveryTable.tableArn],
-          }),
-        );
-        deliveryTable.encryptionKey?.grantEncryptDecrypt(role);
-        this.grantSecrets(fn, role, targetSecrets(config));
-        return;
-      }
-      default: {
-        const unknown: never = spec.key;
-        throw new Error(`No permissions defined for function '${String(unknown)}'.`);
-      }
-    }
-  }
-
-  private grantSecrets(fn: NodejsFunction, role: iam.IRole, usage: SecretUsage): void {
-    if (usage.secretArns.length > 0) {
+  /**
+   * Least privilege, per function: exactly the topology's grants (what each handler calls, on the
+   * resources it calls it on), which the local runtime enforces too. Consuming a trigger's queue is
+   * granted by its event source mapping; a customer-managed table key adds `kms` use on that key.
+   */
+  private grantPermissions(spec: FunctionSpec, role: iam.IRole): void {
+    for (const grant of spec.grants) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: [...usage.secretArns],
+          actions: [...grant.actions],
+          resources: grant.resources.map((resource) => this.arnOf(resource)),
         }),
       );
     }
+    const tables = new Set(
+      spec.grants.flatMap((g) => g.resources.flatMap((r) => (r.ref === "table" ? [r.table] : []))),
+    );
+    for (const key of tables) this.tableOf(key).encryptionKey?.grantEncryptDecrypt(role);
+  }
+
+  private tableOf(key: TableKey): dynamodb.ITable {
+    return key === "dedupe" ? this.props.table : this.props.deliveryTable;
+  }
+
+  /** The deployed ARN of a resource a grant names. */
+  private arnOf(resource: ResourceRef): string {
+    switch (resource.ref) {
+      case "table": {
+        const arn = this.tableOf(resource.table).tableArn;
+        return resource.index === undefined ? arn : `${arn}/index/${resource.index}`;
+      }
+      case "queue":
+        return this.queuePair(resource.queue).queue.queueArn;
+      case "dlq":
+        return this.queuePair(resource.queue).dlq.queueArn;
+      case "secret":
+        return resource.arn;
+    }
+  }
+
+  /** Inline secrets synthesize (for local development) but are bundled in plain text: say so. */
+  private warnInlineSecrets(fn: NodejsFunction, usage: SecretUsage): void {
     if (usage.inlineAt.length > 0) {
       Annotations.of(fn).addWarningV2(
         "webhooks:inline-secret",

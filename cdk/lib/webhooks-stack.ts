@@ -64,7 +64,6 @@ export class WebhooksStack extends Stack {
     });
     this.stateless = new WebhooksStateless(this, "Stateless", {
       topology,
-      config: props.config,
       configFilePath: props.configFilePath,
       table: this.stateful.table,
       deliveryTable: this.stateful.deliveryTable,

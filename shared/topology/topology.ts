@@ -1,5 +1,7 @@
 import { ENV } from "../config/env.js";
 import type { WebhooksConfig } from "../config/schema.js";
+import { dlq, type Grant, nonEmpty, queue as queueRef, secrets, table } from "./grants.js";
+import { type SecretUsage, sourceSecrets, targetSecrets } from "./secrets.js";
 
 /**
  * The wiring of the platform, as plain data: every queue, DLQ, function, trigger and environment
@@ -57,6 +59,13 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, EnvValue>>;
   readonly http?: { readonly method: "POST"; readonly path: string };
   readonly sqsTriggers: readonly SqsTriggerSpec[];
+  /**
+   * What the function's code may call, on which resources: CDK grants exactly these to its role, and
+   * the local runtime refuses any other AWS SDK call from its sandbox (see `grants.ts`).
+   */
+  readonly grants: readonly Grant[];
+  /** The config's secrets this function reads: ARNs (granted above) and where inline ones appear. */
+  readonly secrets: SecretUsage;
 }
 
 /**
@@ -193,6 +202,16 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       },
       http: { method: "POST", path: "/webhooks/{sourceId}" },
       sqsTriggers: [],
+      grants: nonEmpty([
+        // The dedupe claim: conditional put, mark enqueued, release (shared/adapters/dynamodb-dedupe-store.ts).
+        {
+          actions: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+          resources: [table("dedupe")],
+        },
+        { actions: ["sqs:SendMessage"], resources: [queueRef("ingress")] },
+        { actions: ["secretsmanager:GetSecretValue"], resources: secrets(sourceSecrets(config).secretArns) },
+      ]),
+      secrets: sourceSecrets(config),
     },
     {
       key: "router",
@@ -207,6 +226,11 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       sqsTriggers: [
         { queue: "ingress", batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
       ],
+      // Consuming ingress comes with the trigger; the router only sends (SendMessageBatch is sqs:SendMessage).
+      grants: nonEmpty([
+        { actions: ["sqs:SendMessage"], resources: subscriptionQueues.map((q) => queueRef(q.key)) },
+      ]),
+      secrets: { secretArns: [], inlineAt: [] },
     },
   ];
 
@@ -234,6 +258,27 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
           ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
         };
       }),
+      grants: nonEmpty([
+        // Retries and parking are new messages on the queue; dead letters go to its DLQ.
+        {
+          actions: ["sqs:SendMessage"],
+          resources: httpQueues.flatMap((q) => [queueRef(q.key), dlq(q.key)]),
+        },
+        // Leases, success records, attempt log, subscription state, breakers and rate counters
+        // (shared/adapters/dynamodb-delivery-store.ts). The attempt-log index is read by ops only.
+        {
+          actions: [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+          ],
+          resources: [table("delivery")],
+        },
+        { actions: ["secretsmanager:GetSecretValue"], resources: secrets(targetSecrets(config).secretArns) },
+      ]),
+      secrets: targetSecrets(config),
     });
   }
 

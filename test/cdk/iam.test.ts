@@ -65,13 +65,12 @@ describe("ingest IAM role", () => {
     for (const spec of ingress()) expect(touched).not.toContain(queueArn(spec.dlq.name));
   });
 
-  it("may get, put, update and delete items of the dedupe table and nothing else on it", () => {
+  it("may put, update and delete items of the dedupe table and nothing else on it", () => {
     const onTable = statementsOf("ingest").filter((s) =>
       asArray(s.Resource).map(render).includes(tableArn()),
     );
     expect(onTable.flatMap((s) => asArray(s.Action)).sort()).toEqual([
       "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
     ]);
@@ -126,6 +125,17 @@ describe("deliver IAM role", () => {
 
   it("cannot touch the dedupe table", () => {
     expect(resourcesOf(statementsOf("deliver"))).not.toContain(tableArn());
+  });
+
+  it("may write success records and attempt logs in one BatchWriteItem on the delivery table", () => {
+    const [deliveryId] = resourceWith(
+      synth.template,
+      "AWS::DynamoDB::Table",
+      "TableName",
+      synth.topology.deliveryTable.name,
+    );
+    const batch = statementsAllowing(statementsOf("deliver"), "dynamodb:BatchWriteItem");
+    expect(resourcesOf(batch)).toEqual([render(getAttArn(deliveryId))]);
   });
 
   it("may read exactly the Secrets Manager secrets of the http targets", () => {

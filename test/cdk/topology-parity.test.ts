@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYED_CONFIG_PATH } from "../../cdk/lib/function-environment.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
+import type { ResourceRef } from "../../shared/topology/grants.js";
 import { type EnvValue, findQueue, LAMBDA, type Topology } from "../../shared/topology/topology.js";
 import {
+  asArray,
   type CfnResource,
   functionNameOf,
   getAttArn,
@@ -10,6 +12,8 @@ import {
   render,
   resourcesOfType,
   resourceWith,
+  roleOfFunction,
+  statementsOfRole,
 } from "./template-helpers.js";
 
 let synth: SynthResult;
@@ -158,6 +162,56 @@ describe("topology parity (sample config)", () => {
         IntegrationUri: getAttArn(fnId),
         PayloadFormatVersion: "2.0",
       });
+    }
+  });
+
+  it("grants each function's role exactly the topology's grants, beyond logs and trigger consumption", () => {
+    const tableIdNamed = (name: string) =>
+      resourceWith(synth.template, "AWS::DynamoDB::Table", "TableName", name)[0];
+    const arnOf = (resource: ResourceRef): string => {
+      switch (resource.ref) {
+        case "table": {
+          const spec = resource.table === "dedupe" ? topology.table : topology.deliveryTable;
+          const arn = render(getAttArn(tableIdNamed(spec.name)));
+          return resource.index === undefined ? arn : `${arn}/index/${resource.index}`;
+        }
+        case "queue":
+          return render(getAttArn(queueNamed(findQueue(topology, resource.queue).name)[0]));
+        case "dlq":
+          return render(getAttArn(queueNamed(findQueue(topology, resource.queue).dlq.name)[0]));
+        case "secret":
+          return resource.arn;
+      }
+    };
+    // What the event source mappings need to consume their queues (added by CDK for each trigger).
+    const consumption = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+    ];
+    const pairs = (actions: readonly string[], resources: readonly string[]) =>
+      actions.flatMap((action) => resources.map((resource) => `${action} ${resource}`));
+    for (const spec of topology.functions) {
+      const [, fn] = functionFor(spec.key);
+      const [logGroupId] = resourcesOfType(synth.template, "AWS::Logs::LogGroup").find(([id]) =>
+        render(fn.Properties.LoggingConfig).includes(id),
+      ) ?? ["?"];
+      const granted = new Set(
+        statementsOfRole(synth.template, roleOfFunction(fn)).flatMap((st) =>
+          pairs(asArray(st.Action), asArray(st.Resource).map(render)),
+        ),
+      );
+      const fromTopology = spec.grants.flatMap((g) => pairs(g.actions, g.resources.map(arnOf)));
+      const fromTriggers = spec.sqsTriggers.flatMap((t) =>
+        pairs(consumption, [render(getAttArn(queueNamed(findQueue(topology, t.queue).name)[0]))]),
+      );
+      const logs = pairs(["logs:CreateLogStream", "logs:PutLogEvents"], [render(getAttArn(logGroupId))]);
+      expect(fromTopology.length, spec.key).toBeGreaterThan(0);
+      expect([...granted].sort(), spec.key).toEqual(
+        [...new Set([...fromTopology, ...fromTriggers, ...logs])].sort(),
+      );
     }
   });
 

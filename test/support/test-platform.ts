@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LocalPlatform, startLocalPlatform } from "../../local/runtime.js";
+import { type LocalPlatform, type LocalPlatformOptions, startLocalPlatform } from "../../local/runtime.js";
 import { emulatorEndpoints, uniqueName } from "./aws.js";
 
 /**
@@ -12,6 +12,7 @@ export async function startTestPlatform(
   name: string,
   config: unknown,
   functionEnv: Readonly<Record<string, string>> = {},
+  options: Pick<LocalPlatformOptions, "onLog" | "alterTopology"> = {},
 ): Promise<LocalPlatform> {
   const configPath = join(mkdtempSync(join(tmpdir(), `webhooks-${name}-`)), "config.json");
   writeFileSync(configPath, JSON.stringify(config));
@@ -25,5 +26,6 @@ export async function startTestPlatform(
     // TEST_FUNCTION_LOG_LEVEL=INFO shows the functions' logs when a test needs debugging.
     logLevel: process.env.TEST_FUNCTION_LOG_LEVEL ?? "SILENT",
     functionEnv,
+    ...options,
   });
 }

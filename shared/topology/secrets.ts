@@ -1,4 +1,4 @@
-import { type SecretRef, targetSecretRefs, type WebhooksConfig } from "../../shared/config/schema.js";
+import { type SecretRef, targetSecretRefs, type WebhooksConfig } from "../config/schema.js";
 
 /** The secrets one function reads, split by how the config supplies them. */
 export interface SecretUsage {
