@@ -58,7 +58,8 @@ export async function resolveSubscriptionQueues(
     }
     throw new OpsError(
       OPS_ERROR_CODES.noTarget,
-      `No queue ${queueName}: is the stack deployed with this subscription, and is --prefix '${prefix}' right?`,
+      `No queue ${queueName}: does the stack run this subscription (redeploy, or restart npm start, after ` +
+        `adding it), and is the prefix '${prefix}' right?`,
     );
   };
   return { queueUrl: await url(name), dlqUrl: await url(queueNames.dlq(name)) };

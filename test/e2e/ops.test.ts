@@ -86,6 +86,7 @@ beforeAll(async () => {
       http("gone", "/gone"),
       http("repair", "/repair", { retry: { scheduleSeconds: [] } }),
       http("calm", "/calm", { rateLimitPerSecond: 5 }),
+      http("frozen", "/frozen", { paused: true }),
       { id: "audit", sources: ["sw"], eventTypes: ["audit.*"], target: { type: "queue" } },
     ],
   });
@@ -171,8 +172,14 @@ describe("npm run ops through the local platform", () => {
     const run = await ops("subscription", "pause", "nope");
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr.trim()).toBe("Unknown subscription 'nope'; known: gone, repair, calm, audit");
+    expect(run.stderr.trim()).toBe("Unknown subscription 'nope'; known: gone, repair, calm, frozen, audit");
     expect(await store.subscriptionState("nope")).toEqual({ paused: false });
+
+    const missing = await ops("dlq", "depth", "nope");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe(
+      "Unknown subscription 'nope'; known: gone, repair, calm, frozen, audit",
+    );
 
     const queue = await ops("subscription", "pause", "audit");
     expect(queue.code).toBe(2);
@@ -194,6 +201,14 @@ describe("npm run ops through the local platform", () => {
     expect(resumed.stderr).toContain("held messages flow again within 60 s");
     expect(resumed.stderr).toContain("at most 5 per second");
     expect((await store.subscriptionState("calm")).paused).toBe(false);
+
+    // Paused in the config: neither a replay nor ops can deliver until a redeploy without it.
+    const frozenReplay = await ops("dlq", "replay", "frozen");
+    expect(frozenReplay.code).toBe(1);
+    expect(frozenReplay.stderr).toContain(`'frozen' is paused in the config ("paused": true)`);
+    const frozenResume = await ops("subscription", "resume", "frozen");
+    expect(frozenResume.code).toBe(1);
+    expect(frozenResume.stderr).toContain(`'frozen' stays paused: its config sets "paused": true`);
 
     // 'gone' was disabled by its receiver in an earlier test; its DLQ holds the event.
     const reenabled = await ops("subscription", "resume", "gone");
