@@ -55,6 +55,8 @@ export interface LocalPlatformOptions {
 
 export interface LocalState {
   readonly ingestUrl: string;
+  /** The config file the stack runs (ops commands check subscription ids against it). */
+  readonly configPath: string;
   readonly sqsEndpoint: string;
   readonly dynamodbEndpoint: string;
   readonly queues: Record<string, { readonly url: string; readonly dlqUrl: string }>;
@@ -235,7 +237,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       const q = provisioned.queues.get(spec.key);
       if (spec.subscriptionId && q) queues[spec.subscriptionId] = { url: q.url, dlqUrl: q.dlqUrl };
     }
-    const state: LocalState = { ingestUrl: `${baseUrl}/webhooks/`, sqsEndpoint, dynamodbEndpoint, queues };
+    const state: LocalState = {
+      ingestUrl: `${baseUrl}/webhooks/`,
+      configPath,
+      sqsEndpoint,
+      dynamodbEndpoint,
+      queues,
+    };
     if (options.statePath) {
       const statePath = resolve(rootDir, options.statePath);
       mkdirSync(dirname(statePath), { recursive: true });

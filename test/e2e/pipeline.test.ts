@@ -214,20 +214,20 @@ describe("the local platform, end to end", () => {
     const accepted = await post("sw", signedTestWebhook(sources.sw, { type: "repair.me" }));
     const queues = platform.queues.repairable;
     if (!queues) throw new Error("no repairable queues");
-    await eventually(async () => ((await dlqDepth(sqs, queues.dlqUrl)) > 0 ? true : undefined));
+    await eventually(async () => ((await dlqDepth(sqs, queues.dlqUrl)).total > 0 ? true : undefined));
     healed = true;
-    const replayed = await replayDlq(
+    const { moved: replayed } = await replayDlq(
       sqs,
       { queueUrl: queues.url, dlqUrl: queues.dlqUrl },
-      { max: 10, dryRun: false },
+      { max: 10 },
     );
     expect(replayed.map((m) => m.eventId)).toEqual([accepted.body.id]);
-    expect(replayed[0]).toMatchObject({ reason: "retries_exhausted", lastStatus: "503" });
+    expect(replayed[0]).toMatchObject({ reason: "retries_exhausted", lastStatus: 503 });
     const attempts = await eventually(() => {
       const got = sink.receivedOn("/repair").filter((r) => r.headers["webhook-id"] === accepted.body.id);
       return got.length === 2 ? got : undefined;
     });
     expect(attempts).toHaveLength(2);
-    expect(await dlqDepth(sqs, queues.dlqUrl)).toBe(0);
+    expect((await dlqDepth(sqs, queues.dlqUrl)).total).toBe(0);
   });
 });
