@@ -276,17 +276,24 @@ describe("googlePubsubVerifier.identify", () => {
     googlePubsubVerifier.identify(requestOf(headers, ""), () => body);
 
   it("reads message.messageId and the eventType or type attribute", () => {
-    expect(identify(JSON.parse(BODY))).toEqual({ deliveryId: "1234567890", eventType: "OBJECT_FINALIZE" });
+    expect(identify(JSON.parse(BODY))).toEqual({
+      deliveryId: "1234567890",
+      deliveryIdSigned: false,
+      eventType: "OBJECT_FINALIZE",
+    });
     expect(identify({ message: { messageId: "9", attributes: { type: "user.created" } } })).toEqual({
       deliveryId: "9",
+      deliveryIdSigned: false,
       eventType: "user.created",
     });
     expect(identify({ message: { messageId: "9", attributes: { eventType: 3 } } })).toEqual({
       deliveryId: "9",
+      deliveryIdSigned: false,
       eventType: "pubsub.message",
     });
     expect(identify({ message: { message_id: "10" } })).toEqual({
       deliveryId: "10",
+      deliveryIdSigned: false,
       eventType: "pubsub.message",
     });
   });
@@ -294,6 +301,7 @@ describe("googlePubsubVerifier.identify", () => {
   it("reads the message id header of an unwrapped push", () => {
     expect(identify(undefined, { "x-goog-pubsub-message-id": "77" })).toEqual({
       deliveryId: "77",
+      deliveryIdSigned: false,
       eventType: "pubsub.message",
     });
   });

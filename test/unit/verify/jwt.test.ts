@@ -412,6 +412,7 @@ describe("jwtVerifier.identify", () => {
   it("reads the delivery id from jti and the type from the body", async () => {
     expect(await identify(rs256(claims({ jti: "evt_1" })), BODY)).toEqual({
       deliveryId: "evt_1",
+      deliveryIdSigned: true,
       eventType: "order.created",
     });
   });
@@ -420,10 +421,12 @@ describe("jwtVerifier.identify", () => {
     const opts = options({ idClaim: "webhook_id", typeClaim: "event" });
     expect(await identify(rs256(claims({ webhook_id: "wh_9", event: "user.deleted" })), BODY, opts)).toEqual({
       deliveryId: "wh_9",
+      deliveryIdSigned: true,
       eventType: "user.deleted",
     });
     expect(await identify(rs256(claims({ webhook_id: 77 })), BODY, opts)).toEqual({
       deliveryId: "77",
+      deliveryIdSigned: true,
       eventType: "order.created",
     });
   });
