@@ -154,14 +154,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
         [ENV.sqsEndpoint]: sqsEndpoint,
         [ENV.dynamodbEndpoint]: dynamodbEndpoint,
-        [ENV.allowPrivateDestinations]: "true",
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
         POWERTOOLS_METRICS_DISABLED: "true",
         ...options.functionEnv,
       };
       for (const [name, value] of Object.entries(spec.environment)) env[name] = resolveEnv(value, bundle);
-      // The local stack always delivers to loopback, so local sinks work out of the box.
+      // The local stack always reaches loopback and private networks, so local sinks (and local JWKS
+      // servers) work out of the box. The loopback switch exists only here: no topology sets it, so no
+      // deployed function can carry it.
       env[ENV.allowPrivateDestinations] = "true";
+      env[ENV.localAllowLoopback] = "true";
       const fn = new FunctionHost({
         name: spec.name,
         file: bundle.file,

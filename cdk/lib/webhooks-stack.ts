@@ -5,6 +5,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import type { WebhooksConfig } from "../../shared/config/schema.js";
 import type { Topology } from "../../shared/topology/topology.js";
+import { warnBlockedDestinations } from "./destination-checks.js";
 import { pascalCase } from "./names.js";
 import { WebhooksStateful } from "./stateful.js";
 import { WebhooksStateless } from "./stateless.js";
@@ -53,6 +54,7 @@ export class WebhooksStack extends Stack {
   constructor(scope: Construct, id: string, props: WebhooksStackProps) {
     super(scope, id, props);
     const { topology } = props;
+    warnBlockedDestinations(this, props.config);
 
     this.stateful = new WebhooksStateful(this, "Stateful", {
       topology,

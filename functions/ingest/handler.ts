@@ -6,6 +6,7 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
 import { DynamoDbDedupeStore } from "../../shared/adapters/dynamodb-dedupe-store.js";
+import { createGuardedGet } from "../../shared/adapters/guarded-get.js";
 import { CachingSecretResolver } from "../../shared/adapters/secret-resolver.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, requireEnv } from "../../shared/config/env.js";
@@ -20,14 +21,16 @@ import { errorResponse, json } from "../../shared/http/responses.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { DEDUPE_LEASE_SECONDS } from "../../shared/topology/topology.js";
 import { createIngestWebhook } from "../../shared/use-cases/ingest-webhook.js";
-import { verifierFor } from "../../shared/verify/registry.js";
+import { createJwksKeys } from "../../shared/verify/c-jwks.js";
+import { createVerifierFor } from "../../shared/verify/registry.js";
 
 const logger = new Logger();
 const metrics = new Metrics();
 
 const ingest = createIngestWebhook({
   config: loadConfigFile(requireEnv(ENV.config)),
-  verifierFor,
+  // Remote key sets are fetched through the same SSRF guard as deliveries (policy from the environment).
+  verifierFor: createVerifierFor({ jwks: createJwksKeys({ fetch: createGuardedGet() }) }),
   secrets: new CachingSecretResolver(),
   dedupe: new DynamoDbDedupeStore(createDynamoDbClient(), requireEnv(ENV.dedupeTable)),
   queue: new SqsMessageQueue(createSqsClient()),

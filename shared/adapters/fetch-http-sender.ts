@@ -1,5 +1,5 @@
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { type ClientRequest, type Agent as HttpAgent, request as httpRequest } from "node:http";
+import { type Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import {
   type AttemptOutcome,
   type DeliveryControl,
@@ -12,6 +12,7 @@ import {
   DestinationBlockedError,
   type DestinationPolicy,
   destinationPolicyFromEnv,
+  guardedAgents,
   type Resolver,
   SsrfGuard,
 } from "./ssrf-guard.js";
@@ -27,7 +28,7 @@ interface Answer {
 }
 
 export interface FetchHttpSenderOptions {
-  /** Which destinations may be reached. Default: from `WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS`. */
+  /** Which destinations may be reached. Default: from the environment (`destinationPolicyFromEnv`). */
   readonly policy?: DestinationPolicy;
   /** Name resolution. Default: `dns.lookup` with `all: true`. Tests inject one to control DNS. */
   readonly resolve?: Resolver;
@@ -55,14 +56,9 @@ export class FetchHttpSender implements HttpSender {
     options: FetchHttpSenderOptions = {},
   ) {
     this.guard = new SsrfGuard(options.policy ?? destinationPolicyFromEnv(), options.resolve);
-    const agentOptions = {
-      keepAlive: true,
-      scheduling: "lifo",
-      timeout: 5_000,
-      lookup: this.guard.lookup,
-    } as const;
-    this.httpAgent = new HttpAgent(agentOptions);
-    this.httpsAgent = new HttpsAgent(agentOptions);
+    const agents = guardedAgents(this.guard);
+    this.httpAgent = agents.http;
+    this.httpsAgent = agents.https;
   }
 
   async post(request: HttpRequest): Promise<AttemptOutcome> {

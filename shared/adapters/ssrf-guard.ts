@@ -1,39 +1,55 @@
 import { lookup as dnsLookup } from "node:dns/promises";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { LookupFunction } from "node:net";
 import { ENV } from "../config/env.js";
 import { BLOCKED_DESTINATION_PREFIX, isBlockedDestinationMessage } from "../domain/blocked-destination.js";
 import {
-  ADDRESS_CLASSES,
-  type BlockedAddressClass,
-  classifyAddress,
-  isIpAddress,
-  parseIpv4,
-} from "../domain/ip-ranges.js";
+  type DestinationPolicy,
+  judgeAddress,
+  judgeUrl,
+  LOCAL_POLICY,
+  PRIVATE_NETWORKS_POLICY,
+  PRODUCTION_POLICY,
+  type Refusal,
+  type RefusalReason,
+  unbracket,
+} from "../domain/destination-policy.js";
+import { isIpAddress, parseIpv4 } from "../domain/ip-ranges.js";
 
-export { BLOCKED_DESTINATION_PREFIX, isBlockedDestinationMessage };
+export {
+  BLOCKED_DESTINATION_PREFIX,
+  type DestinationPolicy,
+  isBlockedDestinationMessage,
+  LOCAL_POLICY,
+  PRIVATE_NETWORKS_POLICY,
+  PRODUCTION_POLICY,
+};
 
-/** Which destinations outbound delivery may reach. */
-export interface DestinationPolicy {
-  /** Reach loopback, private, link-local and other non-public addresses; never cloud metadata. */
-  readonly allowPrivate: boolean;
-  /** Refuse every URL whose scheme is not `https:`. */
-  readonly requireHttps: boolean;
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new TypeError(`${name} must be 'true' or 'false' (or unset), not '${raw}'.`);
 }
 
-/** AWS: public addresses over HTTPS only. */
-export const PRODUCTION_POLICY: DestinationPolicy = { allowPrivate: false, requireHttps: true };
-/** The local stack: subscribers are plain-HTTP servers on this machine. */
-export const LOCAL_POLICY: DestinationPolicy = { allowPrivate: true, requireHttps: false };
-
 /**
- * `WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS=true` selects `LOCAL_POLICY`; unset, empty or `false` selects
- * `PRODUCTION_POLICY`. Any other value is a typo and throws, rather than quietly picking one.
+ * The policy of this process: `WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS=true` (a deployed stack's
+ * `allowPrivateDestinations`) opens private networks; `WEBHOOKS_LOCAL_ALLOW_LOOPBACK=true`, which only
+ * the local runtime sets, opens loopback too. Unset, empty or `false` keep them closed; any other value
+ * is a typo and throws rather than quietly picking one. Inside AWS Lambda (`AWS_EXECUTION_ENV` is set
+ * by the service, never by the local runtime) the loopback switch is refused outright: a deployed
+ * function's loopback is the Lambda Runtime API.
  */
 export function destinationPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): DestinationPolicy {
-  const raw = env[ENV.allowPrivateDestinations];
-  if (raw === undefined || raw === "" || raw === "false") return PRODUCTION_POLICY;
-  if (raw === "true") return LOCAL_POLICY;
-  throw new TypeError(`${ENV.allowPrivateDestinations} must be 'true' or 'false' (or unset), not '${raw}'.`);
+  const allowPrivate = flag(env, ENV.allowPrivateDestinations);
+  const allowLoopback = flag(env, ENV.localAllowLoopback);
+  if (allowLoopback && (env.AWS_EXECUTION_ENV ?? "").startsWith("AWS_Lambda")) {
+    throw new TypeError(
+      `${ENV.localAllowLoopback} is for the local runtime only and is refused in AWS Lambda; remove it from the function's environment.`,
+    );
+  }
+  return { allowPrivate, allowLoopback };
 }
 
 /** Every address a hostname resolves to (IPv4 and IPv6). */
@@ -43,7 +59,7 @@ export type Resolver = (hostname: string) => Promise<readonly string[]>;
 export const systemResolver: Resolver = async (hostname) =>
   (await dnsLookup(hostname, { all: true })).map((a) => a.address);
 
-export type BlockReason = BlockedAddressClass | "scheme";
+export type BlockReason = RefusalReason;
 
 /** A destination the policy refuses. Its message starts with `destination blocked:`. */
 export class DestinationBlockedError extends Error {
@@ -60,58 +76,50 @@ export class DestinationBlockedError extends Error {
     super(`${BLOCKED_DESTINATION_PREFIX} ${detail}`);
   }
 
-  static address(cls: BlockedAddressClass, address: string, host: string): DestinationBlockedError {
-    return new DestinationBlockedError(cls, host, address, `${cls} address ${address} for ${host}`);
+  static of(refusal: Refusal, host: string): DestinationBlockedError {
+    return new DestinationBlockedError(refusal.reason, host, refusal.address, refusal.detail);
   }
 
-  static scheme(protocol: string, host: string, allowed: readonly string[]): DestinationBlockedError {
-    return new DestinationBlockedError(
-      "scheme",
-      host,
-      undefined,
-      `scheme ${protocol} is not allowed for ${host} (allowed: ${allowed.join(", ")})`,
-    );
+  static address(
+    cls: Exclude<BlockReason, "scheme">,
+    address: string,
+    host: string,
+  ): DestinationBlockedError {
+    return new DestinationBlockedError(cls, host, address, `${cls} address ${address} for ${host}`);
   }
 }
 
 /**
  * Decides, under a `DestinationPolicy`, whether a URL and the addresses its host resolves to may be
- * contacted. `lookup` is meant for the socket itself (`http.Agent({ lookup })`): it resolves, checks
- * every answer and hands only checked addresses to `connect`, so there is no window between the
- * check and the connection for a DNS answer to change (rebinding). An IP-literal host never reaches
- * `lookup` (Node connects to it directly), which is why `checkUrl` checks literals up front.
+ * contacted (the rules are `shared/domain/destination-policy.ts`). `lookupFor(scheme)` is meant for the
+ * socket itself (`http.Agent({ lookup })`): it resolves, checks every answer and hands only checked
+ * addresses to `connect`, so there is no window between the check and the connection for a DNS answer
+ * to change (rebinding). An IP-literal host never reaches `lookup` (Node connects to it directly),
+ * which is why `checkUrl` checks literals up front.
  */
 export class SsrfGuard {
-  private readonly schemes: readonly string[];
-
   constructor(
     readonly policy: DestinationPolicy,
     private readonly resolve: Resolver = systemResolver,
-  ) {
-    this.schemes = policy.requireHttps ? ["https:"] : ["https:", "http:"];
-  }
+  ) {}
 
-  /** Throws `DestinationBlockedError` for a refused scheme or a refused IP-literal host. */
+  /** Throws `DestinationBlockedError` for a refused scheme, IP-literal host or `localhost` name. */
   checkUrl(url: URL): void {
-    const host = unbracket(url.hostname);
-    if (!this.schemes.includes(url.protocol))
-      throw DestinationBlockedError.scheme(url.protocol, host, this.schemes);
-    if (isIpAddress(host)) this.checkAddress(host, host);
+    const refusal = judgeUrl(url, this.policy);
+    if (refusal) throw DestinationBlockedError.of(refusal, unbracket(url.hostname));
   }
 
-  /** Throws `DestinationBlockedError` if `address` (an answer for `host`) is refused. */
-  checkAddress(address: string, host: string): void {
-    const cls = classifyAddress(address);
-    if (cls === undefined) return;
-    if (this.policy.allowPrivate && cls !== ADDRESS_CLASSES.metadata) return;
-    throw DestinationBlockedError.address(cls, address, host);
+  /** Throws `DestinationBlockedError` if `address` (an answer for `host`) is refused over `scheme`. */
+  checkAddress(address: string, host: string, scheme: Scheme = "https:"): void {
+    const refusal = judgeAddress(address, host, scheme, this.policy);
+    if (refusal) throw DestinationBlockedError.of(refusal, host);
   }
 
   /** Resolves `hostname` and checks every answer: one refused answer refuses the host. */
-  async resolveChecked(hostname: string): Promise<readonly string[]> {
+  async resolveChecked(hostname: string, scheme: Scheme = "https:"): Promise<readonly string[]> {
     const host = unbracket(hostname);
     if (isIpAddress(host)) {
-      this.checkAddress(host, host);
+      this.checkAddress(host, host, scheme);
       return [host];
     }
     const addresses = await this.resolve(host);
@@ -121,41 +129,59 @@ export class SsrfGuard {
     for (const address of addresses) {
       if (!isIpAddress(address))
         throw new Error(`resolver answered '${address}' for ${host}, not an IP address`);
-      this.checkAddress(address, host);
+      this.checkAddress(address, host, scheme);
     }
     return addresses;
   }
 
-  /** A `net` lookup function: `resolveChecked`, then the answer shape `connect` asked for. */
-  readonly lookup: LookupFunction = (hostname, options, callback) => {
-    const wanted =
-      options.family === 4 || options.family === "IPv4"
-        ? 4
-        : options.family === 6 || options.family === "IPv6"
-          ? 6
-          : 0;
-    this.resolveChecked(hostname).then(
-      (addresses) => {
-        const usable = addresses
-          .map((address) => ({ address, family: familyOf(address) }))
-          .filter((a) => wanted === 0 || a.family === wanted);
-        const [first] = usable;
-        if (first === undefined) {
-          const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
-          callback(error, "", undefined);
-        } else if (options.all) {
-          callback(null, usable);
-        } else {
-          callback(null, first.address, first.family);
-        }
-      },
-      (error: unknown) => callback(asErrno(error), "", undefined),
-    );
-  };
+  /** A `net` lookup function for sockets of `scheme`: `resolveChecked`, then the answer shape `connect` asked for. */
+  lookupFor(scheme: Scheme): LookupFunction {
+    return (hostname, options, callback) => {
+      const wanted =
+        options.family === 4 || options.family === "IPv4"
+          ? 4
+          : options.family === 6 || options.family === "IPv6"
+            ? 6
+            : 0;
+      this.resolveChecked(hostname, scheme).then(
+        (addresses) => {
+          const usable = addresses
+            .map((address) => ({ address, family: familyOf(address) }))
+            .filter((a) => wanted === 0 || a.family === wanted);
+          const [first] = usable;
+          if (first === undefined) {
+            const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+              code: "ENOTFOUND",
+            });
+            callback(error, "", undefined);
+          } else if (options.all) {
+            callback(null, usable);
+          } else {
+            callback(null, first.address, first.family);
+          }
+        },
+        (error: unknown) => callback(asErrno(error), "", undefined),
+      );
+    };
+  }
+
+  /** The lookup for `https:` sockets. */
+  readonly lookup: LookupFunction = this.lookupFor("https:");
 }
 
-function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+type Scheme = "https:" | "http:";
+
+/**
+ * Keep-alive agents whose every connection is opened through `guard`, each scheme with its own lookup
+ * (plain `http:` may only reach addresses the policy opened). Own agents, never the global ones, so
+ * every pooled socket was checked. Outbound deliveries and JWKS fetches both use these.
+ */
+export function guardedAgents(guard: SsrfGuard): { readonly http: HttpAgent; readonly https: HttpsAgent } {
+  const options = { keepAlive: true, scheduling: "lifo", timeout: 5_000 } as const;
+  return {
+    http: new HttpAgent({ ...options, lookup: guard.lookupFor("http:") }),
+    https: new HttpsAgent({ ...options, lookup: guard.lookupFor("https:") }),
+  };
 }
 
 function familyOf(address: string): 4 | 6 {

@@ -15,8 +15,13 @@ export const ENV = {
   queueUrlPrefix: "QUEUE_URL_PREFIX",
   /** Name prefix of every queue of this stack (see `queueNames`). */
   resourcePrefix: "WEBHOOKS_RESOURCE_PREFIX",
-  /** `true` lets delivery reach loopback/private addresses (local stack only). */
+  /** `true` lets outbound requests (deliveries, JWKS) reach private networks: the config's `allowPrivateDestinations`. */
   allowPrivateDestinations: "WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS",
+  /**
+   * `true` lets outbound requests reach loopback. Set by the local runtime only (`local/runtime.ts`),
+   * never by the topology, so no deployed function can carry it (a CDK test checks).
+   */
+  localAllowLoopback: "WEBHOOKS_LOCAL_ALLOW_LOOPBACK",
   /** Custom endpoints for the AWS SDK clients (local emulators). Unset in AWS. */
   sqsEndpoint: "WEBHOOKS_SQS_ENDPOINT",
   dynamodbEndpoint: "WEBHOOKS_DYNAMODB_ENDPOINT",

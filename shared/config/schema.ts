@@ -171,6 +171,28 @@ function checkProviderSettings(source: SourceInput, i: number, ctx: RefineContex
   }
 }
 
+/**
+ * A request timestamped up to `toleranceSeconds` in the future is accepted at once and stays
+ * acceptable until `timestamp + tolerance`, i.e. up to 2 × tolerance after it was first seen. Its dedupe
+ * key must be remembered at least that long, or a re-send after the window is a new event.
+ */
+function checkDedupeWindow(source: SourceInput, i: number, ctx: RefineContext): void {
+  const window = source.dedupeWindowSeconds;
+  if (window === undefined) return;
+  const tolerance = source.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  if (window >= 2 * tolerance) return;
+  const toleranceText =
+    source.toleranceSeconds === undefined ? `${tolerance}, the default` : String(tolerance);
+  ctx.addIssue({
+    code: "custom",
+    path: ["sources", i, "dedupeWindowSeconds"],
+    message:
+      `dedupeWindowSeconds (${window}) must be at least 2 × toleranceSeconds (${toleranceText}), ` +
+      `i.e. ${2 * tolerance}: a signed request stays acceptable for up to twice the tolerance after it ` +
+      "was first accepted; raise dedupeWindowSeconds or lower toleranceSeconds",
+  });
+}
+
 export const configSchema = z
   .strictObject({
     sources: z.array(sourceSchema),
@@ -191,6 +213,7 @@ export const configSchema = z
         }
         sourceIds.add(source.id);
         checkProviderSettings(source, i, ctx);
+        checkDedupeWindow(source, i, ctx);
       });
       const subIds = new Set<string>();
       config.subscriptions.forEach((sub, i) => {

@@ -67,12 +67,6 @@ export function eventIdFor(sourceId: string, dedupeKey: string): string {
   return `evt_${digest.slice(0, 22)}`;
 }
 
-/** The dedupe key: the provider's delivery id, or a hash of the exact body when the provider sends none. */
-export function dedupeKeyFor(deliveryId: string | undefined, rawBody: Buffer): string {
-  if (deliveryId !== undefined && deliveryId !== "") return `id:${deliveryId}`;
-  return `sha256:${createHash("sha256").update(rawBody).digest("hex")}`;
-}
-
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -7,9 +7,15 @@
  * `2002::/16`) are judged by the IPv4 address they carry, so `::ffff:127.0.0.1` is loopback. IPv6
  * outside global unicast `2000::/3` that no row below names is `reserved`: new special-purpose
  * ranges are refused until someone decides otherwise.
+ *
+ * `private` is exactly the networks an operator may own and opt into (`allowPrivateDestinations`):
+ * RFC 1918 IPv4 and `fc00::/7` (unique local IPv6). Deprecated site-local `fec0::/10` (RFC 3879) and the
+ * local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215, which may carry any IPv4 address at any offset)
+ * are `reserved`, and CGNAT `100.64.0.0/10` (RFC 6598) has its own class: none of them is opened.
  */
 export const ADDRESS_CLASSES = {
   loopback: "loopback",
+  /** RFC 1918 and fc00::/7: the only class `allowPrivateDestinations` opens. */
   private: "private",
   linkLocal: "link-local",
   /** Cloud instance metadata (169.254.169.254, fd00:ec2::254): refused even where private is allowed. */
@@ -55,7 +61,7 @@ const IPV4_RANGES: readonly Range<number>[] = [
 const IPV6_RANGES: readonly Range<bigint>[] = [
   v6("::/128", C.unspecified),
   v6("::1/128", C.loopback),
-  v6("64:ff9b:1::/48", C.private),
+  v6("64:ff9b:1::/48", C.reserved),
   v6("2001::/23", C.reserved),
   v6("2001:2::/48", C.benchmark),
   v6("2001:db8::/32", C.documentation),
@@ -63,7 +69,7 @@ const IPV6_RANGES: readonly Range<bigint>[] = [
   v6("fc00::/7", C.private),
   v6("fd00:ec2::254/128", C.metadata),
   v6("fe80::/10", C.linkLocal),
-  v6("fec0::/10", C.private),
+  v6("fec0::/10", C.reserved),
   v6("ff00::/8", C.multicast),
 ];
 

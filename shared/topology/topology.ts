@@ -197,6 +197,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       environment: {
         ...common,
         POWERTOOLS_SERVICE_NAME: "webhooks-ingest",
+        [ENV.allowPrivateDestinations]: config.allowPrivateDestinations === true ? "true" : "false", // JWKS
         [ENV.dedupeTable]: { ref: "table-name" },
         [ENV.ingressQueueUrl]: { ref: "queue-url", queue: "ingress" },
       },

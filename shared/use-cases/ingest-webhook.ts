@@ -1,13 +1,8 @@
 import type { SecretResolver } from "../adapters/secret-resolver.js";
 import type { ProviderName, SourceConfig, WebhooksConfig } from "../config/schema.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
-import {
-  buildCloudEvent,
-  dedupeKeyFor,
-  eventIdFor,
-  isJsonContentType,
-  parseJsonBody,
-} from "../domain/cloud-event.js";
+import { buildCloudEvent, eventIdFor, isJsonContentType, parseJsonBody } from "../domain/cloud-event.js";
+import { dedupeInputFor, dedupeKeyFor } from "../domain/dedupe-key.js";
 import {
   InFlightError,
   InvalidRequestError,
@@ -117,7 +112,15 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
       secret: secrets[secretIndex],
       options: sourceOptions,
     });
-    const key = `${source.id}#${dedupeKeyFor(identity.deliveryId, request.rawBody)}`;
+    // One key, one write: the delivery id if the signature covers it, else the signed content's hash.
+    const dedupe = dedupeInputFor({
+      deliveryId: identity.deliveryId,
+      deliveryIdSigned: identity.deliveryIdSigned,
+      signsContent: verifier.signsContent,
+      signedContent: identity.signedContent,
+      rawBody: request.rawBody,
+    });
+    const key = `${source.id}#${dedupeKeyFor(dedupe)}`;
     const eventId = eventIdFor(source.id, key);
     const result = {
       id: eventId,

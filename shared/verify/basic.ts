@@ -25,6 +25,7 @@ const credentialsDigest = createSecretDigestCache((secret) => secret.indexOf(":"
 export const basicVerifier: SyncProviderVerifier = {
   provider: "basic",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: false,
 
   verify(request, context) {
     const decoded = decodeSignature(credentialAfterScheme(request.headers, HEADER, "Basic"), "base64");

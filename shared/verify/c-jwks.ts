@@ -25,10 +25,47 @@ import { createKeyCache } from "./crypto.js";
  *   `VerificationUnavailableError` (a 503: the sender retries once the endpoint is back), never a 401
  *   that would drop an event signed with a key rotated in during the outage;
  * - after a failed fetch, requests for `failureBackoffMs` use the last good set without trying again,
- *   so an outage costs one bounded wait, not one per request.
+ *   so an outage costs one bounded wait, not one per request;
+ * - the GET itself goes through a `JwksFetch` the caller injects: the ingest handler gives it the
+ *   SSRF-guarded HTTP path deliveries use (`shared/adapters/guarded-get.ts`), so a `jwksUrl` can never
+ *   reach loopback, link-local or metadata addresses from a deployed function. The verify layer stays
+ *   free of network policy and AWS code.
  */
 
+/** One GET of a key set, as the verify layer needs it. */
+export interface JwksFetchRequest {
+  readonly url: string;
+  /** Aborts the request (the fetch timeout). */
+  readonly signal: AbortSignal;
+  /** Bodies larger than this must be refused rather than buffered. */
+  readonly maxBytes: number;
+}
+
+export interface JwksFetchResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * The port for fetching a key set: GET `url` without following redirects (a 3xx is an answer), reject
+ * on any network failure, refused destination, abort or oversized body.
+ */
+export type JwksFetch = (request: JwksFetchRequest) => Promise<JwksFetchResponse>;
+
+/**
+ * `JwksFetch` over the global `fetch`, with NO destination checks: for tools and tests on this
+ * machine only. Functions inject the SSRF-guarded implementation instead.
+ */
+export const unguardedJwksFetch: JwksFetch = async ({ url, signal, maxBytes }) => {
+  const response = await fetch(url, { method: "GET", redirect: "manual", signal });
+  const body = await response.text();
+  if (Buffer.byteLength(body) > maxBytes) throw new Error(`the answer is larger than ${maxBytes} bytes`);
+  return { status: response.status, body };
+};
+
 export interface JwksCacheOptions {
+  /** How a key set is fetched (required: say which destinations it may reach). */
+  readonly fetch: JwksFetch;
   /** Longest wait for one fetch, headers and body (default 1.5 s). */
   readonly timeoutMs?: number;
   /** After a successful fetch, how long an unknown `kid` is rejected without refetching (default 30 s). */
@@ -49,7 +86,9 @@ export interface JwksKeys {
   resolverFor(url: string): JwksKeyResolver;
 }
 
-const DEFAULTS: Required<JwksCacheOptions> = {
+type CacheSettings = Required<Omit<JwksCacheOptions, "fetch">>;
+
+const DEFAULTS: CacheSettings = {
   timeoutMs: 1_500,
   cooldownMs: 30_000,
   maxAgeMs: 10 * 60_000,
@@ -57,7 +96,7 @@ const DEFAULTS: Required<JwksCacheOptions> = {
   maxStaleMs: 24 * 3_600_000,
 };
 /** A key set is a few kilobytes; refuse to buffer anything much larger. */
-const MAX_JWKS_CHARS = 512 * 1024;
+const MAX_JWKS_BYTES = 512 * 1024;
 
 /** The key set could not be fetched (network, timeout, status, body). Never leaves this module. */
 class JwksFetchError extends Error {
@@ -70,16 +109,18 @@ function describe(error: unknown): string {
 
 class RemoteKeySet {
   readonly #url: string;
-  readonly #options: Required<JwksCacheOptions>;
+  readonly #options: CacheSettings;
+  readonly #get: JwksFetch;
   readonly #remote: RemoteJWKSet;
   /** The last set fetched and accepted, and when (ms since the epoch). */
   #lastGood: { readonly keys: ReturnType<typeof createLocalJWKSet>; readonly at: number } | undefined;
   #failedAt = Number.NEGATIVE_INFINITY;
   #lastFailure: unknown;
 
-  constructor(url: string, options: Required<JwksCacheOptions>) {
+  constructor(url: string, options: CacheSettings, get: JwksFetch) {
     this.#url = url;
     this.#options = options;
+    this.#get = get;
     this.#remote = createRemoteJWKSet(new URL(url), {
       timeoutDuration: options.timeoutMs,
       cooldownDuration: options.cooldownMs,
@@ -134,46 +175,42 @@ class RemoteKeySet {
     href: string,
     init: { headers: Headers; method: "GET"; redirect: "manual"; signal: AbortSignal },
   ): Promise<Response> {
-    let response: Response;
+    let response: JwksFetchResponse;
     try {
-      response = await fetch(href, init);
+      response = await this.#get({ url: href, signal: init.signal, maxBytes: MAX_JWKS_BYTES });
     } catch (cause) {
       throw new JwksFetchError(`GET failed: ${describe(cause)}`, { cause });
     }
     if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
       throw new JwksFetchError(`GET answered ${response.status}`);
     }
-    let text: string;
+    const text = response.body;
     let keys: ReturnType<typeof createLocalJWKSet>;
     try {
-      text = await response.text();
-      if (text.length > MAX_JWKS_CHARS) {
-        throw new JwksFetchError(`the key set is larger than ${MAX_JWKS_CHARS} characters`);
-      }
       keys = createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
     } catch (cause) {
-      throw cause instanceof JwksFetchError
-        ? cause
-        : new JwksFetchError(`no JWK Set in the answer: ${describe(cause)}`, { cause });
+      throw new JwksFetchError(`no JWK Set in the answer: ${describe(cause)}`, { cause });
     }
     this.#lastGood = { keys, at: Date.now() };
     return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
   }
 }
 
-/** A cache of remote key sets; `sharedJwksKeys` is the process-wide one the verifiers use. */
-export function createJwksKeys(options: JwksCacheOptions = {}): JwksKeys {
-  const resolved: Required<JwksCacheOptions> = {
+/** A cache of remote key sets, fetched with `options.fetch`. */
+export function createJwksKeys(options: JwksCacheOptions): JwksKeys {
+  const resolved: CacheSettings = {
     timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     cooldownMs: options.cooldownMs ?? DEFAULTS.cooldownMs,
     maxAgeMs: options.maxAgeMs ?? DEFAULTS.maxAgeMs,
     failureBackoffMs: options.failureBackoffMs ?? DEFAULTS.failureBackoffMs,
     maxStaleMs: options.maxStaleMs ?? DEFAULTS.maxStaleMs,
   };
-  const setFor = createKeyCache((url) => new RemoteKeySet(url, resolved), 32);
+  const setFor = createKeyCache((url) => new RemoteKeySet(url, resolved, options.fetch), 32);
   return { resolverFor: (url) => setFor(url).resolve };
 }
 
-/** One cache per process (per Lambda container): key sets survive across invocations. */
-export const sharedJwksKeys: JwksKeys = createJwksKeys();
+/**
+ * The default verifiers' cache, over `unguardedJwksFetch`: for tools and tests. The ingest function
+ * builds its verifiers with its own cache over the guarded fetch (`createVerifierFor`).
+ */
+export const sharedJwksKeys: JwksKeys = createJwksKeys({ fetch: unguardedJwksFetch });

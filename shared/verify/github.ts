@@ -12,8 +12,9 @@ import type { SyncProviderVerifier } from "./types.js";
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, keyed with the secret's
- * UTF-8 bytes. Nothing else is signed (no timestamp), so replays are stopped by dedupe on
- * `X-GitHub-Delivery`. The legacy SHA-1 `X-Hub-Signature` header is deliberately not accepted.
+ * UTF-8 bytes. Nothing else is signed: no timestamp, and not `X-GitHub-Delivery` either, so the dedupe
+ * key is the body's hash (a replay under a fresh delivery id is still a duplicate) and the delivery id is
+ * metadata. The legacy SHA-1 `X-Hub-Signature` header is deliberately not accepted.
  */
 
 export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256";
@@ -25,6 +26,7 @@ const FOUR_DAYS_SECONDS = 4 * 86_400;
 export const githubVerifier: SyncProviderVerifier = {
   provider: "github",
   retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { headers, rawBody } = request;
@@ -53,6 +55,7 @@ export const githubVerifier: SyncProviderVerifier = {
     const event = readHeader(request.headers, "x-github-event");
     const action = event === undefined ? undefined : jsonStringField(json(), "action");
     const eventType = event === undefined ? "github" : action === undefined ? event : `${event}.${action}`;
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    // X-GitHub-Delivery is not covered by the signature (the body alone is).
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: false, eventType };
   },
 };

@@ -92,6 +92,7 @@ export function createGooglePubsubVerifier(
   return {
     provider: "google-pubsub",
     retryHorizonSeconds: SEVEN_DAYS_SECONDS,
+    signsContent: false,
 
     async verify(request: InboundRequest, context): Promise<VerifiedSignature> {
       try {
@@ -139,7 +140,8 @@ export function createGooglePubsubVerifier(
       const attributes = objectField(message, "attributes");
       const eventType =
         jsonStringField(attributes, "eventType") ?? jsonStringField(attributes, "type") ?? "pubsub.message";
-      return { deliveryId, eventType };
+      // The OIDC token covers neither the body nor a header: see signsContent.
+      return { deliveryId, deliveryIdSigned: false, eventType };
     },
   };
 }

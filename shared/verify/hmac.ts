@@ -29,7 +29,8 @@ import type { InboundRequest, SyncProviderVerifier } from "./types.js";
  * tolerance. A template naming `{timestamp}` or `{id}` without the matching header option never
  * verifies (reported as a missing header).
  *
- * Identity: the delivery id is the `idHeader` value (else the body's hash); the event type is the
+ * Identity: the delivery id is the `idHeader` value (else the body's hash); it is signed only when the
+ * template holds `{id}` (otherwise the dedupe key is the hash of the body). The event type is the
  * `eventTypeHeader` value, else the body's `type`, else `webhook`.
  *
  * Horizon: unknown senders; ids are kept 3 days.
@@ -101,6 +102,7 @@ function placeholderValues(
 export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
   provider: "hmac",
   retryHorizonSeconds: THREE_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { options } = context;
@@ -170,6 +172,9 @@ export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
         : readHeader(request.headers, headerName(options.eventTypeHeader))) ??
       jsonStringField(json(), "type") ??
       "webhook";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    if (deliveryId === undefined) return { eventType };
+    // Signed only when the template puts `{id}` in the signed content.
+    const template = parseSignedContent(options?.signedContent ?? DEFAULT_TEMPLATE);
+    return { deliveryId, deliveryIdSigned: template.uses.has("id"), eventType };
   },
 };

@@ -65,6 +65,7 @@ function compareIds(a: string, b: string): number {
 export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
   provider: "hubspot",
   retryHorizonSeconds: TWO_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { headers, rawBody } = request;
@@ -129,6 +130,6 @@ export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
       joined.length <= MAX_JOINED_ID_LENGTH
         ? joined
         : `batch-sha256:${createHash("sha256").update(joined).digest("hex")}`;
-    return { deliveryId, eventType };
+    return { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

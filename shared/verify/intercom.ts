@@ -23,6 +23,7 @@ const ONE_DAY_SECONDS = 86_400;
 export const intercomVerifier: SyncProviderVerifier = {
   provider: "intercom",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const value = requireSingleHeader(request.headers, INTERCOM_SIGNATURE_HEADER);
@@ -42,6 +43,6 @@ export const intercomVerifier: SyncProviderVerifier = {
     const body = json();
     const deliveryId = jsonStringField(body, "id");
     const eventType = jsonStringField(body, "topic") ?? "intercom";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

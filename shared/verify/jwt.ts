@@ -158,6 +158,7 @@ export function createJwtVerifier(deps: JwtVerifierDeps = {}): ProviderVerifier<
   return {
     provider: "jwt",
     retryHorizonSeconds: THREE_DAYS_SECONDS,
+    signsContent: true,
 
     async verify(request, context): Promise<VerifiedSignature> {
       try {
@@ -205,7 +206,8 @@ export function createJwtVerifier(deps: JwtVerifierDeps = {}): ProviderVerifier<
         (typeClaim === undefined ? undefined : claimText(payload, typeClaim)) ??
         bodyEventType(json()) ??
         "jwt";
-      return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+      // A claim of the verified token.
+      return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
     },
   };
 }

@@ -28,6 +28,7 @@ const ONE_DAY_SECONDS = 86_400;
 export const lemonsqueezyVerifier: SyncProviderVerifier = {
   provider: "lemonsqueezy",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const candidate = canonicalSignature(
@@ -52,7 +53,7 @@ export const lemonsqueezyVerifier: SyncProviderVerifier = {
     const updatedAt = jsonStringAt(body, ["data", "attributes", "updated_at"]);
     const eventType = eventName ?? "lemonsqueezy";
     return eventName !== undefined && dataId !== undefined && updatedAt !== undefined
-      ? { deliveryId: `${eventName}:${dataId}:${updatedAt}`, eventType }
+      ? { deliveryId: `${eventName}:${dataId}:${updatedAt}`, deliveryIdSigned: true, eventType }
       : { eventType };
   },
 };

@@ -13,8 +13,8 @@ import type { SyncProviderVerifier } from "./types.js";
  * - window: the body's `webhookTimestamp` (unix milliseconds) must be within the source's
  *   `toleranceSeconds` of now, in both directions (Linear suggests 60 s). It is read only after the
  *   signature verified, so the timestamp is authenticated; a verified body without one is rejected;
- * - dedupe id: the `Linear-Delivery` header, else body `webhookId` + `webhookTimestamp`; event type:
- *   `{type}.{action}` lower-cased (`issue.create`).
+ * - dedupe id: the `Linear-Delivery` header (unsigned, so the dedupe key is the body's hash), else body
+ *   `webhookId` + `webhookTimestamp` (signed); event type: `{type}.{action}` lower-cased (`issue.create`).
  */
 
 export const LINEAR_SIGNATURE_HEADER = "linear-signature";
@@ -25,6 +25,7 @@ const ONE_DAY_SECONDS = 86_400;
 export const linearVerifier: SyncProviderVerifier = {
   provider: "linear",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const value = requireSingleHeader(request.headers, LINEAR_SIGNATURE_HEADER);
@@ -53,13 +54,17 @@ export const linearVerifier: SyncProviderVerifier = {
     const body = json();
     const webhookId = jsonStringField(body, "webhookId");
     const timestampMs = jsonIntegerField(body, TIMESTAMP_FIELD);
-    const deliveryId =
-      readHeader(request.headers, "linear-delivery") ??
-      (webhookId === undefined || timestampMs === undefined ? undefined : `${webhookId}:${timestampMs}`);
+    const header = readHeader(request.headers, "linear-delivery");
+    // The header is outside the signed body; the fallback is read from the body, so it is signed.
+    const fromBody =
+      webhookId === undefined || timestampMs === undefined ? undefined : `${webhookId}:${timestampMs}`;
     const type = jsonStringField(body, "type");
     const action = jsonStringField(body, "action");
     const eventType =
       type === undefined ? "linear" : (action === undefined ? type : `${type}.${action}`).toLowerCase();
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    if (header !== undefined) return { deliveryId: header, deliveryIdSigned: false, eventType };
+    return fromBody === undefined
+      ? { eventType }
+      : { deliveryId: fromBody, deliveryIdSigned: true, eventType };
   },
 };

@@ -150,6 +150,7 @@ function requireField(fields: Fields, name: FieldName): string {
 export const mailgunVerifier: SyncProviderVerifier = {
   provider: "mailgun",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
   contentTypes: MAILGUN_CONTENT_TYPES,
 
   verify(request, context) {
@@ -178,6 +179,9 @@ export const mailgunVerifier: SyncProviderVerifier = {
     const parsed = fieldsOf(request, json);
     const fields = parsed.ok ? parsed.fields : {};
     const eventType = fields.event ?? "mailgun";
-    return fields.token === undefined ? { eventType } : { deliveryId: fields.token, eventType };
+    // The token is half of what is signed (timestamp + token); the rest of the body is not.
+    return fields.token === undefined
+      ? { eventType }
+      : { deliveryId: fields.token, deliveryIdSigned: true, eventType };
   },
 };

@@ -65,6 +65,7 @@ function parseHeader(value: string): { timestamp: string; signatures: CheckedSig
 export const paddleVerifier: SyncProviderVerifier = {
   provider: "paddle",
   retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { timestamp, signatures } = parseHeader(
@@ -88,6 +89,6 @@ export const paddleVerifier: SyncProviderVerifier = {
     const body = json();
     const deliveryId = jsonStringField(body, "event_id") ?? jsonStringField(body, "notification_id");
     const eventType = jsonStringField(body, "event_type") ?? "paddle";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

@@ -55,6 +55,7 @@ function parseSignatures(value: string): CheckedSignature[] {
 export const pagerdutyVerifier: SyncProviderVerifier = {
   provider: "pagerduty",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     return matchHmacSecret(context.secrets, {
@@ -70,6 +71,6 @@ export const pagerdutyVerifier: SyncProviderVerifier = {
     const event = jsonObjectField(json(), "event");
     const deliveryId = jsonStringField(event, "id");
     const eventType = jsonStringField(event, "event_type") ?? "pagerduty";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

@@ -1,8 +1,11 @@
 import type { ProviderName } from "../config/schema.js";
+import type { JwksKeys } from "./c-jwks.js";
 import { githubVerifier } from "./github.js";
+import { createGooglePubsubVerifier } from "./google-pubsub.js";
 import { groupAVerifiers } from "./group-a.js";
 import { groupBVerifiers } from "./group-b.js";
 import { groupCVerifiers } from "./group-c.js";
+import { createJwtVerifier } from "./jwt.js";
 import { standardWebhooksVerifier, svixVerifier } from "./standard-webhooks.js";
 import { stripeVerifier } from "./stripe.js";
 import type { ProviderVerifier } from "./types.js";
@@ -18,10 +21,29 @@ export const verifiers = {
   ...groupCVerifiers,
 } satisfies Record<ProviderName, ProviderVerifier>;
 
-export function verifierFor(provider: ProviderName): ProviderVerifier {
-  const verifier: ProviderVerifier | undefined = Object.hasOwn(verifiers, provider)
-    ? verifiers[provider]
-    : undefined;
-  if (!verifier) throw new TypeError(`No verifier for provider '${String(provider)}'.`);
-  return verifier;
+export type VerifierFor = (provider: ProviderName) => ProviderVerifier;
+
+function lookup(table: Readonly<Record<ProviderName, ProviderVerifier>>): VerifierFor {
+  return (provider) => {
+    const verifier: ProviderVerifier | undefined = Object.hasOwn(table, provider)
+      ? table[provider]
+      : undefined;
+    if (!verifier) throw new TypeError(`No verifier for provider '${String(provider)}'.`);
+    return verifier;
+  };
 }
+
+/**
+ * The verifiers with remote key sets (`jwt`, `google-pubsub`) fetching through `jwks`: a function
+ * passes a cache over the SSRF-guarded fetch, so no key set URL bypasses the guard.
+ */
+export function createVerifierFor(deps: { readonly jwks: JwksKeys }): VerifierFor {
+  return lookup({
+    ...verifiers,
+    jwt: createJwtVerifier({ jwks: deps.jwks }),
+    "google-pubsub": createGooglePubsubVerifier({ jwks: deps.jwks }),
+  });
+}
+
+/** The default verifiers (key sets over `sharedJwksKeys`, unguarded): tools and tests. */
+export const verifierFor: VerifierFor = lookup(verifiers);

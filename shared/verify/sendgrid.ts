@@ -58,6 +58,7 @@ function malformed(header: string, detail: string): SignatureVerificationError {
 export const sendgridVerifier: SyncProviderVerifier = {
   provider: "sendgrid",
   retryHorizonSeconds: THREE_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { headers, rawBody } = request;
@@ -135,6 +136,6 @@ export const sendgridVerifier: SyncProviderVerifier = {
       joined.length <= MAX_DELIVERY_ID_CHARS
         ? joined
         : `sha256:${createHash("sha256").update(joined).digest("hex")}`;
-    return { deliveryId, eventType };
+    return { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

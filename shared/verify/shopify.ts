@@ -10,7 +10,8 @@ import type { SyncProviderVerifier } from "./types.js";
  * - window: none (no timestamp is signed; `X-Shopify-Triggered-At` is not covered), so replays are
  *   stopped by dedupe;
  * - dedupe id: `X-Shopify-Webhook-Id` (one delivery, the same on every retry), else
- *   `X-Shopify-Event-Id`; event type: `X-Shopify-Topic` (`orders/create`).
+ *   `X-Shopify-Event-Id`; neither is signed, so the dedupe key is the body's hash and the id is
+ *   metadata; event type: `X-Shopify-Topic` (`orders/create`).
  */
 
 export const SHOPIFY_SIGNATURE_HEADER = "x-shopify-hmac-sha256";
@@ -23,6 +24,7 @@ const THREE_DAYS_SECONDS = 3 * 86_400;
 export const shopifyVerifier: SyncProviderVerifier = {
   provider: "shopify",
   retryHorizonSeconds: THREE_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const value = requireSingleHeader(request.headers, SHOPIFY_SIGNATURE_HEADER);
@@ -40,6 +42,7 @@ export const shopifyVerifier: SyncProviderVerifier = {
     const deliveryId =
       readHeader(headers, "x-shopify-webhook-id") ?? readHeader(headers, "x-shopify-event-id");
     const eventType = readHeader(headers, "x-shopify-topic") ?? "shopify";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    // Both id headers are outside the signed content (the body alone).
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: false, eventType };
   },
 };

@@ -55,7 +55,7 @@ function identifyJson(body: JsonObject): EventIdentity {
     type ??
     "slack";
   const deliveryId = jsonStringField(body, "event_id");
-  return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+  return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
 }
 
 /** Slash commands (`command=/deploy&…`) and interactivity (`payload=<JSON>`). */
@@ -68,12 +68,13 @@ function identifyForm(rawBody: Buffer): EventIdentity {
       ? "slash_command"
       : (jsonStringField(payload, "type") ?? "slack");
   const deliveryId = formField(form, "trigger_id") ?? jsonStringField(payload, "trigger_id");
-  return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+  return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
 }
 
 export const slackVerifier: SyncProviderVerifier = {
   provider: "slack",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
   contentTypes: ["application/json", "application/x-www-form-urlencoded"],
 
   verify(request, context) {

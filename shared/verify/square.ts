@@ -23,6 +23,7 @@ const FOUR_DAYS_SECONDS = 4 * 86_400;
 export const squareVerifier: SyncProviderVerifier = {
   provider: "square",
   retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const value = requireSingleHeader(request.headers, SQUARE_SIGNATURE_HEADER);
@@ -41,6 +42,6 @@ export const squareVerifier: SyncProviderVerifier = {
     const body = json();
     const deliveryId = jsonStringField(body, "event_id");
     const eventType = jsonStringField(body, "type") ?? "square";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

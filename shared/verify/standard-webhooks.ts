@@ -193,11 +193,13 @@ export function createStandardWebhooksVerifier(
   return {
     provider,
     retryHorizonSeconds,
+    signsContent: true,
     verify,
     identify(request, json) {
       const deliveryId = readHeader(request.headers, familyOf(request.headers).id);
       const eventType = jsonStringField(json(), "type") ?? fallbackEventType;
-      return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+      // The id is the first part of the signed content.
+      return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
     },
   };
 }

@@ -79,6 +79,7 @@ function parseHeader(value: string): ParsedHeader {
 export const stripeVerifier: SyncProviderVerifier = {
   provider: "stripe",
   retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { timestamp, signatures } = parseHeader(requireHeader(request.headers, STRIPE_SIGNATURE_HEADER));
@@ -104,6 +105,6 @@ export const stripeVerifier: SyncProviderVerifier = {
     const body = json();
     const deliveryId = jsonStringField(body, "id");
     const eventType = jsonStringField(body, "type") ?? "stripe";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

@@ -26,6 +26,7 @@ const tokenDigest = createSecretDigestCache((secret) => secret.length > 0);
 export const tokenVerifier: SyncProviderVerifier<TokenOptions> = {
   provider: "token",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: false,
 
   verify(request, context) {
     const header = (context.options?.header ?? DEFAULT_HEADER).toLowerCase();

@@ -23,8 +23,9 @@ import type { InboundRequest, SyncProviderVerifier } from "./types.js";
  *   carries is appended to it), else the URL the request was received on. Twilio is inconsistent about
  *   default ports, so like its helpers the URL is tried as given and, if that fails, with the default
  *   port (https 443, http 80) removed when present or added when absent;
- * - window: none (no timestamp is signed), so replays are stopped by dedupe;
- * - dedupe id: `I-Twilio-Idempotency-Token`; event type: `message.<MessageStatus|SmsStatus>` or
+ * - window: none (no timestamp is signed), so replays are stopped by dedupe on what is signed: the
+ *   hash of the sorted parameters (form) or of the body (JSON), since the id header is not signed;
+ * - dedupe id: `I-Twilio-Idempotency-Token` (metadata, see above); event type: `message.<MessageStatus|SmsStatus>` or
  *   `call.<CallStatus>` (`message.delivered`), else `twilio`.
  */
 
@@ -61,6 +62,15 @@ function signedTwilioUrl(request: InboundRequest, options: unknown): string {
   }
   const separator = !configured.includes("?") ? "?" : /[?&]$/.test(configured) ? "" : "&";
   return `${configured}${separator}${received.segment}`;
+}
+
+/** Whether the signed URL carries `bodySHA256` (JSON mode), as `signedTwilioUrl` builds it; never throws. */
+function signsBodyHash(request: InboundRequest, options: unknown): boolean {
+  const configured = configuredPublicUrl(options);
+  return (
+    (configured !== undefined && bodyHashSegment(configured) !== undefined) ||
+    (request.url !== undefined && bodyHashSegment(request.url) !== undefined)
+  );
 }
 
 /** `url` as given, then with the scheme's default port removed (if present) or added (if absent). */
@@ -106,6 +116,7 @@ function signedParams(rawBody: Buffer): string[] {
 export const twilioVerifier: SyncProviderVerifier = {
   provider: "twilio",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
   contentTypes: ["application/x-www-form-urlencoded", "application/json"],
 
   verify(request, context) {
@@ -134,7 +145,7 @@ export const twilioVerifier: SyncProviderVerifier = {
     return verified;
   },
 
-  identify(request, json) {
+  identify(request, json, context) {
     const deliveryId = readHeader(request.headers, "i-twilio-idempotency-token");
     const body = asJsonObject(json());
     const form = body === undefined ? parseForm(request.rawBody) : undefined;
@@ -148,6 +159,15 @@ export const twilioVerifier: SyncProviderVerifier = {
         : callStatus !== undefined
           ? `call.${callStatus.toLowerCase()}`
           : "twilio";
-    return deliveryId === undefined ? { eventType } : { deliveryId, eventType };
+    // Form bodies are signed as their sorted, decoded parameters: a reordered or re-encoded copy of the
+    // same form still verifies, so that canonical form, not the raw bytes, is what the dedupe key hashes.
+    const signedContent = signsBodyHash(request, context?.options)
+      ? undefined
+      : JSON.stringify(signedParams(request.rawBody));
+    const content = signedContent === undefined ? {} : { signedContent };
+    // The idempotency token is a header outside the signed content.
+    return deliveryId === undefined
+      ? { eventType, ...content }
+      : { deliveryId, deliveryIdSigned: false, eventType, ...content };
   },
 };

@@ -40,6 +40,7 @@ const ONE_DAY_SECONDS = 86_400;
 export const twitchVerifier: SyncProviderVerifier = {
   provider: "twitch",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { headers, rawBody } = request;
@@ -94,6 +95,7 @@ export const twitchVerifier: SyncProviderVerifier = {
         "twitch";
       identity = { eventType };
     }
-    return deliveryId === undefined ? identity : { deliveryId, ...identity };
+    // The message id is the first part of the signed content.
+    return deliveryId === undefined ? identity : { ...identity, deliveryId, deliveryIdSigned: true };
   },
 };

@@ -37,15 +37,40 @@ export interface ChallengeReply {
   readonly body: string;
 }
 
-/** Where the provider puts the event's identity. Read only after the signature verified. */
-export interface EventIdentity {
-  /** The provider's own delivery/event id: the dedupe key. Absent when the request carries none. */
-  readonly deliveryId?: string;
+/** What every identity carries, whatever its delivery id. */
+interface IdentityBase {
   /** The event type, used for subscription filters and as the CloudEvents `type`. */
   readonly eventType: string;
   /** When set, answer with this and enqueue nothing (the request is a verification handshake). */
   readonly reply?: ChallengeReply;
+  /**
+   * What the signature covers, when that is not the raw body byte for byte (Twilio signs its form
+   * parameters decoded and sorted, so reordering or re-encoding them keeps the signature valid). When
+   * the dedupe key is a content hash (see `deliveryIdSigned`), it is the hash of this, else of the body.
+   */
+  readonly signedContent?: string;
 }
+
+/**
+ * Where the provider puts the event's identity. Read only after the signature verified. A delivery id
+ * always comes with `deliveryIdSigned`, which decides the dedupe key (see docs/design.md, "Dedupe keys"):
+ * - `true`: the signature covers the id (Standard Webhooks' `webhook-id`, Stripe's body `id`), so a
+ *   replay cannot change it: the id is the key;
+ * - `false`: the id travels outside the signed content (GitHub's `X-GitHub-Delivery` header), so one
+ *   signed request could be re-sent under fresh ids: the key is the SHA-256 of the signed content
+ *   instead, which a replay cannot change (unless the verifier signs no content at all, see
+ *   `ProviderVerifier.signsContent`). The id is still kept on the event as metadata.
+ */
+export type EventIdentity = IdentityBase &
+  (
+    | { readonly deliveryId?: undefined; readonly deliveryIdSigned?: undefined }
+    | {
+        /** The provider's own delivery/event id. */
+        readonly deliveryId: string;
+        /** Whether the signature covers `deliveryId`. */
+        readonly deliveryIdSigned: boolean;
+      }
+  );
 
 export interface IdentifyContext<Options = unknown> {
   /** The secret that verified the request (Zoom's CRC reply is an HMAC with it). */
@@ -57,6 +82,13 @@ export interface ProviderVerifier<Options = unknown> {
   readonly provider: ProviderName;
   /** How long the provider keeps retrying one event: the default dedupe window, in seconds. */
   readonly retryHorizonSeconds: number;
+  /**
+   * Whether the credential covers any content of the request (body, or the headers it signs). False when
+   * only a bearer credential is checked (static token, HTTP Basic, Pub/Sub's OIDC token): hashing
+   * unsigned content would stop no replay and could split a provider's retries, so an unsigned delivery
+   * id stays the dedupe key and replays are bounded only by the credential.
+   */
+  readonly signsContent: boolean;
   /** Media types (without parameters) this provider sends; others get 415. Undefined accepts any. */
   readonly contentTypes?: readonly string[];
   /**

@@ -46,6 +46,7 @@ export function zoomEncryptedToken(secret: string, plainToken: string): string {
 export const zoomVerifier: SyncProviderVerifier = {
   provider: "zoom",
   retryHorizonSeconds: ONE_DAY_SECONDS,
+  signsContent: true,
 
   verify(request, context) {
     const { headers, rawBody } = request;

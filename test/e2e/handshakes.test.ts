@@ -1,12 +1,20 @@
-import { createHmac } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { collectMessages, sqsClient } from "../support/aws.js";
 import { startTestPlatform } from "../support/test-platform.js";
+import {
+  type LocalJwksServer,
+  publicJwk,
+  signJws,
+  startJwksServer,
+} from "../unit/conformance/cases/group-c.js";
 
 const SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 let platform: LocalPlatform;
+const jwtKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+let jwks: LocalJwksServer;
 
 /** Signs like Slack does (an independent signer: node:crypto only). */
 function slackRequest(body: string, contentType = "application/json") {
@@ -24,14 +32,19 @@ function slackRequest(body: string, contentType = "application/json") {
 }
 
 beforeAll(async () => {
+  jwks = await startJwksServer([publicJwk(jwtKey, "k1", "RS256")]);
   platform = await startTestPlatform("hs", {
-    sources: [{ id: "slack", provider: "slack", secrets: [SLACK_SECRET] }],
+    sources: [
+      { id: "slack", provider: "slack", secrets: [SLACK_SECRET] },
+      { id: "jwt", provider: "jwt", options: { algorithms: ["RS256"], jwksUrl: jwks.url } },
+    ],
     subscriptions: [{ id: "audit", target: { type: "queue" } }],
   });
 });
 
 afterAll(async () => {
   await platform?.stop();
+  await jwks?.close();
 });
 
 describe("provider handshakes and media types through the local platform", () => {
@@ -72,5 +85,20 @@ describe("provider handshakes and media types through the local platform", () =>
       code: "unsupported_media_type",
       detail: expect.stringContaining("application/json"),
     });
+  });
+
+  it("verifies a JWT against a key set on loopback: the local runtime's guard opens loopback", async () => {
+    const token = signJws(
+      { alg: "RS256", kid: "k1" },
+      { exp: Math.floor(Date.now() / 1000) + 300, jti: "jwt-local-1" },
+      jwtKey,
+    );
+    const response = await fetch(`${platform.ingestUrl}jwt`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ type: "order.created" }),
+    });
+    expect(response.status).toBe(202);
+    expect(jwks.requests).toBeGreaterThanOrEqual(1);
   });
 });

@@ -134,6 +134,21 @@ describe("the local platform, end to end", () => {
     expect(auditMessages.filter((m) => parseCloudEvent(m.Body ?? "").id === first.body.id)).toHaveLength(1);
   });
 
+  it("answers 202 to webhooks whose delivery id is 3,000 characters, and a duplicate to their retries", async () => {
+    for (const source of [sources.sw, sources.gh, sources.stripe]) {
+      const deliveryId = `long-${source.id}-${"z".repeat(2_990)}`;
+      const request = signedTestWebhook(source, { deliveryId, data: { long: source.id, at: Date.now() } });
+      const first = await post(source.id, request);
+      expect(first.status, source.id).toBe(202);
+      expect(await post(source.id, request)).toEqual({
+        status: 202,
+        body: { id: first.body.id, duplicate: true },
+      });
+      const event = parseCloudEvent((await auditEvent(first.body.id as string))?.Body ?? "");
+      expect(event.webhookdeliveryid).toBe(deliveryId);
+    }
+  });
+
   it("answers a bad signature with a uniform 401 and enqueues nothing", async () => {
     const request = signedTestWebhook(sources.gh, { type: "issues.opened" });
     const forged = { ...request, body: request.body.replace("Test", "Tampered") };

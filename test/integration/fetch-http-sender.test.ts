@@ -2,16 +2,20 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
 import {
-  type DestinationPolicy,
   LOCAL_POLICY,
+  PRIVATE_NETWORKS_POLICY,
   PRODUCTION_POLICY,
   type Resolver,
 } from "../../shared/adapters/ssrf-guard.js";
+import type { DestinationPolicy } from "../../shared/domain/destination-policy.js";
 import type { Clock } from "../../shared/ports/clock.js";
 
 const clock: Clock = { now: () => Date.UTC(2025, 0, 1) };
-/** Production rules, but plain HTTP allowed: so the address check, not the scheme, is what refuses. */
-const PRODUCTION_OVER_HTTP: DestinationPolicy = { allowPrivate: false, requireHttps: false };
+/**
+ * A deployed stack with `allowPrivateDestinations`: plain HTTP is allowed (to private addresses), so
+ * the address check, not the scheme, is what refuses loopback.
+ */
+const PRODUCTION_OVER_HTTP: DestinationPolicy = PRIVATE_NETWORKS_POLICY;
 
 interface Received {
   readonly method: string;
@@ -189,17 +193,33 @@ describe("FetchHttpSender against a real local HTTP server (production policy)",
     );
   });
 
-  it("refuses https://localhost because it resolves to loopback, before any connection", async () => {
+  it("refuses https://localhost because it names loopback, before any connection", async () => {
     await expectRefusedWithoutContact(
       () => post(sender(PRODUCTION_POLICY), `https://localhost:${receiver.port}/ok`),
-      /^destination blocked: loopback address (127\.0\.0\.1|::1) for localhost$/,
+      /^destination blocked: loopback name localhost$/,
     );
   });
 
-  it("refuses http://localhost on the address check when plain HTTP is allowed", async () => {
+  it("refuses http://localhost with allowPrivateDestinations, which never opens loopback", async () => {
     await expectRefusedWithoutContact(
       () => post(sender(PRODUCTION_OVER_HTTP), `http://localhost:${receiver.port}/ok`),
-      /^destination blocked: loopback address (127\.0\.0\.1|::1) for localhost$/,
+      /^destination blocked: loopback name localhost$/,
+    );
+  });
+
+  it("refuses a name resolving to loopback with allowPrivateDestinations, at connect time", async () => {
+    const dns: Resolver = async () => ["127.0.0.1"];
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_OVER_HTTP, dns), `http://sink.internal.test:${receiver.port}/ok`),
+      /^destination blocked: loopback address 127\.0\.0\.1 for sink\.internal\.test$/,
+    );
+  });
+
+  it("refuses plain http: to a public address even with allowPrivateDestinations", async () => {
+    const dns: Resolver = async () => ["93.184.215.14"];
+    await expectRefusedWithoutContact(
+      () => post(sender(PRODUCTION_OVER_HTTP, dns), `http://public.test:${receiver.port}/ok`),
+      /^destination blocked: plain http: to public address 93\.184\.215\.14 for public\.test/,
     );
   });
 

@@ -5,6 +5,7 @@ import {
   destinationPolicyFromEnv,
   isBlockedDestinationMessage,
   LOCAL_POLICY,
+  PRIVATE_NETWORKS_POLICY,
   PRODUCTION_POLICY,
   type Resolver,
   SsrfGuard,
@@ -45,18 +46,82 @@ describe("destinationPolicyFromEnv", () => {
     expect(destinationPolicyFromEnv({})).toEqual(PRODUCTION_POLICY);
     expect(destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "" })).toEqual(PRODUCTION_POLICY);
     expect(destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "false" })).toEqual(PRODUCTION_POLICY);
-    expect(PRODUCTION_POLICY).toEqual({ allowPrivate: false, requireHttps: true });
+    expect(PRODUCTION_POLICY).toEqual({ allowPrivate: false, allowLoopback: false });
   });
 
-  it("selects the local policy (http and private addresses allowed) when the variable is true", () => {
-    expect(destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "true" })).toEqual({
-      allowPrivate: true,
-      requireHttps: false,
-    });
+  it("opens private networks, and nothing else, when a deployed stack sets allowPrivateDestinations", () => {
+    expect(destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "true" })).toEqual(
+      PRIVATE_NETWORKS_POLICY,
+    );
+    expect(PRIVATE_NETWORKS_POLICY).toEqual({ allowPrivate: true, allowLoopback: false });
+  });
+
+  it("opens loopback only with the local runtime's own switch", () => {
+    expect(
+      destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "true", [ENV.localAllowLoopback]: "true" }),
+    ).toEqual(LOCAL_POLICY);
+  });
+
+  it("refuses the local loopback switch inside AWS Lambda", () => {
+    expect(() =>
+      destinationPolicyFromEnv({
+        [ENV.localAllowLoopback]: "true",
+        AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
+      }),
+    ).toThrow(/WEBHOOKS_LOCAL_ALLOW_LOOPBACK is for the local runtime only/);
   });
 
   it("throws on any other value instead of guessing", () => {
     expect(() => destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "yes" })).toThrow(TypeError);
+    expect(() => destinationPolicyFromEnv({ [ENV.localAllowLoopback]: "1" })).toThrow(TypeError);
+  });
+});
+
+describe("SsrfGuard under a deployed stack's allowPrivateDestinations", () => {
+  // What a deployed function gets from the topology: the flag, never the local loopback switch.
+  const deployed = new SsrfGuard(destinationPolicyFromEnv({ [ENV.allowPrivateDestinations]: "true" }), dns);
+
+  it.each([
+    ["http://127.0.0.1:9001/2018-06-01/runtime/invocation/next", "loopback address 127.0.0.1"],
+    ["https://[::1]/", "loopback address ::1"],
+    ["http://localhost:9001/", "loopback name localhost"],
+    ["http://169.254.169.254/latest/meta-data/", "metadata address 169.254.169.254"],
+    ["http://169.254.170.2/v2/credentials", "link-local address 169.254.170.2"],
+    ["http://[fe80::1]/", "link-local address fe80::1"],
+    ["http://[fd00:ec2::254]/", "metadata address fd00:ec2::254"],
+    ["http://100.64.0.1/", "cgnat address 100.64.0.1"],
+    ["http://0.0.0.0/", "unspecified address 0.0.0.0"],
+    ["http://[fec0::1]/", "reserved address fec0::1"],
+  ])("still refuses %s", (url, detail) => {
+    expect(() => deployed.checkUrl(new URL(url))).toThrow(`destination blocked: ${detail}`);
+  });
+
+  it("opens RFC 1918 and unique local IPv6 addresses, over http: too", () => {
+    for (const url of [
+      "http://10.1.2.3/",
+      "https://172.16.0.1/",
+      "http://192.168.1.10/",
+      "http://[fd12::1]/",
+    ]) {
+      expect(() => deployed.checkUrl(new URL(url)), url).not.toThrow();
+    }
+  });
+
+  it("refuses a name resolving to loopback at connect time", async () => {
+    await expect(deployed.resolveChecked("loopback.example", "http:")).rejects.toThrow(
+      "destination blocked: loopback address 127.0.0.1 for loopback.example",
+    );
+    await expect(deployed.resolveChecked("internal.example", "http:")).resolves.toEqual(["10.0.0.5"]);
+  });
+
+  it("sends plain http: to private addresses only, never across the internet", async () => {
+    expect(() => deployed.checkUrl(new URL("http://93.184.215.14/"))).toThrow(
+      "destination blocked: plain http: to public address 93.184.215.14 for 93.184.215.14",
+    );
+    await expect(deployed.resolveChecked("public.example", "http:")).rejects.toThrow(
+      /^destination blocked: plain http: to public address 93\.184\.215\.14 for public\.example/,
+    );
+    await expect(deployed.resolveChecked("public.example", "https:")).resolves.toHaveLength(2);
   });
 });
 
@@ -97,14 +162,18 @@ describe("SsrfGuard.checkUrl", () => {
   });
 
   it("accepts http: and loopback/private literals locally", () => {
+    expect(() => local.checkUrl(new URL("http://localhost:3000/"))).not.toThrow();
     expect(() => local.checkUrl(new URL("http://127.0.0.1:3000/"))).not.toThrow();
     expect(() => local.checkUrl(new URL("http://[::1]:3000/"))).not.toThrow();
     expect(() => local.checkUrl(new URL("http://192.168.1.10/"))).not.toThrow();
   });
 
-  it("refuses cloud metadata addresses even locally", () => {
+  it("refuses cloud metadata and other link-local addresses even locally", () => {
     expect(() => local.checkUrl(new URL("http://169.254.169.254/"))).toThrow(
       "destination blocked: metadata address 169.254.169.254",
+    );
+    expect(() => local.checkUrl(new URL("http://169.254.1.1/"))).toThrow(
+      "destination blocked: link-local address 169.254.1.1",
     );
   });
 });

@@ -85,6 +85,24 @@ describe("parseConfig", () => {
     ).toHaveLength(1);
   });
 
+  it("refuses a dedupe window shorter than twice the timestamp tolerance, naming both fields and the minimum", () => {
+    const source = (extra: object) => ({
+      ...valid,
+      sources: [{ id: "stripe", provider: "stripe", secrets: ["whsec_x"], ...extra }],
+    });
+    expect(messageOf(source({ dedupeWindowSeconds: 60, toleranceSeconds: 600 }))).toContain(
+      "sources[0].dedupeWindowSeconds: dedupeWindowSeconds (60) must be at least 2 × toleranceSeconds (600), i.e. 1200",
+    );
+    // Only the window given: the default tolerance (300) applies.
+    expect(messageOf(source({ dedupeWindowSeconds: 599 }))).toContain(
+      "sources[0].dedupeWindowSeconds: dedupeWindowSeconds (599) must be at least 2 × toleranceSeconds (300, the default), i.e. 600",
+    );
+    expect(parseConfig(source({ dedupeWindowSeconds: 600 })).sources[0]?.dedupeWindowSeconds).toBe(600);
+    expect(parseConfig(source({ dedupeWindowSeconds: 1200, toleranceSeconds: 600 })).sources).toHaveLength(1);
+    // A tolerance alone keeps the provider's retry horizon (a day or more) as the window.
+    expect(parseConfig(source({ toleranceSeconds: 3_600 })).sources).toHaveLength(1);
+  });
+
   it("accepts a Secrets Manager reference in place of an inline secret", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-AbCdEf";
     const config = parseConfig({

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { PROVIDERS } from "../../../shared/config/schema.js";
+import { dedupeInputFor, dedupeKeyFor } from "../../../shared/domain/dedupe-key.js";
 import { SignatureVerificationError } from "../../../shared/domain/errors.js";
 import { parseProviderOptions } from "../../../shared/verify/provider-options.js";
 import { verifierFor } from "../../../shared/verify/registry.js";
-import type { InboundRequest } from "../../../shared/verify/types.js";
+import type { EventIdentity, InboundRequest } from "../../../shared/verify/types.js";
 import { coreCases } from "./cases/core.js";
 import { groupACases } from "./cases/group-a.js";
 import { groupBCases } from "./cases/group-b.js";
@@ -73,6 +74,7 @@ describe("conformance suite", () => {
         const { identity } = await verify(c, request, c.secrets, now);
         expect(identity.eventType).toBe(c.expected.eventType);
         expect(identity.deliveryId).toBe(c.expected.deliveryId);
+        expect(identity.deliveryIdSigned).toBe(c.expected.deliveryIdSigned);
         if (c.expected.reply) {
           expect(identity.reply?.statusCode).toBe(c.expected.reply.statusCode);
           expect(identity.reply?.body).toContain(c.expected.reply.bodyIncludes);
@@ -101,6 +103,44 @@ describe("conformance suite", () => {
       });
     },
   );
+
+  describe.each(
+    cases
+      .filter((c) => c.idHeader !== undefined)
+      .map((c) => [`${c.provider}: ${c.name} (${c.origin})`, c] as const),
+  )("%s, whose delivery id is a header", (_label, c) => {
+    const now = c.nowSeconds ?? Math.floor(Date.now() / 1000);
+    const keyOf = (identity: EventIdentity, request: ConformanceRequest) =>
+      dedupeKeyFor(
+        dedupeInputFor({
+          deliveryId: identity.deliveryId,
+          deliveryIdSigned: identity.deliveryIdSigned,
+          signsContent: verifierFor(c.provider).signsContent,
+          signedContent: identity.signedContent,
+          rawBody: request.body,
+        }),
+      );
+
+    it(
+      c.expected.deliveryIdSigned
+        ? "rejects the request re-sent under a fresh delivery id (the id is signed)"
+        : "maps the request re-sent under a fresh delivery id to the same dedupe key (the id is not signed)",
+      async () => {
+        const request = await c.build(now);
+        const name = c.idHeader ?? "";
+        expect(request.headers[name], `the request carries ${name}`).toBeDefined();
+        const replay = { ...request, headers: { ...request.headers, [name]: "replayed-under-a-new-id" } };
+        if (c.expected.deliveryIdSigned) {
+          await rejects(verify(c, replay, c.secrets, now));
+          return;
+        }
+        const original = await verify(c, request, c.secrets, now);
+        const replayed = await verify(c, replay, c.secrets, now);
+        expect(replayed.identity.deliveryId).toBe("replayed-under-a-new-id");
+        expect(keyOf(replayed.identity, replay)).toBe(keyOf(original.identity, request));
+      },
+    );
+  });
 
   describe.each(
     cases.filter((c) => c.bodySigned).map((c) => [`${c.provider}: ${c.name} (${c.origin})`, c] as const),

@@ -33,12 +33,19 @@ export interface ConformanceCase {
   /** What `identify` must return for it. */
   readonly expected: {
     readonly deliveryId?: string;
+    /** With a delivery id: whether the signature covers it (what the provider's docs say it signs). */
+    readonly deliveryIdSigned?: boolean;
     readonly eventType: string;
     /** For handshakes: the reply's status and a substring of its body. */
     readonly reply?: { readonly statusCode: number; readonly bodyIncludes: string };
   };
   /** Whether the signature covers the body (false for bearer tokens and Pub/Sub's OIDC token). */
   readonly bodySigned: boolean;
+  /**
+   * The header carrying the delivery id, when it is a header: re-sending the request under a fresh id
+   * must fail verification if the id is signed, and must map to the same dedupe key if it is not.
+   */
+  readonly idHeader?: string;
   /** Headers that carry the credential: removing any one must fail verification. */
   readonly credentialHeaders: readonly string[];
   /** Well-formed secrets of the same kind that must NOT verify this request. */

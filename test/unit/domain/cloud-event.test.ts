@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   buildCloudEvent,
-  dedupeKeyFor,
   eventIdFor,
   InvalidCloudEventError,
   parseCloudEvent,
@@ -72,17 +71,10 @@ describe("parseCloudEvent", () => {
   });
 });
 
-describe("event ids and dedupe keys", () => {
+describe("event ids", () => {
   it("derives the same event id for the same source and key, and a different one otherwise", () => {
     expect(eventIdFor("gh", "id:1")).toBe(eventIdFor("gh", "id:1"));
     expect(eventIdFor("gh", "id:1")).not.toBe(eventIdFor("gh2", "id:1"));
     expect(eventIdFor("gh", "id:1")).toMatch(/^evt_[\w-]{22}$/);
-  });
-
-  it("keys on the provider's delivery id, or on the body's hash when there is none", () => {
-    expect(dedupeKeyFor("abc", Buffer.from("x"))).toBe("id:abc");
-    expect(dedupeKeyFor(undefined, Buffer.from("x"))).toBe(
-      "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
-    );
   });
 });

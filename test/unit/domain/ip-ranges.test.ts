@@ -66,8 +66,8 @@ describe("classifyAddress (IPv6)", () => {
     ["::", "unspecified"],
     ["fc00::1", "private"],
     ["fd12:3456:789a::1", "private"],
-    ["fec0::1", "private"],
-    ["64:ff9b:1::a00:1", "private"],
+    ["fec0::1", "reserved"], // deprecated site-local: not a network anyone may opt into
+    ["64:ff9b:1::a00:1", "reserved"], // local-use NAT64: may carry any IPv4 address
     ["fe80::1", "link-local"],
     ["FE80::1%eth0", "link-local"],
     ["febf:ffff::1", "link-local"],

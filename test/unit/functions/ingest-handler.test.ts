@@ -1,9 +1,11 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../../shared/config/env.js";
+import { type LocalJwksServer, publicJwk, signJws, startJwksServer } from "../conformance/cases/group-c.js";
 
 const fixture = JSON.parse(
   readFileSync("test/fixtures/events/api-gateway-v2/post-webhook-github.json", "utf8"),
@@ -18,18 +20,28 @@ type Handler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 let handler: Handler;
+const jwtKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+let jwks: LocalJwksServer;
 
 beforeAll(async () => {
+  // A key set on loopback, as a jwksUrl pointing at the function's own machine would be.
+  jwks = await startJwksServer([publicJwk(jwtKey, "k1", "RS256")]);
   const dir = mkdtempSync(join(tmpdir(), "ingest-handler-"));
   const configPath = join(dir, "config.json");
   writeFileSync(
     configPath,
     JSON.stringify({
-      sources: [{ id: "gh", provider: "github", secrets: ["another secret"] }],
+      sources: [
+        { id: "gh", provider: "github", secrets: ["another secret"] },
+        { id: "jwt", provider: "jwt", options: { algorithms: ["RS256"], jwksUrl: jwks.url } },
+      ],
       subscriptions: [],
     }),
   );
-  // These requests are refused before any AWS call, so the endpoints are never contacted.
+  // These requests are refused before any AWS call, so the endpoints are never contacted. The
+  // environment is a deployed function's: neither destination switch is set.
+  delete process.env[ENV.allowPrivateDestinations];
+  delete process.env[ENV.localAllowLoopback];
   Object.assign(process.env, {
     [ENV.config]: configPath,
     [ENV.dedupeTable]: "unused",
@@ -39,6 +51,10 @@ beforeAll(async () => {
     POWERTOOLS_METRICS_DISABLED: "true",
   });
   handler = (await import("../../../functions/ingest/handler.js")).handler as unknown as Handler;
+});
+
+afterAll(async () => {
+  await jwks.close();
 });
 
 describe("ingest handler, fed a recorded API Gateway v2 event", () => {
@@ -58,5 +74,24 @@ describe("ingest handler, fed a recorded API Gateway v2 event", () => {
     );
     expect(response.statusCode).toBe(404);
     expect(JSON.parse(String(response.body)).code).toBe("unknown_source");
+  });
+
+  it("fetches a jwksUrl through the SSRF guard: a loopback key set is never contacted and the answer is 503", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = signJws({ alg: "RS256", kid: "k1" }, { exp: now + 300, jti: "evt-1" }, jwtKey);
+    const response = await handler(
+      {
+        ...fixture,
+        pathParameters: { sourceId: "jwt" },
+        rawPath: "/webhooks/jwt",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ type: "order.created" }),
+        isBase64Encoded: false,
+      },
+      context,
+    );
+    expect(jwks.requests).toBe(0);
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(String(response.body)).code).toBe("verification_unavailable");
   });
 });

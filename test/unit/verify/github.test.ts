@@ -101,6 +101,7 @@ describe("githubVerifier.identify", () => {
   it("joins the event header and the body's action", () => {
     expect(githubVerifier.identify(requestOf(headersOf(SIGNATURE), BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      deliveryIdSigned: false,
       eventType: "issues.opened",
     });
   });

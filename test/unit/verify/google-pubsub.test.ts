@@ -7,7 +7,7 @@ import {
   SignatureVerificationError,
   VerificationUnavailableError,
 } from "../../../shared/domain/errors.js";
-import { createJwksKeys, type JwksKeys } from "../../../shared/verify/c-jwks.js";
+import { createJwksKeys, type JwksKeys, unguardedJwksFetch } from "../../../shared/verify/c-jwks.js";
 import {
   createGooglePubsubVerifier,
   GOOGLE_CERTS_URL,
@@ -240,7 +240,13 @@ describe("googlePubsubVerifier with a JWKS endpoint (real HTTP server on 127.0.0
   it("serves cached keys while Google's endpoint is down or slow, and asks for a retry for unknown kids", async () => {
     server.mode = "serve";
     const verifier = createGooglePubsubVerifier({
-      jwks: createJwksKeys({ timeoutMs: 250, cooldownMs: 0, maxAgeMs: 0, failureBackoffMs: 0 }),
+      jwks: createJwksKeys({
+        fetch: unguardedJwksFetch,
+        timeoutMs: 250,
+        cooldownMs: 0,
+        maxAgeMs: 0,
+        failureBackoffMs: 0,
+      }),
     });
     expect(await verifyWith(verifier, oidc())).toEqual({ secretIndex: 0 });
     for (const mode of ["error", "slow"] as const) {
@@ -255,7 +261,9 @@ describe("googlePubsubVerifier with a JWKS endpoint (real HTTP server on 127.0.0
   it("answers VerificationUnavailableError when the keys were never fetched and the endpoint is closed", async () => {
     const closed = await startJwksServer([]);
     await closed.close();
-    const verifier = createGooglePubsubVerifier({ jwks: createJwksKeys({ timeoutMs: 250 }) });
+    const verifier = createGooglePubsubVerifier({
+      jwks: createJwksKeys({ fetch: unguardedJwksFetch, timeoutMs: 250 }),
+    });
     const error = await Promise.resolve(
       verifier.verify(requestOf({ authorization: `Bearer ${oidc()}` }, BODY), {
         secrets: [],
@@ -276,17 +284,24 @@ describe("googlePubsubVerifier.identify", () => {
     googlePubsubVerifier.identify(requestOf(headers, ""), () => body);
 
   it("reads message.messageId and the eventType or type attribute", () => {
-    expect(identify(JSON.parse(BODY))).toEqual({ deliveryId: "1234567890", eventType: "OBJECT_FINALIZE" });
+    expect(identify(JSON.parse(BODY))).toEqual({
+      deliveryId: "1234567890",
+      deliveryIdSigned: false,
+      eventType: "OBJECT_FINALIZE",
+    });
     expect(identify({ message: { messageId: "9", attributes: { type: "user.created" } } })).toEqual({
       deliveryId: "9",
+      deliveryIdSigned: false,
       eventType: "user.created",
     });
     expect(identify({ message: { messageId: "9", attributes: { eventType: 3 } } })).toEqual({
       deliveryId: "9",
+      deliveryIdSigned: false,
       eventType: "pubsub.message",
     });
     expect(identify({ message: { message_id: "10" } })).toEqual({
       deliveryId: "10",
+      deliveryIdSigned: false,
       eventType: "pubsub.message",
     });
   });
@@ -294,6 +309,7 @@ describe("googlePubsubVerifier.identify", () => {
   it("reads the message id header of an unwrapped push", () => {
     expect(identify(undefined, { "x-goog-pubsub-message-id": "77" })).toEqual({
       deliveryId: "77",
+      deliveryIdSigned: false,
       eventType: "pubsub.message",
     });
   });

@@ -270,13 +270,28 @@ describe("hmacVerifier.identify", () => {
   it("reads the delivery id and event type from the configured headers", () => {
     expect(identify(fullHeaders(), { type: "body.type" }, FULL)).toEqual({
       deliveryId: "msg_42",
+      deliveryIdSigned: true,
       eventType: "thing.happened",
+    });
+  });
+
+  it("marks the id header signed only when the signed content template holds {id}", () => {
+    const unsigned = optionsOf({ ...FULL, signedContent: "{timestamp}.{body}" });
+    expect(identify(fullHeaders(), {}, unsigned)).toMatchObject({
+      deliveryId: "msg_42",
+      deliveryIdSigned: false,
+    });
+    const byDefault = optionsOf({ ...SIMPLE, idHeader: "X-Webhook-Id" });
+    expect(identify(fullHeaders(), {}, byDefault)).toMatchObject({
+      deliveryId: "msg_42",
+      deliveryIdSigned: false,
     });
   });
 
   it("falls back to the body's type, then 'webhook', with no delivery id", () => {
     expect(identify(withoutHeader(fullHeaders(), "x-webhook-event"), { type: "body.type" }, FULL)).toEqual({
       deliveryId: "msg_42",
+      deliveryIdSigned: true,
       eventType: "body.type",
     });
     expect(identify({}, { type: "body.type" }, SIMPLE)).toEqual({ eventType: "body.type" });

@@ -174,7 +174,11 @@ describe("hubspotVerifier.identify", () => {
   const identify = (json: unknown) => hubspotVerifier.identify(requestOf({}), () => json);
 
   it("takes a single event's eventId and subscriptionType", () => {
-    expect(identify(JSON.parse(BODY))).toEqual({ deliveryId: "100", eventType: "contact.creation" });
+    expect(identify(JSON.parse(BODY))).toEqual({
+      deliveryId: "100",
+      deliveryIdSigned: true,
+      eventType: "contact.creation",
+    });
   });
 
   it("joins a batch's sorted eventIds and keeps a shared subscriptionType", () => {
@@ -183,7 +187,11 @@ describe("hubspotVerifier.identify", () => {
       { eventId: 3, subscriptionType: "deal.creation" },
       { eventId: 100, subscriptionType: "deal.creation" },
     ];
-    expect(identify(batch)).toEqual({ deliveryId: "3,20,100", eventType: "deal.creation" });
+    expect(identify(batch)).toEqual({
+      deliveryId: "3,20,100",
+      deliveryIdSigned: true,
+      eventType: "deal.creation",
+    });
     expect(identify([...batch].reverse())).toEqual(identify(batch));
   });
 
@@ -192,7 +200,11 @@ describe("hubspotVerifier.identify", () => {
       { eventId: 1, subscriptionType: "contact.creation" },
       { eventId: 2, subscriptionType: "contact.deletion" },
     ];
-    expect(identify(mixed)).toEqual({ deliveryId: "1,2", eventType: "hubspot.batch" });
+    expect(identify(mixed)).toEqual({
+      deliveryId: "1,2",
+      deliveryIdSigned: true,
+      eventType: "hubspot.batch",
+    });
   });
 
   it("hashes the joined ids of a large batch into a short, order-independent id", () => {

@@ -85,6 +85,7 @@ describe("intercomVerifier.identify", () => {
   it("reads the notification id and topic", () => {
     expect(intercomVerifier.identify(requestOf({}, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "notif_ccd8a4d0-f965-11e3-a367-c779cae3e1b3",
+      deliveryIdSigned: true,
       eventType: "conversation.user.created",
     });
   });

@@ -6,7 +6,7 @@ import {
   SignatureVerificationError,
   VerificationUnavailableError,
 } from "../../../shared/domain/errors.js";
-import { createJwksKeys } from "../../../shared/verify/c-jwks.js";
+import { createJwksKeys, unguardedJwksFetch } from "../../../shared/verify/c-jwks.js";
 import { parseJwtKey } from "../../../shared/verify/c-jwt-keys.js";
 import { createJwtVerifier, jwtVerifier } from "../../../shared/verify/jwt.js";
 import type { JwtOptions } from "../../../shared/verify/provider-options.js";
@@ -412,6 +412,7 @@ describe("jwtVerifier.identify", () => {
   it("reads the delivery id from jti and the type from the body", async () => {
     expect(await identify(rs256(claims({ jti: "evt_1" })), BODY)).toEqual({
       deliveryId: "evt_1",
+      deliveryIdSigned: true,
       eventType: "order.created",
     });
   });
@@ -420,10 +421,12 @@ describe("jwtVerifier.identify", () => {
     const opts = options({ idClaim: "webhook_id", typeClaim: "event" });
     expect(await identify(rs256(claims({ webhook_id: "wh_9", event: "user.deleted" })), BODY, opts)).toEqual({
       deliveryId: "wh_9",
+      deliveryIdSigned: true,
       eventType: "user.deleted",
     });
     expect(await identify(rs256(claims({ webhook_id: 77 })), BODY, opts)).toEqual({
       deliveryId: "77",
+      deliveryIdSigned: true,
       eventType: "order.created",
     });
   });
@@ -459,7 +462,13 @@ describe("jwtVerifier with a remote JWKS (real HTTP server on 127.0.0.1)", () =>
   /** A verifier with its own cache, fetching on every request (no max age, no cooldown, no backoff). */
   const eager = () =>
     createJwtVerifier({
-      jwks: createJwksKeys({ timeoutMs: 300, cooldownMs: 0, maxAgeMs: 0, failureBackoffMs: 0 }),
+      jwks: createJwksKeys({
+        fetch: unguardedJwksFetch,
+        timeoutMs: 300,
+        cooldownMs: 0,
+        maxAgeMs: 0,
+        failureBackoffMs: 0,
+      }),
     });
   const jwksOptions = () => options({ jwksUrl: server.url, algorithms: ["RS256", "ES256", "HS256"] });
   const run = (verifier: ProviderVerifier<JwtOptions>, jwt: string) =>
@@ -476,7 +485,7 @@ describe("jwtVerifier with a remote JWKS (real HTTP server on 127.0.0.1)", () =>
 
   it("verifies with the key named by kid, fetching the set once while it is fresh", async () => {
     server.mode = "serve";
-    const verifier = createJwtVerifier({ jwks: createJwksKeys() });
+    const verifier = createJwtVerifier({ jwks: createJwksKeys({ fetch: unguardedJwksFetch }) });
     const before = server.requests;
     expect(await run(verifier, token(KID))).toEqual({ secretIndex: 0 });
     expect(await run(verifier, token(KID))).toEqual({ secretIndex: 0 });
@@ -485,7 +494,7 @@ describe("jwtVerifier with a remote JWKS (real HTTP server on 127.0.0.1)", () =>
 
   it("rejects an unknown kid as a bad signature while the set is fresh and cooling down", async () => {
     server.mode = "serve";
-    const verifier = createJwtVerifier({ jwks: createJwksKeys() });
+    const verifier = createJwtVerifier({ jwks: createJwksKeys({ fetch: unguardedJwksFetch }) });
     expect(await run(verifier, token(KID))).toEqual({ secretIndex: 0 });
     expect(await reasonOf(run(verifier, token("k-unknown")))).toBe(SIGNATURE_FAILURES.noMatchingSignature);
     expect(await reasonOf(run(verifier, token(KID, otherRsa.privateKey)))).toBe(
@@ -558,7 +567,13 @@ describe("jwtVerifier with a remote JWKS (real HTTP server on 127.0.0.1)", () =>
   it("backs off after a failed fetch instead of waiting on the endpoint for every request", async () => {
     server.mode = "serve";
     const verifier = createJwtVerifier({
-      jwks: createJwksKeys({ timeoutMs: 300, cooldownMs: 0, maxAgeMs: 0, failureBackoffMs: 60_000 }),
+      jwks: createJwksKeys({
+        fetch: unguardedJwksFetch,
+        timeoutMs: 300,
+        cooldownMs: 0,
+        maxAgeMs: 0,
+        failureBackoffMs: 60_000,
+      }),
     });
     expect(await run(verifier, token(KID))).toEqual({ secretIndex: 0 });
     server.mode = "error";

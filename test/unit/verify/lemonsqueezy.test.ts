@@ -79,6 +79,7 @@ describe("lemonsqueezyVerifier.identify", () => {
   it("builds the delivery id from event name, resource id and update time", () => {
     expect(identify(JSON.parse(BODY))).toEqual({
       deliveryId: "order_created:1:2021-08-17T09:45:53.000000Z",
+      deliveryIdSigned: true,
       eventType: "order_created",
     });
     const numericId = {
@@ -87,6 +88,7 @@ describe("lemonsqueezyVerifier.identify", () => {
     };
     expect(identify(numericId)).toEqual({
       deliveryId: "subscription_updated:7:t",
+      deliveryIdSigned: true,
       eventType: "subscription_updated",
     });
   });

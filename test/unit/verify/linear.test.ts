@@ -131,6 +131,7 @@ describe("linearVerifier.identify", () => {
     const headers = { "linear-delivery": "234d1a4e-b617-4388-90fe-adc3633d6b72", "linear-event": "Issue" };
     expect(linearVerifier.identify(requestOf(headers, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "234d1a4e-b617-4388-90fe-adc3633d6b72",
+      deliveryIdSigned: false,
       eventType: "issue.create",
     });
   });
@@ -138,6 +139,7 @@ describe("linearVerifier.identify", () => {
   it("falls back to webhookId and webhookTimestamp for the delivery id", () => {
     expect(linearVerifier.identify(requestOf({}, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: `000042e3-d123-4980-b49f-8e140eef9329:${NOW * 1000 + 250}`,
+      deliveryIdSigned: true,
       eventType: "issue.create",
     });
   });

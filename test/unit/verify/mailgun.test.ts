@@ -180,14 +180,23 @@ describe("mailgunVerifier.identify", () => {
     const body = jsonBody();
     expect(identify(body, JSON_TYPE, JSON.parse(body))).toEqual({
       deliveryId: TOKEN,
+      deliveryIdSigned: true,
       eventType: "delivered",
     });
   });
 
   it("reads the token and event of form and multipart bodies itself", () => {
-    expect(identify(formBody(), FORM_TYPE)).toEqual({ deliveryId: TOKEN, eventType: "opened" });
+    expect(identify(formBody(), FORM_TYPE)).toEqual({
+      deliveryId: TOKEN,
+      deliveryIdSigned: true,
+      eventType: "opened",
+    });
     const inbound = multipartBody([...tripleFields(), ["subject", "Hello"]]);
-    expect(identify(inbound, MULTIPART_TYPE)).toEqual({ deliveryId: TOKEN, eventType: "mailgun" });
+    expect(identify(inbound, MULTIPART_TYPE)).toEqual({
+      deliveryId: TOKEN,
+      deliveryIdSigned: true,
+      eventType: "mailgun",
+    });
   });
 
   it("falls back to 'mailgun' and no delivery id for unreadable bodies", () => {

@@ -113,6 +113,7 @@ describe("paddleVerifier.identify", () => {
   it("reads event_id and event_type from the body", () => {
     expect(paddleVerifier.identify(requestOf({}, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "evt_01h8bzakzx3hm2fmen703n5q45",
+      deliveryIdSigned: true,
       eventType: "transaction.completed",
     });
   });
@@ -120,6 +121,7 @@ describe("paddleVerifier.identify", () => {
   it("falls back to notification_id, then to no id and 'paddle'", () => {
     expect(paddleVerifier.identify(requestOf({}, ""), () => ({ notification_id: "ntf_1" }))).toEqual({
       deliveryId: "ntf_1",
+      deliveryIdSigned: true,
       eventType: "paddle",
     });
     for (const json of [undefined, "x", { event_id: 5 }]) {

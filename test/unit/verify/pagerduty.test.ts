@@ -99,6 +99,7 @@ describe("pagerdutyVerifier.identify", () => {
   it("reads event.id and event.event_type", () => {
     expect(pagerdutyVerifier.identify(requestOf({}, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "01DEN1HNLBC1VITYQ8JJ2CNVL5",
+      deliveryIdSigned: true,
       eventType: "incident.triggered",
     });
   });

@@ -195,7 +195,11 @@ describe("sendgridVerifier.identify", () => {
   const identify = (body: unknown) => sendgridVerifier.identify(requestOf({}, ""), () => body);
 
   it("joins the sorted sg_event_ids and reads the event type shared by the batch", () => {
-    expect(identify(JSON.parse(BODY))).toEqual({ deliveryId: "evt-a,evt-b", eventType: "delivered" });
+    expect(identify(JSON.parse(BODY))).toEqual({
+      deliveryId: "evt-a,evt-b",
+      deliveryIdSigned: true,
+      eventType: "delivered",
+    });
   });
 
   it("reads sendgrid.batch for mixed events, and omits the id when an event lacks one", () => {
@@ -204,9 +208,13 @@ describe("sendgridVerifier.identify", () => {
         { event: "open", sg_event_id: "2" },
         { event: "click", sg_event_id: "1" },
       ]),
-    ).toEqual({ deliveryId: "1,2", eventType: "sendgrid.batch" });
+    ).toEqual({ deliveryId: "1,2", deliveryIdSigned: true, eventType: "sendgrid.batch" });
     expect(identify([{ event: "open", sg_event_id: "2" }, { event: "open" }])).toEqual({ eventType: "open" });
-    expect(identify([{ sg_event_id: "1" }])).toEqual({ deliveryId: "1", eventType: "sendgrid.batch" });
+    expect(identify([{ sg_event_id: "1" }])).toEqual({
+      deliveryId: "1",
+      deliveryIdSigned: true,
+      eventType: "sendgrid.batch",
+    });
   });
 
   it("replaces a delivery id too long for a dedupe key by its digest, stable under reordering", () => {

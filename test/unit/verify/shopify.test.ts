@@ -94,6 +94,7 @@ describe("shopifyVerifier.identify", () => {
   it("reads the webhook id and topic headers", () => {
     expect(shopifyVerifier.identify(requestOf(headersOf(SIGNATURE), BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+      deliveryIdSigned: false,
       eventType: "orders/create",
     });
   });
@@ -102,6 +103,7 @@ describe("shopifyVerifier.identify", () => {
     const eventOnly = { "x-shopify-event-id": "98880550-7158-44d4-b7cd-2c97c8a091b5" };
     expect(shopifyVerifier.identify(requestOf(eventOnly, BODY), () => undefined)).toEqual({
       deliveryId: "98880550-7158-44d4-b7cd-2c97c8a091b5",
+      deliveryIdSigned: false,
       eventType: "shopify",
     });
     expect(shopifyVerifier.identify(requestOf({}, BODY), () => undefined)).toEqual({ eventType: "shopify" });

@@ -132,7 +132,11 @@ describe("slackVerifier.verify", () => {
 
 describe("slackVerifier.identify", () => {
   it("reads event_id and the inner event type of an event_callback", () => {
-    expect(identify(EVENT_BODY)).toEqual({ deliveryId: "Ev123ABC456", eventType: "message" });
+    expect(identify(EVENT_BODY)).toEqual({
+      deliveryId: "Ev123ABC456",
+      deliveryIdSigned: true,
+      eventType: "message",
+    });
   });
 
   it("answers url_verification with the challenge as JSON and enqueues nothing", () => {
@@ -164,6 +168,7 @@ describe("slackVerifier.identify", () => {
     });
     expect(identify(JSON.stringify({ type: "event_callback", event_id: "Ev1", event: {} }))).toEqual({
       deliveryId: "Ev1",
+      deliveryIdSigned: true,
       eventType: "event_callback",
     });
   });
@@ -173,6 +178,7 @@ describe("slackVerifier.identify", () => {
       "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&command=%2Fdeploy&text=prod&trigger_id=13345224609.738474920.8088930838d88f008e0";
     expect(identify(body)).toEqual({
       deliveryId: "13345224609.738474920.8088930838d88f008e0",
+      deliveryIdSigned: true,
       eventType: "slash_command",
     });
     expect(identify("command=%2Fdeploy&text=prod")).toEqual({ eventType: "slash_command" });
@@ -186,6 +192,7 @@ describe("slackVerifier.identify", () => {
     });
     expect(identify(`payload=${encodeURIComponent(payload)}`)).toEqual({
       deliveryId: "12466734323.1395872398",
+      deliveryIdSigned: true,
       eventType: "block_actions",
     });
     const noTrigger = JSON.stringify({ type: "view_closed" });

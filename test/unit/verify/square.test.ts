@@ -108,6 +108,7 @@ describe("squareVerifier.identify", () => {
   it("reads event_id and type from the body", () => {
     expect(squareVerifier.identify(requestOf(SIGNATURE), () => JSON.parse(BODY))).toEqual({
       deliveryId: "13b867cf-db3d-4b1c-90b6-2f32a9d78124",
+      deliveryIdSigned: true,
       eventType: "payment.updated",
     });
   });

@@ -248,6 +248,7 @@ describe("svixVerifier", () => {
   it("identifies the delivery by svix-id", () => {
     expect(svixVerifier.identify(requestOf(svixHeaders, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: ID,
+      deliveryIdSigned: true,
       eventType: "invoice.paid",
     });
   });
@@ -263,6 +264,7 @@ describe("standardWebhooksVerifier.identify", () => {
     expect(standardWebhooksVerifier.identify(requestOf(headersOf(v1), BODY), () => JSON.parse(BODY))).toEqual(
       {
         deliveryId: ID,
+        deliveryIdSigned: true,
         eventType: "invoice.paid",
       },
     );

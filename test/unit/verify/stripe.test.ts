@@ -123,6 +123,7 @@ describe("stripeVerifier.identify", () => {
   it("takes the delivery id and event type from the body", () => {
     expect(stripeVerifier.identify(requestOf({}, BODY), () => JSON.parse(BODY))).toEqual({
       deliveryId: "evt_1NG8Du2eZvKYlo2CUI79vXWy",
+      deliveryIdSigned: true,
       eventType: "payment_intent.succeeded",
     });
   });

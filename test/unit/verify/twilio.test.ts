@@ -254,7 +254,16 @@ describe("twilioVerifier.identify", () => {
   it("reads the idempotency token and a message status", () => {
     expect(identify("MessageSid=SM1&MessageStatus=delivered&SmsStatus=delivered")).toEqual({
       deliveryId: "2b5e0f5d-8c1e-4a55-9a5a-6f6a2c1c2a11",
+      deliveryIdSigned: false,
       eventType: "message.delivered",
+      signedContent: JSON.stringify([
+        "MessageSid",
+        "SM1",
+        "MessageStatus",
+        "delivered",
+        "SmsStatus",
+        "delivered",
+      ]),
     });
     expect(identify("SmsSid=SM1&SmsStatus=received").eventType).toBe("message.received");
   });
@@ -268,9 +277,35 @@ describe("twilioVerifier.identify", () => {
   });
 
   it("falls back to 'twilio' and no id", () => {
-    expect(twilioVerifier.identify({ headers: {}, rawBody: Buffer.from(FORM) }, () => undefined)).toEqual({
+    expect(
+      twilioVerifier.identify({ headers: {}, rawBody: Buffer.from(FORM) }, () => undefined),
+    ).toMatchObject({
       eventType: "twilio",
     });
+    expect(
+      twilioVerifier.identify({ headers: {}, rawBody: Buffer.from(FORM) }, () => undefined).deliveryId,
+    ).toBe(undefined);
+  });
+
+  it("names the sorted, decoded form parameters as the signed content, so reordering them changes nothing", () => {
+    const ordered = twilioVerifier.identify(
+      { headers: {}, rawBody: Buffer.from("b=2&a=1&a=0") },
+      () => undefined,
+    );
+    const shuffled = twilioVerifier.identify(
+      { headers: {}, rawBody: Buffer.from("a=0&b=%32&a=1") },
+      () => undefined,
+    );
+    expect(ordered.signedContent).toBe(JSON.stringify(["a", "0", "a", "1", "b", "2"]));
+    expect(shuffled.signedContent).toBe(ordered.signedContent);
+  });
+
+  it("names no canonical content for JSON bodies, whose exact bytes the signed bodySHA256 covers", () => {
+    const identity = twilioVerifier.identify(
+      { headers: {}, rawBody: Buffer.from("{}"), url: "https://h.test/cb?bodySHA256=ab" },
+      () => ({}),
+    );
+    expect(identity.signedContent).toBeUndefined();
   });
 
   it("accepts form and JSON bodies and keeps ids for a day", () => {

@@ -199,6 +199,7 @@ describe("twitchVerifier.identify", () => {
     );
     expect(identity).toEqual({
       deliveryId: ID,
+      deliveryIdSigned: true,
       eventType: "webhook_callback_verification",
       reply: { statusCode: 200, contentType: "text/plain", body: "pogchamp-kappa-360noscope-vohiyo" },
     });
@@ -214,14 +215,20 @@ describe("twitchVerifier.identify", () => {
     const json = { subscription: { type: "channel.follow", status: "authorization_revoked" } };
     expect(identify(headersFor({ "twitch-eventsub-message-type": "revocation" }), json)).toEqual({
       deliveryId: ID,
+      deliveryIdSigned: true,
       eventType: "revocation",
     });
   });
 
   it("takes a notification's type from the signed body, then the header, then 'twitch'", () => {
-    expect(identify(headersFor(), JSON.parse(BODY))).toEqual({ deliveryId: ID, eventType: "channel.follow" });
+    expect(identify(headersFor(), JSON.parse(BODY))).toEqual({
+      deliveryId: ID,
+      deliveryIdSigned: true,
+      eventType: "channel.follow",
+    });
     expect(identify(headersFor({ "twitch-eventsub-subscription-type": "stream.online" }), {})).toEqual({
       deliveryId: ID,
+      deliveryIdSigned: true,
       eventType: "stream.online",
     });
     expect(identify({}, null)).toEqual({ eventType: "twitch" });

@@ -36,9 +36,10 @@ export const coreCases: ConformanceCase[] = [
     secrets: [swVector.secret ?? ""],
     nowSeconds: 1614265330,
     build: () => ({ headers: swVector.headers, body: Buffer.from(swVector.body), url: URL, method: "POST" }),
-    expected: { deliveryId: "msg_p5jXN8AQM9LWM0D4loKWxJek", eventType: "webhook" },
+    expected: { deliveryId: "msg_p5jXN8AQM9LWM0D4loKWxJek", deliveryIdSigned: true, eventType: "webhook" },
     bodySigned: true,
     credentialHeaders: ["webhook-id", "webhook-timestamp", "webhook-signature"],
+    idHeader: "webhook-id",
     otherSecrets: [OTHER_SW_SECRET],
   },
   {
@@ -61,9 +62,10 @@ export const coreCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "msg_conformance_1", eventType: "invoice.paid" },
+    expected: { deliveryId: "msg_conformance_1", deliveryIdSigned: true, eventType: "invoice.paid" },
     bodySigned: true,
     credentialHeaders: ["webhook-id", "webhook-timestamp", "webhook-signature"],
+    idHeader: "webhook-id",
     otherSecrets: [OTHER_SW_SECRET],
   },
   {
@@ -81,9 +83,10 @@ export const coreCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "msg_conformance_2", eventType: "invoice.paid" },
+    expected: { deliveryId: "msg_conformance_2", deliveryIdSigned: true, eventType: "invoice.paid" },
     bodySigned: true,
     credentialHeaders: ["svix-id", "svix-timestamp", "svix-signature"],
+    idHeader: "svix-id",
     otherSecrets: [OTHER_SW_SECRET],
   },
   {
@@ -116,9 +119,14 @@ export const coreCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958", eventType: "issues.opened" },
+    expected: {
+      deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      deliveryIdSigned: false,
+      eventType: "issues.opened",
+    },
     bodySigned: true,
     credentialHeaders: ["x-hub-signature-256"],
+    idHeader: "x-github-delivery",
     otherSecrets: ["another-secret"],
   },
   {
@@ -140,7 +148,7 @@ export const coreCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "evt_1Conformance", eventType: "invoice.paid" },
+    expected: { deliveryId: "evt_1Conformance", deliveryIdSigned: true, eventType: "invoice.paid" },
     bodySigned: true,
     credentialHeaders: ["stripe-signature"],
     otherSecrets: ["whsec_other"],

@@ -51,6 +51,7 @@ export const groupACases: ConformanceCase[] = [
     build: () => request(slackVector.headers, slackVector.body),
     expected: {
       deliveryId: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+      deliveryIdSigned: true,
       eventType: "slash_command",
     },
     bodySigned: true,
@@ -80,7 +81,7 @@ export const groupACases: ConformanceCase[] = [
         body,
       );
     },
-    expected: { deliveryId: "Ev0LAN670R", eventType: "app_mention" },
+    expected: { deliveryId: "Ev0LAN670R", deliveryIdSigned: true, eventType: "app_mention" },
     bodySigned: true,
     credentialHeaders: ["x-slack-signature", "x-slack-request-timestamp"],
     otherSecrets: ["slack-signing-secreT"],
@@ -136,9 +137,14 @@ export const groupACases: ConformanceCase[] = [
         body,
       );
     },
-    expected: { deliveryId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", eventType: "orders/create" },
+    expected: {
+      deliveryId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+      deliveryIdSigned: false,
+      eventType: "orders/create",
+    },
     bodySigned: true,
     credentialHeaders: ["x-shopify-hmac-sha256"],
+    idHeader: "x-shopify-webhook-id",
     otherSecrets: ["shopify-client-secreT"],
   },
   {
@@ -184,9 +190,14 @@ export const groupACases: ConformanceCase[] = [
         "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/sms",
       );
     },
-    expected: { deliveryId: "b6ccc6b4-0b4a-4bb0-9c9c-3b5b2d0f1a11", eventType: "message.delivered" },
+    expected: {
+      deliveryId: "b6ccc6b4-0b4a-4bb0-9c9c-3b5b2d0f1a11",
+      deliveryIdSigned: false,
+      eventType: "message.delivered",
+    },
     bodySigned: true,
     credentialHeaders: ["x-twilio-signature"],
+    idHeader: "i-twilio-idempotency-token",
     otherSecrets: ["twilio-auth-tokeN"],
   },
   {
@@ -217,7 +228,11 @@ export const groupACases: ConformanceCase[] = [
     origin: "published-vector",
     secrets: [squareVector.secret ?? ""],
     build: () => request(squareVector.headers, squareVector.body, squareVector.url),
-    expected: { deliveryId: "ac3ac95b-f97d-458c-a6e6-18981597e05f", eventType: "webhooks.test_notification" },
+    expected: {
+      deliveryId: "ac3ac95b-f97d-458c-a6e6-18981597e05f",
+      deliveryIdSigned: true,
+      eventType: "webhooks.test_notification",
+    },
     bodySigned: true,
     credentialHeaders: ["x-square-hmacsha256-signature"],
     otherSecrets: ["Ibxx_5AKakO-3qeNVR61DW"],
@@ -241,7 +256,11 @@ export const groupACases: ConformanceCase[] = [
         body,
       );
     },
-    expected: { deliveryId: "13b867cf-db3d-4b1c-90b6-2f32a9d78124", eventType: "payment.updated" },
+    expected: {
+      deliveryId: "13b867cf-db3d-4b1c-90b6-2f32a9d78124",
+      deliveryIdSigned: true,
+      eventType: "payment.updated",
+    },
     bodySigned: true,
     credentialHeaders: ["x-square-hmacsha256-signature"],
     otherSecrets: ["square-signature-keY"],
@@ -263,7 +282,11 @@ export const groupACases: ConformanceCase[] = [
       const h1 = mac("sha256", secret, `${now}:`, body).toString("hex");
       return request({ "paddle-signature": `ts=${now};h1=${h1}`, "content-type": "application/json" }, body);
     },
-    expected: { deliveryId: "evt_01h8bzakzx3hm2fmen703n5q45", eventType: "transaction.completed" },
+    expected: {
+      deliveryId: "evt_01h8bzakzx3hm2fmen703n5q45",
+      deliveryIdSigned: true,
+      eventType: "transaction.completed",
+    },
     bodySigned: true,
     credentialHeaders: ["paddle-signature"],
     otherSecrets: ["pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_otherSecretValue0000000000000000"],
@@ -286,7 +309,11 @@ export const groupACases: ConformanceCase[] = [
       const v1 = mac("sha256", "pagerduty-webhook-secret", body).toString("hex");
       return request({ "x-pagerduty-signature": `v1=${v1}`, "content-type": "application/json" }, body);
     },
-    expected: { deliveryId: "01DEN1HNLBC1VITYQ8JJ2CNVL5", eventType: "incident.triggered" },
+    expected: {
+      deliveryId: "01DEN1HNLBC1VITYQ8JJ2CNVL5",
+      deliveryIdSigned: true,
+      eventType: "incident.triggered",
+    },
     bodySigned: true,
     credentialHeaders: ["x-pagerduty-signature"],
     otherSecrets: ["pagerduty-webhook-secreT"],
@@ -314,9 +341,14 @@ export const groupACases: ConformanceCase[] = [
         body,
       );
     },
-    expected: { deliveryId: "234d1a4e-b617-4388-90fe-adc3633d6b72", eventType: "issue.create" },
+    expected: {
+      deliveryId: "234d1a4e-b617-4388-90fe-adc3633d6b72",
+      deliveryIdSigned: false,
+      eventType: "issue.create",
+    },
     bodySigned: true,
     credentialHeaders: ["linear-signature"],
+    idHeader: "linear-delivery",
     otherSecrets: ["lin_wh_conformance_secreT"],
   },
   {
@@ -338,6 +370,7 @@ export const groupACases: ConformanceCase[] = [
     },
     expected: {
       deliveryId: "notif_ccd8a4d0-f965-11e3-a367-c779cae3e1b3",
+      deliveryIdSigned: true,
       eventType: "conversation.user.created",
     },
     bodySigned: true,

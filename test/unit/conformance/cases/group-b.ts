@@ -105,7 +105,7 @@ export const groupBCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "7001", eventType: "contact.creation" },
+    expected: { deliveryId: "7001", deliveryIdSigned: true, eventType: "contact.creation" },
     bodySigned: true,
     credentialHeaders: ["x-hubspot-signature-v3", "x-hubspot-request-timestamp"],
     otherSecrets: ["6b2f1c5e-4d2a-4f8e-9c3b-hubspot-client-secreT"],
@@ -133,7 +133,7 @@ export const groupBCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "41,902", eventType: "deal.propertyChange" },
+    expected: { deliveryId: "41,902", deliveryIdSigned: true, eventType: "deal.propertyChange" },
     bodySigned: true,
     credentialHeaders: ["x-hubspot-signature-v3", "x-hubspot-request-timestamp"],
     otherSecrets: ["another-hubspot-client-secret"],
@@ -198,13 +198,18 @@ export const groupBCases: ConformanceCase[] = [
           event: { user_id: "1234", user_login: "cool_user", broadcaster_user_id: "1337" },
         }),
       ),
-    expected: { deliveryId: "befa7b53-d79d-478f-86b9-120f112b044e", eventType: "channel.follow" },
+    expected: {
+      deliveryId: "befa7b53-d79d-478f-86b9-120f112b044e",
+      deliveryIdSigned: true,
+      eventType: "channel.follow",
+    },
     bodySigned: true,
     credentialHeaders: [
       "twitch-eventsub-message-id",
       "twitch-eventsub-message-timestamp",
       "twitch-eventsub-message-signature",
     ],
+    idHeader: "twitch-eventsub-message-id",
     otherSecrets: ["twitch-eventsub-conformance-secreT"],
   },
   {
@@ -228,6 +233,7 @@ export const groupBCases: ConformanceCase[] = [
       ),
     expected: {
       deliveryId: "e76c6bd4-55c9-4987-8304-da1588d8988b",
+      deliveryIdSigned: true,
       eventType: "webhook_callback_verification",
       reply: { statusCode: 200, bodyIncludes: "pogchamp-kappa-360noscope-vohiyo" },
     },
@@ -237,6 +243,7 @@ export const groupBCases: ConformanceCase[] = [
       "twitch-eventsub-message-timestamp",
       "twitch-eventsub-message-signature",
     ],
+    idHeader: "twitch-eventsub-message-id",
     otherSecrets: ["another-twitch-secret"],
   },
   {
@@ -255,7 +262,7 @@ export const groupBCases: ConformanceCase[] = [
       url: `${BASE_URL}/mailgun`,
       method: "POST",
     }),
-    expected: { deliveryId: MAILGUN_TOKEN, eventType: "delivered" },
+    expected: { deliveryId: MAILGUN_TOKEN, deliveryIdSigned: true, eventType: "delivered" },
     // Mailgun signs only timestamp + token: the rest of the body is not covered, and no header is.
     bodySigned: false,
     credentialHeaders: [],
@@ -278,7 +285,7 @@ export const groupBCases: ConformanceCase[] = [
       url: `${BASE_URL}/mailgun`,
       method: "POST",
     }),
-    expected: { deliveryId: MAILGUN_TOKEN, eventType: "opened" },
+    expected: { deliveryId: MAILGUN_TOKEN, deliveryIdSigned: true, eventType: "opened" },
     bodySigned: false,
     credentialHeaders: [],
     otherSecrets: ["key-another-signing-key"],
@@ -308,7 +315,11 @@ export const groupBCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "order_created:1:2021-08-17T09:45:53.000000Z", eventType: "order_created" },
+    expected: {
+      deliveryId: "order_created:1:2021-08-17T09:45:53.000000Z",
+      deliveryIdSigned: true,
+      eventType: "order_created",
+    },
     bodySigned: true,
     credentialHeaders: ["x-signature"],
     otherSecrets: ["lemon-squeezy-signing-secreT"],
@@ -346,9 +357,10 @@ export const groupBCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "dlv_01HZX3", eventType: "invoice.settled" },
+    expected: { deliveryId: "dlv_01HZX3", deliveryIdSigned: true, eventType: "invoice.settled" },
     bodySigned: true,
     credentialHeaders: ["x-acme-signature", "x-acme-timestamp", "x-acme-delivery"],
+    idHeader: "x-acme-delivery",
     otherSecrets: ["00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"],
   },
   {

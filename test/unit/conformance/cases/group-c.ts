@@ -302,7 +302,7 @@ export const groupCCases: ConformanceCase[] = [
       url: `${URL_BASE}/jwt`,
       method: "POST",
     }),
-    expected: { deliveryId: "evt_01HZX3K9Q2", eventType: "order.created" },
+    expected: { deliveryId: "evt_01HZX3K9Q2", deliveryIdSigned: true, eventType: "order.created" },
     bodySigned: false,
     credentialHeaders: ["authorization"],
     otherSecrets: [pem(otherIssuerKeys.publicKey)],
@@ -328,7 +328,7 @@ export const groupCCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "hs-1", eventType: "invoice.paid" },
+    expected: { deliveryId: "hs-1", deliveryIdSigned: true, eventType: "invoice.paid" },
     bodySigned: true,
     credentialHeaders: ["authorization"],
     otherSecrets: [`${HS_SECRET}-rotated`],
@@ -369,7 +369,7 @@ export const groupCCases: ConformanceCase[] = [
         method: "POST",
       };
     },
-    expected: { deliveryId: "2070443601311540", eventType: "OBJECT_FINALIZE" },
+    expected: { deliveryId: "2070443601311540", deliveryIdSigned: false, eventType: "OBJECT_FINALIZE" },
     bodySigned: false,
     credentialHeaders: ["authorization"],
     otherSecrets: ["pubsub-verification-token-0"],
@@ -421,6 +421,7 @@ export const groupCCases: ConformanceCase[] = [
     },
     expected: {
       deliveryId: "Bn2nEAmwtEzC8IJ0vRRwKg==,rbtnWrG1DVDGGGFHFyun0A==",
+      deliveryIdSigned: true,
       eventType: "sendgrid.batch",
     },
     bodySigned: true,
