@@ -100,6 +100,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const start = async (emulator: Promise<Emulator>): Promise<string> => {
       const started = await emulator;
       cleanups.push(() => started.stop());
+      if (started.warning) log(started.warning);
       return started.endpoint;
     };
     const sqsEndpoint: string = options.sqsEndpoint ?? (await start(startSqsEmulator(options.sqsPort ?? 0)));

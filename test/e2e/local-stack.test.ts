@@ -6,7 +6,7 @@ import { freePort } from "../../local/emulators.js";
 import { type LocalPlatform, type LocalState, startLocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
 import { emulatorEndpoints, uniqueName } from "../support/aws.js";
-import { runScript, STACK_LINE } from "../support/cli.js";
+import { runScript, STACK_LINE, spawnScript } from "../support/cli.js";
 import { eventually } from "../support/http-sink.js";
 
 /**
@@ -28,7 +28,8 @@ let platform: LocalPlatform;
 let closedPort: number;
 let stopped = false;
 
-const stateOnDisk = () => JSON.parse(readFileSync(statePath, "utf8")) as LocalState;
+const stateOnDiskAt = (path: string) => JSON.parse(readFileSync(path, "utf8")) as LocalState;
+const stateOnDisk = () => stateOnDiskAt(statePath);
 
 beforeAll(async () => {
   closedPort = await freePort();
@@ -168,6 +169,54 @@ describe("the local stack (npm start)", () => {
     expect(token.stderr.trim().split("\n")).toHaveLength(1);
     expect(token.stderr).toContain("source 'tok' is token");
   });
+
+  it("npm start on a port already in use prints one line", async () => {
+    const endpoints = emulatorEndpoints();
+    const started = await runScript("local/start.ts", [], {
+      PORT: new URL(platform.baseUrl).port,
+      WEBHOOKS_CONFIG: join(dir, "config.json"),
+      WEBHOOKS_LOCAL_STATE: join(dir, "second-stack.json"),
+      WEBHOOKS_SQS_ENDPOINT: endpoints.sqs,
+      WEBHOOKS_DYNAMODB_ENDPOINT: endpoints.dynamodb,
+    });
+    expect(started.code).toBe(1);
+    expect(started.stderr).toMatch(
+      /^Could not start the local platform: listen EADDRINUSE[^\n]*; set PORT [^\n]*\n$/,
+    );
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "npm start removes its state file and build on %s",
+    async (signal) => {
+      const endpoints = emulatorEndpoints();
+      const stateFile = join(dir, `signal-${signal}.json`);
+      const child = spawnScript("local/start.ts", {
+        PORT: "0",
+        WEBHOOKS_CONFIG: join(dir, "config.json"),
+        WEBHOOKS_LOCAL_STATE: stateFile,
+        WEBHOOKS_SQS_ENDPOINT: endpoints.sqs,
+        WEBHOOKS_DYNAMODB_ENDPOINT: endpoints.dynamodb,
+      });
+      let output = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const state = await eventually(
+        () => (existsSync(stateFile) ? stateOnDiskAt(stateFile) : undefined),
+        60_000,
+        () => output,
+      );
+      expect(existsSync(state.configPath)).toBe(true);
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(existsSync(stateFile)).toBe(false);
+      expect(existsSync(state.configPath)).toBe(false);
+    },
+  );
 
   it("removes its state file and its build directory when it stops", async () => {
     expect(existsSync(platform.buildDir)).toBe(true);

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const TSX = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
@@ -34,3 +34,12 @@ export function runScript(
 
 /** A stack trace line, as Node prints them. */
 export const STACK_LINE = /^\s+at .+/m;
+
+/** Starts a TypeScript entry point of this repository as a long-running child (`local/start.ts`). */
+export function spawnScript(script: string, env: Readonly<Record<string, string>> = {}): ChildProcess {
+  return spawn(process.execPath, [TSX, script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
