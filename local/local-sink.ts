@@ -17,8 +17,6 @@ export interface LocalSink {
   readonly received: (name: string) => readonly SinkDelivery[];
 }
 
-/** Path of the sink named `name`. */
-export const SINK_PATH = (name: string) => `/_local/sink/${name}`;
 const PATH = /^\/_local\/sink\/([\w-]+)$/;
 const KEEP = 100;
 
