@@ -1,107 +1,244 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { routeTable } from "../shared/http/routes.js";
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any function runs. */
 const MAX_API_BODY_BYTES = 10 * 1024 * 1024;
 
-export interface HttpRoute {
-  readonly method: string;
-  /** API Gateway route path, e.g. `/webhooks/{sourceId}`. */
-  readonly path: string;
+export interface ApiRoute {
+  /** API Gateway route key: `"POST /webhooks/{sourceId}"` or `"$default"`. */
+  readonly routeKey: string;
   readonly invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
-/** Extra plain handlers (the local sink); they see the raw request and body. */
-export type LocalHandler = (request: IncomingMessage, body: Buffer, response: ServerResponse) => boolean;
-
-function compile(path: string): { regex: RegExp; names: string[] } {
-  const names: string[] = [];
-  const pattern = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name: string) => {
-    names.push(name);
-    return "([^/]+)";
-  });
-  return { regex: new RegExp(`^${pattern}$`), names };
+/** A request as the local server parsed it: target split, headers joined as API Gateway joins them. */
+export interface LocalRequest {
+  readonly method: string;
+  /** The path as sent (still percent-encoded); its escapes are known to decode. */
+  readonly rawPath: string;
+  readonly rawQueryString: string;
+  /** Lower-cased names; repeated headers joined with "," (cookies are in `cookies`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly cookies: readonly string[];
+  readonly body: Buffer;
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+/** Extra plain handlers (the local sink), tried before the routes; `true` when they answered. */
+export type LocalHandler = (request: LocalRequest, response: ServerResponse) => boolean;
+
+export interface ApiServerOptions {
+  readonly routes: readonly ApiRoute[];
+  readonly extra?: readonly LocalHandler[];
+  /** Where failures of the server itself are reported (they never reach the caller). */
+  readonly log?: (line: string) => void;
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+const invalidRequest = (detail: string) => ({ code: "invalid_request", detail });
+const shown = (text: string) => JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+
+/** RFC 3986 path characters: unreserved, sub-delims, ':', '@', '/' and percent-escapes. */
+const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+
+/**
+ * Splits a request target into path and query, or says why it cannot be routed: only origin-form
+ * (`/path?query`) and absolute-form (`http://host/path?query`) targets are, and the path's
+ * percent-escapes must decode to UTF-8, as API Gateway needs to decode path parameters.
+ */
+export function parseTarget(target: string): { rawPath: string; rawQueryString: string } | { error: string } {
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  const originForm = absolute ? target.slice(absolute[0].length) || "/" : target;
+  if (!originForm.startsWith("/")) {
+    return { error: `The request target ${shown(target)} is not a path; send POST /webhooks/{sourceId}.` };
+  }
+  const withoutFragment = originForm.split("#", 1)[0] as string;
+  const question = withoutFragment.indexOf("?");
+  const rawPath = question < 0 ? withoutFragment : withoutFragment.slice(0, question);
+  const rawQueryString = question < 0 ? "" : withoutFragment.slice(question + 1);
+  if (!PATH_CHARS.test(rawPath)) {
+    return {
+      error: `The request path ${shown(rawPath)} holds characters a URL path cannot; percent-encode them.`,
+    };
+  }
+  try {
+    decodeURIComponent(rawPath);
+  } catch {
+    return { error: `The request path ${shown(rawPath)} has a malformed percent-escape.` };
+  }
+  return { rawPath, rawQueryString };
+}
+
+/** Headers as API Gateway v2 hands them over: names lower-cased, repeats joined with ",", cookies apart. */
+export function joinHeaders(rawHeaders: readonly string[]): {
+  headers: Record<string, string>;
+  cookies: string[];
+} {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    if (name === "cookie") {
+      cookies.push(
+        ...value
+          .split(";")
+          .map((c) => c.trim())
+          .filter((c) => c.length > 0),
+      );
+      continue;
+    }
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  return { headers, cookies };
+}
+
+/** Query parameters as API Gateway v2 hands them over: decoded, repeated names joined with ",". */
+function queryParameters(rawQueryString: string): Record<string, string> | undefined {
+  if (rawQueryString.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
- * The local stand-in for an API Gateway HTTP API: turns each request into a payload v2 event (body
- * always base64, as API Gateway does for binary media) and the function's result back into a response.
+ * The local stand-in for an API Gateway HTTP API: picks a route with API Gateway's rules (most
+ * specific first, `$default` last) from the same route keys CDK deploys, turns each request into a
+ * payload v2 event (body always base64, as API Gateway does for binary media) and the function's
+ * result back into a response. No request can stop it: a target that cannot be routed gets 400, a
+ * failure of the server itself 500, both as `{ code, detail }`.
  */
-export function createApiServer(routes: readonly HttpRoute[], extra: readonly LocalHandler[] = []): Server {
-  const compiled = routes.map((route) => ({ route, ...compile(route.path) }));
-  return createServer((request, response) => {
+export function createApiServer(options: ApiServerOptions): Server {
+  const table = routeTable(options.routes.map((r) => r.routeKey));
+  const invokers = new Map(options.routes.map((r) => [r.routeKey, r.invoke]));
+  const log = options.log ?? (() => undefined);
+
+  const fail = (response: ServerResponse, error: unknown) => {
+    log(`api: request failed in the local API server: ${(error as Error)?.stack ?? String(error)}`);
+    sendJson(response, 500, {
+      code: "internal_error",
+      detail: "Internal error in the local API server; the event was not accepted. Retry later.",
+    });
+  };
+
+  const handle = (request: IncomingMessage, body: Buffer, response: ServerResponse): void => {
+    const target = parseTarget(request.url ?? "/");
+    if ("error" in target) {
+      sendJson(response, 400, invalidRequest(target.error));
+      return;
+    }
+    const method = request.method ?? "GET";
+    const { headers, cookies } = joinHeaders(request.rawHeaders);
+    const local: LocalRequest = { method, ...target, headers, cookies, body };
+    for (const handler of options.extra ?? []) if (handler(local, response)) return;
+
+    const match = table.match(method, target.rawPath);
+    const invoke = match && invokers.get(match.routeKey);
+    if (!match || !invoke) {
+      sendJson(response, 404, {
+        code: "route_not_found",
+        detail: `No route for ${method} ${target.rawPath}.`,
+      });
+      return;
+    }
+    const pathParameters = Object.fromEntries(
+      Object.entries(match.rawPathParameters).map(([name, value]) => [name, decodeURIComponent(value)]),
+    );
+    const event = toEvent(request, local, match.routeKey, pathParameters);
+    invoke(event)
+      .then((result) => writeResult(response, result))
+      .catch((error: unknown) => {
+        // What API Gateway answers when the integration fails (error, crash or timeout).
+        log(`api: ${match.routeKey} integration failed: ${(error as Error)?.message ?? String(error)}`);
+        sendJson(response, 500, { message: "Internal Server Error" });
+      })
+      .catch((error: unknown) => fail(response, error));
+  };
+
+  const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    request.on("error", () => undefined);
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_API_BODY_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
     request.on("end", () => {
-      if (tooLarge) return send(response, 413, { message: "Request Entity Too Large" });
-      const body = Buffer.concat(chunks);
-      if (extra.some((handler) => handler(request, body, response))) return;
-      const url = new URL(request.url ?? "/", "http://local");
-      const method = request.method ?? "GET";
-      for (const { route, regex, names } of compiled) {
-        const match = regex.exec(url.pathname);
-        if (!match || route.method !== method) continue;
-        const pathParameters = Object.fromEntries(
-          names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? "")]),
-        );
-        const event = toEvent(request, url, body, route, pathParameters);
-        route
-          .invoke(event)
-          .then((result) => {
-            const headers = { ...(result.headers ?? {}) } as Record<string, string>;
-            const payload = result.body ?? "";
-            response.writeHead(result.statusCode ?? 200, headers);
-            response.end(result.isBase64Encoded ? Buffer.from(payload, "base64") : payload);
-          })
-          .catch(() => send(response, 500, { message: "Internal Server Error" }));
-        return;
+      try {
+        // API Gateway's own answer, before any route or function.
+        if (tooLarge) sendJson(response, 413, { message: "Request Entity Too Large" });
+        else handle(request, Buffer.concat(chunks), response);
+      } catch (error) {
+        fail(response, error);
       }
-      send(response, 404, { message: "Not Found" });
     });
   });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify(invalidRequest("The request is not valid HTTP/1.1."));
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+}
+
+function writeResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  if (result.cookies && result.cookies.length > 0) headers["set-cookie"] = [...result.cookies];
+  const payload = result.body ?? "";
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(result.isBase64Encoded ? Buffer.from(payload, "base64") : payload);
 }
 
 function toEvent(
   request: IncomingMessage,
-  url: URL,
-  body: Buffer,
-  route: HttpRoute,
+  local: LocalRequest,
+  routeKey: string,
   pathParameters: Record<string, string>,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
-  }
+  const { headers } = local;
   const now = new Date();
-  const routeKey = `${route.method} ${route.path}`;
-  const query = Object.fromEntries(url.searchParams);
+  const query = queryParameters(local.rawQueryString);
+  const host = headers.host ?? "localhost";
   return {
     version: "2.0",
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: local.rawPath,
+    rawQueryString: local.rawQueryString,
+    ...(local.cookies.length > 0 ? { cookies: [...local.cookies] } : {}),
     headers: { ...headers, "x-forwarded-proto": headers["x-forwarded-proto"] ?? "http" },
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    pathParameters,
+    ...(query ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     requestContext: {
       accountId: "000000000000",
       apiId: "local",
-      domainName: headers.host ?? "localhost",
-      domainPrefix: (headers.host ?? "localhost").split(".")[0] ?? "localhost",
+      domainName: host,
+      domainPrefix: host.split(".")[0] ?? "localhost",
       http: {
-        method: route.method,
-        path: url.pathname,
+        method: local.method,
+        path: local.rawPath,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
         userAgent: headers["user-agent"] ?? "",
@@ -112,7 +249,7 @@ function toEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    body: body.toString("base64"),
+    body: local.body.toString("base64"),
     isBase64Encoded: true,
   };
 }

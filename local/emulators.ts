@@ -3,8 +3,9 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { startFauxqs } from "fauxqs";
+import { buildApp } from "fauxqs";
 
 /** Fixed local credentials and region: the emulators accept anything, the SDK wants something. */
 export const LOCAL_AWS_ENV = {
@@ -15,6 +16,8 @@ export const LOCAL_AWS_ENV = {
 
 export interface Emulator {
   readonly endpoint: string;
+  /** Set when the emulator could not be kept off other interfaces: why, for the user to read. */
+  readonly warning?: string;
   stop(): Promise<void>;
 }
 
@@ -33,12 +36,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** fauxqs, in this process: an SQS emulator speaking the real wire protocol over HTTP. */
+/**
+ * fauxqs, in this process: an SQS emulator speaking the real wire protocol over HTTP, on 127.0.0.1
+ * only. (fauxqs's own `startFauxqs` listens on every interface; its app is listened to here instead.)
+ */
 export async function startSqsEmulator(port: number): Promise<Emulator> {
-  const server = await startFauxqs({ port, logger: false, host: "localhost" });
+  const app = buildApp({ logger: false, host: "localhost" });
+  await app.listen({ port, host: "127.0.0.1" });
+  const address = app.server.address();
+  if (typeof address !== "object" || address === null) {
+    await app.close();
+    throw new Error("fauxqs did not report the port it listens on");
+  }
   return {
-    endpoint: `http://127.0.0.1:${server.port}`,
-    stop: () => server.stop(),
+    endpoint: `http://127.0.0.1:${address.port}`,
+    stop: async () => {
+      await app.close();
+    },
   };
 }
 
@@ -67,15 +81,23 @@ export async function startDynamoDbEmulator(port: number): Promise<Emulator> {
 
 class PortInUseError extends Error {}
 
+/** Runs DynamoDB Local bound to 127.0.0.1 (DynamoDB Local itself has no option for that). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL("./DynamoDbLocalLoopback.java", import.meta.url));
+
 async function startDynamoDbLocal(port: number): Promise<Emulator> {
-  const javaCheck = spawnSync("java", ["-version"], { encoding: "utf8" });
-  if (javaCheck.error || javaCheck.status !== 0) {
+  const modules = spawnSync("java", ["--list-modules"], { encoding: "utf8" });
+  if (modules.error || modules.status !== 0) {
     throw new Error(
-      "DynamoDB Local needs Java 17 or newer on the PATH (java -version failed). Install a JRE, " +
+      "DynamoDB Local needs Java 17 or newer on the PATH (java --list-modules failed). Install a JRE, " +
         "or point WEBHOOKS_DYNAMODB_ENDPOINT at a DynamoDB you already run.",
     );
   }
+  // The loopback launcher is a Java source file: running it needs the JDK's compiler module.
+  const canLaunchSource = /^jdk\.compiler@/m.test(modules.stdout);
   const dir = dynamoDbLocalDir();
+  const main = canLaunchSource
+    ? ["-cp", `${join(dir, "DynamoDBLocal.jar")}:${join(dir, "DynamoDBLocal_lib", "*")}`, LOOPBACK_LAUNCHER]
+    : ["-jar", join(dir, "DynamoDBLocal.jar")];
   // Java gets no stdin; a watcher kills it when our end of the pipe on fd 3 closes; sh exits with Java.
   const watchdog = [
     'exec 3<&0; "$@" </dev/null & child=$!',
@@ -91,8 +113,7 @@ async function startDynamoDbLocal(port: number): Promise<Emulator> {
       "java",
       "-Xmx512m",
       `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
-      "-jar",
-      join(dir, "DynamoDBLocal.jar"),
+      ...main,
       "-inMemory",
       "-disableTelemetry",
       "-port",
@@ -134,6 +155,13 @@ async function startDynamoDbLocal(port: number): Promise<Emulator> {
 
   return {
     endpoint,
+    ...(canLaunchSource
+      ? {}
+      : {
+          warning:
+            "DynamoDB Local listens on every interface: this Java has no compiler module (jdk.compiler), " +
+            "which the launcher that binds it to 127.0.0.1 needs; install a JDK to keep it on loopback.",
+        }),
     stop: async () => {
       if (child.exitCode === null) {
         child.stdin?.end();

@@ -1,14 +1,22 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import type { Server } from "node:http";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ENV } from "../shared/config/env.js";
-import { loadConfigFile } from "../shared/config/load-config.js";
+import { loadConfigFile, parseConfig } from "../shared/config/load-config.js";
 import type { WebhooksConfig } from "../shared/config/schema.js";
-import { buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
-import { createApiServer } from "./api-server.js";
+import { BUNDLING, buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
+import { type ApiRoute, createApiServer } from "./api-server.js";
 import { type BuiltFunction, bundleFunction, bundleIamGuard } from "./bundle.js";
 import {
   type Emulator,
@@ -21,6 +29,7 @@ import { FunctionHost } from "./function-host.js";
 import { localPolicyFor } from "./iam-policy.js";
 import { createLocalSink, type LocalSink } from "./local-sink.js";
 import { provision } from "./provision.js";
+import { pointSinkTargetsAt } from "./sink-targets.js";
 import { SqsPoller } from "./sqs-poller.js";
 
 export interface LocalPlatformOptions {
@@ -55,7 +64,7 @@ export interface LocalPlatformOptions {
 
 export interface LocalState {
   readonly ingestUrl: string;
-  /** The config file the stack runs (ops commands check subscription ids against it). */
+  /** Absolute path of the config the stack runs (its own copy, local sink targets pointed at it). */
   readonly configPath: string;
   readonly sqsEndpoint: string;
   readonly dynamodbEndpoint: string;
@@ -68,6 +77,8 @@ export interface LocalPlatform extends LocalState {
   readonly tableName: string;
   readonly config: WebhooksConfig;
   readonly topology: Topology;
+  /** This stack's own build directory (removed on stop). */
+  readonly buildDir: string;
   readonly bundles: readonly BuiltFunction[];
   /** Module init time of each function's bundle, in ms (its cold-start cost). */
   readonly initMs: Readonly<Record<string, number>>;
@@ -84,10 +95,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const host = options.host ?? "127.0.0.1";
   const log = options.onLog ?? (() => undefined);
   const configPath = resolve(rootDir, options.configPath);
-  const config = loadConfigFile(configPath);
-  const built = buildTopology(config, { prefix: options.prefix ?? "webhooks-local" });
+  const built = buildTopology(loadConfigFile(configPath), { prefix: options.prefix ?? "webhooks-local" });
   const topology = options.alterTopology?.(built) ?? built;
   const cleanups: (() => Promise<unknown>)[] = [];
+  const hostsReady = deferred<ReadonlyMap<string, FunctionHost>>();
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
@@ -96,6 +107,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const start = async (emulator: Promise<Emulator>): Promise<string> => {
       const started = await emulator;
       cleanups.push(() => started.stop());
+      if (started.warning) log(started.warning);
       return started.endpoint;
     };
     const sqsEndpoint: string = options.sqsEndpoint ?? (await start(startSqsEmulator(options.sqsPort ?? 0)));
@@ -118,10 +130,59 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     });
     const provisioned = await provision(topology, { sqs, dynamodb });
 
-    const buildDir = resolve(rootDir, ".local", "build", topology.prefix);
+    // The front door listens first: the config the functions read points local sinks at its port.
+    let sink: LocalSink | undefined;
+    const server: Server = createApiServer({
+      routes: topology.functions.flatMap((spec) =>
+        spec.routes.map(
+          (routeKey): ApiRoute => ({
+            routeKey,
+            invoke: async (event) =>
+              (await hostsReady.promise).get(spec.key)?.invoke<APIGatewayProxyStructuredResultV2>(event) ??
+              Promise.reject(new Error(`no function ${spec.key}`)),
+          }),
+        ),
+      ),
+      extra: [(request, response) => sink?.handle(request, response) ?? false],
+      log,
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(options.port, host, () => ok());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeAllConnections();
+        }),
+    );
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : options.port;
+    const baseUrl = `http://${host}:${port}`;
+
+    const { config: runConfigJson, rewritten } = pointSinkTargetsAt(
+      JSON.parse(readFileSync(configPath, "utf8")),
+      baseUrl,
+    );
+    const config = parseConfig(runConfigJson, configPath);
+    for (const r of rewritten) log(`subscription ${r.subscriptionId}: local sink ${r.from} → ${r.to}`);
+    sink = createLocalSink(config, log);
+
+    // Each running stack bundles into a directory of its own, so two stacks never share a config.
+    const buildRoot = resolve(rootDir, ".local", "build");
+    mkdirSync(buildRoot, { recursive: true });
+    removeStaleBuilds(buildRoot);
+    const buildDir = mkdtempSync(join(buildRoot, `${topology.prefix}-${process.pid}-`));
+    cleanups.push(async () => rmSync(buildDir, { recursive: true, force: true }));
+    const runConfigPath = join(buildDir, BUNDLING.configFileName);
+    writeFileSync(runConfigPath, `${JSON.stringify(runConfigJson, null, 2)}\n`);
     const [iamGuardFile, ...bundles] = await Promise.all([
       bundleIamGuard(buildDir),
-      ...topology.functions.map((spec) => bundleFunction(spec, { rootDir, outDir: buildDir, configPath })),
+      ...topology.functions.map((spec) =>
+        bundleFunction(spec, { rootDir, outDir: buildDir, configPath: runConfigPath }),
+      ),
     ]);
 
     const resolveEnv = (value: EnvValue, bundle: BuiltFunction): string => {
@@ -202,35 +263,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       }
     }
 
-    const sink = createLocalSink(config, log);
-    const routes = topology.functions.flatMap((spec) => {
-      const fn = hosts.get(spec.key) as FunctionHost;
-      return spec.http
-        ? [
-            {
-              method: spec.http.method,
-              path: spec.http.path,
-              invoke: (e: unknown) => fn.invoke<APIGatewayProxyStructuredResultV2>(e),
-            },
-          ]
-        : [];
-    });
-    const server: Server = createApiServer(routes, [sink.handle]);
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((ok, fail) => {
-      server.once("error", fail);
-      server.listen(options.port, host, () => ok());
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((ok) => {
-          server.close(() => ok());
-          server.closeAllConnections();
-        }),
-    );
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : options.port;
-    const baseUrl = `http://${host}:${port}`;
+    hostsReady.resolve(hosts);
 
     const ingress = provisioned.queues.get("ingress");
     if (!ingress) throw new Error("no ingress queue");
@@ -241,15 +274,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     }
     const state: LocalState = {
       ingestUrl: `${baseUrl}/webhooks/`,
-      configPath,
+      configPath: runConfigPath,
       sqsEndpoint,
       dynamodbEndpoint,
       queues,
     };
     if (options.statePath) {
       const statePath = resolve(rootDir, options.statePath);
+      const text = `${JSON.stringify(state, null, 2)}\n`;
       mkdirSync(dirname(statePath), { recursive: true });
-      writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`);
+      writeFileSync(statePath, text);
+      // Removed on stop, unless another stack has written its own state there since.
+      cleanups.unshift(async () => {
+        if (readFileSync(statePath, "utf8") === text) unlinkSync(statePath);
+      });
     }
 
     return {
@@ -259,13 +297,45 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       tableName: provisioned.tableName,
       config,
       topology,
+      buildDir,
       bundles,
       initMs,
       sink,
       stop,
     };
   } catch (error) {
+    hostsReady.reject(error);
     await stop();
     throw error;
   }
+}
+
+/** Build directories (`<prefix>-<pid>-<random>`) of processes that no longer run. */
+function removeStaleBuilds(buildRoot: string): void {
+  for (const name of readdirSync(buildRoot)) {
+    const pid = Number(/-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !isRunning(pid)) {
+      rmSync(join(buildRoot, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

@@ -80,7 +80,16 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error("Could not start the local platform:", error);
+  // One clear message, never a stack trace: config problems as their lines, anything else as its message.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const hint =
+      code === "EADDRINUSE"
+        ? "; set PORT (or WEBHOOKS_LOCAL_SQS_PORT, WEBHOOKS_LOCAL_DYNAMODB_PORT) to a free port"
+        : "";
+    console.error(`Could not start the local platform: ${message ?? String(error)}${hint}`);
+  }
   process.exit(1);
 });

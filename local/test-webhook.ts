@@ -13,10 +13,11 @@ export interface SignedRequest {
 /**
  * A correctly signed sample webhook for a source, as its provider would send it. Used by `npm start`
  * (the printed curl), `npm run send`, the end-to-end tests and the benchmark. Needs an inline secret.
+ * `body` replaces the sample body with exact text (a payload from a file); it is signed as it is.
  */
 export function signedTestWebhook(
   source: Pick<SourceConfig, "provider" | "secrets">,
-  options: { type?: string; nowSeconds?: number; deliveryId?: string; data?: unknown } = {},
+  options: { type?: string; nowSeconds?: number; deliveryId?: string; data?: unknown; body?: string } = {},
 ): SignedRequest {
   const secret = source.secrets?.[0];
   if (typeof secret !== "string") {
@@ -29,13 +30,15 @@ export function signedTestWebhook(
   switch (source.provider) {
     case "stripe": {
       const id = options.deliveryId ?? `evt_test_${randomUUID().replaceAll("-", "")}`;
-      const body = JSON.stringify({
-        id,
-        object: "event",
-        type: options.type ?? "invoice.paid",
-        created: now,
-        data,
-      });
+      const body =
+        options.body ??
+        JSON.stringify({
+          id,
+          object: "event",
+          type: options.type ?? "invoice.paid",
+          created: now,
+          data,
+        });
       return {
         headers: {
           "content-type": "application/json",
@@ -46,7 +49,7 @@ export function signedTestWebhook(
     }
     case "github": {
       const [event = "issues", action = "opened"] = (options.type ?? "issues.opened").split(".");
-      const body = JSON.stringify({ action, issue: { number: 1, title: "Test" }, data });
+      const body = options.body ?? JSON.stringify({ action, issue: { number: 1, title: "Test" }, data });
       return {
         headers: {
           "content-type": "application/json",
@@ -60,11 +63,13 @@ export function signedTestWebhook(
     case "standard-webhooks":
     case "svix": {
       const id = options.deliveryId ?? `msg_${randomUUID().replaceAll("-", "")}`;
-      const body = JSON.stringify({
-        type: options.type ?? "invoice.paid",
-        timestamp: new Date(now * 1000).toISOString(),
-        data,
-      });
+      const body =
+        options.body ??
+        JSON.stringify({
+          type: options.type ?? "invoice.paid",
+          timestamp: new Date(now * 1000).toISOString(),
+          data,
+        });
       const prefix = source.provider === "svix" ? "svix" : "webhook";
       return {
         headers: {

@@ -1,6 +1,7 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { ENV } from "../../shared/config/env.js";
+import { ConfigError } from "../../shared/config/load-config.js";
 import { addWebhooksStack, DEFAULT_CONFIG_PATH, DEFAULT_STAGE } from "../lib/webhooks-app.js";
 
 const app = new App();
@@ -10,17 +11,24 @@ function stringContext(key: string): string | undefined {
   const value: unknown = app.node.tryGetContext(key);
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string" && typeof value !== "boolean") {
-    throw new Error(`Context '${key}' must be a string, got ${JSON.stringify(value)}.`);
+    throw new ConfigError(`Context '${key}' must be a string, got ${JSON.stringify(value)}.`);
   }
   return String(value);
 }
 
-addWebhooksStack(app, {
-  configPath: stringContext("config") ?? process.env[ENV.config] ?? DEFAULT_CONFIG_PATH,
-  stage: stringContext("stage") ?? DEFAULT_STAGE,
-  alarmTopicArn: stringContext("alarmTopicArn"),
-  tracing: stringContext("tracing") === "true",
-});
+try {
+  addWebhooksStack(app, {
+    configPath: stringContext("config") ?? process.env[ENV.config] ?? DEFAULT_CONFIG_PATH,
+    stage: stringContext("stage") ?? DEFAULT_STAGE,
+    alarmTopicArn: stringContext("alarmTopicArn"),
+    tracing: stringContext("tracing") === "true",
+  });
+} catch (error) {
+  // A config problem is the user's to fix: its lines, without a stack trace.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
 // cdk-nag v3 runs as a policy validation plugin (v2's Aspects-based API is gone): any unacknowledged
 // finding fails the synth. Acknowledgements (with their reasons) are also written into the template.

@@ -12,6 +12,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { parseRouteKey } from "../../shared/http/routes.js";
 import type { ResourceRef, TableKey } from "../../shared/topology/grants.js";
 import type { SecretUsage } from "../../shared/topology/secrets.js";
 import {
@@ -20,6 +21,7 @@ import {
   type FunctionSpec,
   LAMBDA,
   type Topology,
+  WEBHOOK_ROUTE_KEY,
 } from "../../shared/topology/topology.js";
 import { resolveEnvironment } from "./function-environment.js";
 import { pascalCase } from "./names.js";
@@ -84,6 +86,13 @@ function lambdaPlatform(): { runtime: lambda.Runtime; architecture: lambda.Archi
 }
 
 const OUTPUT_FORMATS = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
+
+/** `"POST"` → `HttpMethod.POST`; a route key naming no HTTP method fails the synth. */
+function httpMethod(method: string): apigwv2.HttpMethod {
+  const found = Object.values(apigwv2.HttpMethod).find((m) => m === method);
+  if (!found) throw new Error(`Route method '${method}' is not an API Gateway HTTP method.`);
+  return found;
+}
 
 /** Quotes a path for the POSIX shell that runs the bundling command hooks. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -158,26 +167,32 @@ export class WebhooksStateless extends Construct {
     let ingestUrl: string | undefined;
     for (const spec of topology.functions) {
       const fn = functions.get(spec.key);
-      if (!spec.http || !fn) continue;
-      const routes = api.addRoutes({
-        path: spec.http.path,
-        methods: [apigwv2.HttpMethod[spec.http.method]],
-        integration: new HttpLambdaIntegration(`${pascalCase(spec.key)}Integration`, fn, {
-          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-        }),
+      if (!fn || spec.routes.length === 0) continue;
+      const integration = new HttpLambdaIntegration(`${pascalCase(spec.key)}Integration`, fn, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
       });
-      for (const route of routes) {
+      for (const routeKey of spec.routes) {
+        const parsed = parseRouteKey(routeKey);
+        // Same construct ids as HttpApi.addRoutes would give, so existing routes keep their logical ids.
+        const route = new apigwv2.HttpRoute(api, parsed ? `${parsed.method}${parsed.path}` : "DefaultRoute", {
+          httpApi: api,
+          routeKey: parsed
+            ? apigwv2.HttpRouteKey.with(parsed.path, httpMethod(parsed.method))
+            : apigwv2.HttpRouteKey.DEFAULT,
+          integration,
+        });
         Validations.of(route.node.defaultChild ?? route).acknowledge({
           id: "AwsSolutions-APIG4",
           reason:
             "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
             "the ingest function authenticates every request by verifying the provider's HMAC signature " +
-            "and rejects unsigned or mis-signed requests with 401.",
+            "and rejects unsigned or mis-signed requests with 401 (requests no other route matches reach " +
+            "$default and get 404/405).",
         });
-      }
-      if (spec.key === "ingest") {
-        // `/webhooks/{sourceId}` → `<stage url>webhooks/`
-        ingestUrl = `${stage.url}${spec.http.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
+        if (spec.key === "ingest" && routeKey === WEBHOOK_ROUTE_KEY && parsed) {
+          // `/webhooks/{sourceId}` → `<stage url>webhooks/`
+          ingestUrl = `${stage.url}${parsed.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
+        }
       }
     }
     if (ingestUrl === undefined) throw new Error("The topology has no HTTP route for the ingest function.");

@@ -18,8 +18,9 @@ import {
 } from "../../shared/domain/errors.js";
 import { headersOf, pathParameter, publicUrlOf, rawBodyOf } from "../../shared/http/api-gateway.js";
 import { errorResponse, json } from "../../shared/http/responses.js";
+import { DEFAULT_ROUTE_KEY, unmatchedRouteError } from "../../shared/http/routes.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { DEDUPE_LEASE_SECONDS } from "../../shared/topology/topology.js";
+import { DEDUPE_LEASE_SECONDS, INGEST_ROUTE_KEYS } from "../../shared/topology/topology.js";
 import { createIngestWebhook } from "../../shared/use-cases/ingest-webhook.js";
 import { createJwksKeys } from "../../shared/verify/c-jwks.js";
 import { createVerifierFor } from "../../shared/verify/registry.js";
@@ -40,8 +41,18 @@ const ingest = createIngestWebhook({
   onWarning: (message, error) => logger.warn(message, { error }),
 });
 
-/** POST /webhooks/{sourceId}: verify, dedupe, enqueue, answer 202 `{ id }`. */
+/**
+ * POST /webhooks/{sourceId}: verify, dedupe, enqueue, answer 202 `{ id }`. Requests no other route
+ * matched arrive through `$default` and get 405 or 404 as `{ code, detail }`.
+ */
 const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (event.routeKey === DEFAULT_ROUTE_KEY) {
+    const method = event.requestContext.http.method;
+    const error = unmatchedRouteError(INGEST_ROUTE_KEYS, method, event.rawPath);
+    logger.info("no route matched", { code: error.code, method, path: event.rawPath });
+    metrics.addMetric("RouteNotMatched", MetricUnit.Count, 1);
+    return errorResponse(error);
+  }
   try {
     const result = await ingest({
       sourceId: pathParameter(event, "sourceId"),

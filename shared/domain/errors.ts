@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   unsupportedMediaType: "unsupported_media_type",
   verificationUnavailable: "verification_unavailable",
   notFound: "not_found",
+  routeNotFound: "route_not_found",
+  methodNotAllowed: "method_not_allowed",
   internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -100,6 +102,35 @@ export class VerificationUnavailableError extends WebhookError {
       ERROR_CODES.verificationUnavailable,
       "Signature keys are temporarily unavailable; retry later.",
       options,
+    );
+  }
+}
+
+/** A request path as shown in a `detail`: at most 200 characters. */
+const shownPath = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path);
+
+/** No route of the HTTP API matches the request's method and path. */
+export class RouteNotFoundError extends WebhookError {
+  override readonly name = "RouteNotFoundError";
+  constructor(method: string, path: string) {
+    super(
+      ERROR_CODES.routeNotFound,
+      `No route for ${method} ${shownPath(path)}; webhooks go to POST /webhooks/{sourceId}.`,
+    );
+  }
+}
+
+/** The path names a resource, but it does not answer this method; `allow` lists those it does. */
+export class MethodNotAllowedError extends WebhookError {
+  override readonly name = "MethodNotAllowedError";
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: readonly string[],
+  ) {
+    super(
+      ERROR_CODES.methodNotAllowed,
+      `${shownPath(path)} does not answer ${method}; send webhooks with ${allow.join(" or ")}.`,
     );
   }
 }

@@ -1,5 +1,11 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { ERROR_CODES, type ErrorCode, InFlightError, WebhookError } from "../domain/errors.js";
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  InFlightError,
+  MethodNotAllowedError,
+  WebhookError,
+} from "../domain/errors.js";
 
 /** The one place where domain error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -11,6 +17,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ERROR_CODES.unsupportedMediaType]: 415,
   [ERROR_CODES.verificationUnavailable]: 503,
   [ERROR_CODES.notFound]: 404,
+  [ERROR_CODES.routeNotFound]: 404,
+  [ERROR_CODES.methodNotAllowed]: 405,
   [ERROR_CODES.internal]: 500,
 };
 
@@ -28,7 +36,11 @@ export function json(
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof WebhookError) {
     const headers: Record<string, string> =
-      error instanceof InFlightError ? { "retry-after": String(error.retryAfterSeconds) } : {};
+      error instanceof InFlightError
+        ? { "retry-after": String(error.retryAfterSeconds) }
+        : error instanceof MethodNotAllowedError
+          ? { allow: error.allow.join(", ") }
+          : {};
     return json(STATUS[error.code], { code: error.code, detail: error.detail }, headers);
   }
   return json(500, {

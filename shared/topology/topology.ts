@@ -1,5 +1,6 @@
 import { ENV } from "../config/env.js";
 import type { WebhooksConfig } from "../config/schema.js";
+import { DEFAULT_ROUTE_KEY } from "../http/routes.js";
 import { dlq, type Grant, nonEmpty, queue as queueRef, secrets, table } from "./grants.js";
 import { type SecretUsage, sourceSecrets, targetSecrets } from "./secrets.js";
 
@@ -57,7 +58,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly environment: Readonly<Record<string, EnvValue>>;
-  readonly http?: { readonly method: "POST"; readonly path: string };
+  /** API Gateway HTTP API route keys integrated with this function (`shared/http/routes.ts`). */
+  readonly routes: readonly string[];
   readonly sqsTriggers: readonly SqsTriggerSpec[];
   /**
    * What the function's code may call, on which resources: CDK grants exactly these to its role, and
@@ -91,6 +93,10 @@ export interface Topology {
   readonly queues: readonly QueueSpec[];
   readonly functions: readonly FunctionSpec[];
 }
+
+/** Where senders post webhooks; `$default` catches everything else so it too answers `{ code, detail }`. */
+export const WEBHOOK_ROUTE_KEY = "POST /webhooks/{sourceId}";
+export const INGEST_ROUTE_KEYS = [WEBHOOK_ROUTE_KEY, DEFAULT_ROUTE_KEY] as const;
 
 export const LAMBDA = { runtime: "nodejs24.x", architecture: "arm64", nodeMajor: 24 } as const;
 
@@ -201,7 +207,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         [ENV.dedupeTable]: { ref: "table-name" },
         [ENV.ingressQueueUrl]: { ref: "queue-url", queue: "ingress" },
       },
-      http: { method: "POST", path: "/webhooks/{sourceId}" },
+      routes: INGEST_ROUTE_KEYS,
       sqsTriggers: [],
       grants: nonEmpty([
         // The dedupe claim: conditional put, mark enqueued, release (shared/adapters/dynamodb-dedupe-store.ts).
@@ -224,6 +230,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         POWERTOOLS_SERVICE_NAME: "webhooks-router",
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
       },
+      routes: [],
       sqsTriggers: [
         { queue: "ingress", batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
       ],
@@ -249,6 +256,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
         [ENV.deliveryTable]: { ref: "delivery-table-name" },
       },
+      routes: [],
       sqsTriggers: httpQueues.map((q) => {
         const maxConcurrency = config.subscriptions.find((s) => s.id === q.subscriptionId)?.maxConcurrency;
         return {

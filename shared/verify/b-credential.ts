@@ -26,7 +26,8 @@ export function credentialMatches(presented: Buffer | string, secretDigest: Buff
 /**
  * The credential after `scheme` (matched case-insensitively, as RFC 9110 says) and one or more
  * spaces, or the whole value when `scheme` is empty. Throws `missingHeader` when the header is absent,
- * `duplicateHeader` when API Gateway joined two of them (", "), `malformedHeader` otherwise.
+ * `duplicateHeader` when it holds a comma (API Gateway joins repeated headers with ","; a token68
+ * credential never contains one), `malformedHeader` otherwise.
  */
 export function credentialAfterScheme(
   headers: InboundRequest["headers"],
@@ -34,7 +35,7 @@ export function credentialAfterScheme(
   scheme: string,
 ): string {
   const value = requireHeader(headers, header);
-  if (value.includes(", ")) {
+  if (value.includes(",")) {
     throw new SignatureVerificationError(
       SIGNATURE_FAILURES.duplicateHeader,
       `header '${header}' is repeated`,

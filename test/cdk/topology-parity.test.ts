@@ -145,23 +145,19 @@ describe("topology parity (sample config)", () => {
     }
   });
 
-  it("routes every http spec to its function with payload format 2.0", () => {
+  it("deploys every route key of every function spec, integrated with that function (payload 2.0)", () => {
     for (const spec of topology.functions) {
-      if (!spec.http) continue;
       const [fnId] = functionFor(spec.key);
-      const [, route] = resourceWith(
-        synth.template,
-        "AWS::ApiGatewayV2::Route",
-        "RouteKey",
-        `${spec.http.method} ${spec.http.path}`,
-      );
-      const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, "$1");
-      const integration = synth.template.toJSON().Resources[integrationId] as CfnResource;
-      expect(integration.Properties).toMatchObject({
-        IntegrationType: "AWS_PROXY",
-        IntegrationUri: getAttArn(fnId),
-        PayloadFormatVersion: "2.0",
-      });
+      for (const routeKey of spec.routes) {
+        const [, route] = resourceWith(synth.template, "AWS::ApiGatewayV2::Route", "RouteKey", routeKey);
+        const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, "$1");
+        const integration = synth.template.toJSON().Resources[integrationId] as CfnResource;
+        expect(integration.Properties, routeKey).toMatchObject({
+          IntegrationType: "AWS_PROXY",
+          IntegrationUri: getAttArn(fnId),
+          PayloadFormatVersion: "2.0",
+        });
+      }
     }
   });
 
@@ -215,9 +211,21 @@ describe("topology parity (sample config)", () => {
     }
   });
 
-  it("routes POST /webhooks/{sourceId} to ingest", () => {
+  it("deploys no route the topology does not name", () => {
+    const deployed = resourcesOfType(synth.template, "AWS::ApiGatewayV2::Route").map(
+      ([, r]) => r.Properties.RouteKey,
+    );
+    expect(deployed.sort()).toEqual(topology.functions.flatMap((f) => f.routes).sort());
+  });
+
+  it("routes POST /webhooks/{sourceId} and $default (unmatched requests) to ingest", () => {
+    expect(topology.functions.find((f) => f.key === "ingest")?.routes).toEqual([
+      "POST /webhooks/{sourceId}",
+      "$default",
+    ]);
     synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
       RouteKey: "POST /webhooks/{sourceId}",
     });
+    synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "$default" });
   });
 });

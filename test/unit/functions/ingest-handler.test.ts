@@ -94,4 +94,47 @@ describe("ingest handler, fed a recorded API Gateway v2 event", () => {
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(String(response.body)).code).toBe("verification_unavailable");
   });
+
+  /** The same request as API Gateway's `$default` route hands it over when no other route matched. */
+  const unmatched = (method: string, path: string): APIGatewayProxyEventV2 => {
+    const { pathParameters: _none, ...rest } = fixture;
+    return {
+      ...rest,
+      routeKey: "$default",
+      rawPath: path,
+      requestContext: {
+        ...fixture.requestContext,
+        routeKey: "$default",
+        http: { ...fixture.requestContext.http, method, path },
+      },
+    };
+  };
+
+  it("answers 405 method_not_allowed with allow: POST for another method on /webhooks/{sourceId}", async () => {
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const response = await handler(unmatched(method, "/webhooks/gh"), context);
+      expect(response.statusCode).toBe(405);
+      expect(response.headers?.allow).toBe("POST");
+      expect(JSON.parse(String(response.body))).toEqual({
+        code: "method_not_allowed",
+        detail: `/webhooks/gh does not answer ${method}; send webhooks with POST.`,
+      });
+    }
+  });
+
+  it("answers 404 route_not_found naming the method, the path and where webhooks go", async () => {
+    for (const [method, path] of [
+      ["GET", "/"],
+      ["POST", "/webhooks"],
+      ["POST", "/webhooks/gh/extra"],
+      ["POST", "/hooks/gh"],
+    ] as const) {
+      const response = await handler(unmatched(method, path), context);
+      expect(response.statusCode).toBe(404);
+      expect(JSON.parse(String(response.body))).toEqual({
+        code: "route_not_found",
+        detail: `No route for ${method} ${path}; webhooks go to POST /webhooks/{sourceId}.`,
+      });
+    }
+  });
 });

@@ -67,6 +67,8 @@ describe("basicVerifier.verify", () => {
       expect(reasonOf(bad)).toBe(SIGNATURE_FAILURES.malformedHeader);
     }
     expect(reasonOf(`${basic(SECRET)}, ${basic(SECRET)}`)).toBe(SIGNATURE_FAILURES.duplicateHeader);
+    // As API Gateway v2 joins two Authorization headers: with "," and no space.
+    expect(reasonOf(`${basic(SECRET)},${basic(SECRET)}`)).toBe(SIGNATURE_FAILURES.duplicateHeader);
   });
 
   it("treats secrets that are not user:password as unusable", () => {

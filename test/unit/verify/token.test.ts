@@ -73,6 +73,18 @@ describe("tokenVerifier.verify", () => {
     );
   });
 
+  it("refuses a header API Gateway joined from two (values separated by ',')", () => {
+    // A valid token followed by a second Authorization header, as API Gateway v2 hands it over.
+    expect(reasonOf({ authorization: `Bearer ${TOKEN},Bearer junk` })).toBe(
+      SIGNATURE_FAILURES.duplicateHeader,
+    );
+    expect(reasonOf({ authorization: `Bearer ${TOKEN},junk` })).toBe(SIGNATURE_FAILURES.duplicateHeader);
+    // Two header lines that only together spell a configured value are still two headers.
+    expect(
+      reasonOf({ "x-api-key": "part-1,part-2" }, ["part-1,part-2"], { header: "x-api-key", scheme: "" }),
+    ).toBe(SIGNATURE_FAILURES.duplicateHeader);
+  });
+
   it("reports unusable secrets only when every secret is empty", () => {
     expect(reasonOf({ authorization: `Bearer ${TOKEN}` }, [""])).toBe(SIGNATURE_FAILURES.unusableSecret);
     expect(reasonOf({ authorization: `Bearer ${TOKEN}` }, [])).toBe(SIGNATURE_FAILURES.unusableSecret);
