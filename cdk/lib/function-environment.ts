@@ -2,7 +2,8 @@ import { Stack } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { IConstruct } from "constructs";
-import { BUNDLING, type EnvValue } from "../../shared/topology/topology.js";
+import { BUNDLING } from "../../shared/topology/bundling.js";
+import type { EnvValue } from "../../shared/topology/topology.js";
 
 /** Where the deployed bundle keeps the config file (`afterBundling` copies it there). */
 export const DEPLOYED_CONFIG_PATH = `/var/task/${BUNDLING.configFileName}`;

@@ -13,13 +13,12 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { parseRouteKey } from "../../shared/http/routes.js";
+import { BUNDLING, LAMBDA } from "../../shared/topology/bundling.js";
 import type { ResourceRef, TableKey } from "../../shared/topology/grants.js";
 import type { SecretUsage } from "../../shared/topology/secrets.js";
 import {
-  BUNDLING,
   type FunctionKey,
   type FunctionSpec,
-  LAMBDA,
   type Topology,
   WEBHOOK_ROUTE_KEY,
 } from "../../shared/topology/topology.js";
