@@ -94,7 +94,7 @@ export interface PropProblem {
   readonly problem: string;
 }
 
-/** Props `WebhooksPlatform` cannot be built from; the message has one line per problem, each naming its prop. */
+/** Props `WebhooksPlatform` cannot be built from; one line per problem, each naming its prop. */
 export class WebhooksPlatformError extends ConfigError {
   override readonly name = "WebhooksPlatformError";
   readonly code = "invalid_props";

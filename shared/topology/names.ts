@@ -5,7 +5,10 @@
  * finds the tables by name. Two deployments in one account and region therefore need different prefixes.
  */
 
-/** What a resource prefix may be: short enough that the longest queue name (`<prefix>-sub-<40>-dlq`) fits SQS's 80. */
+/**
+ * What a resource prefix may be: short enough that the longest queue name (`<prefix>-sub-<40>-dlq`)
+ * fits SQS's 80 characters.
+ */
 export const RESOURCE_PREFIX_RULE = "1-30 letters, digits or '-'";
 const RESOURCE_PREFIX_PATTERN = /^[A-Za-z0-9-]{1,30}$/;
 

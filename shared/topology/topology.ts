@@ -125,7 +125,7 @@ export interface Topology {
 export const WEBHOOK_ROUTE_KEY = "POST /webhooks/{sourceId}";
 export const INGEST_ROUTE_KEYS = [WEBHOOK_ROUTE_KEY, DEFAULT_ROUTE_KEY] as const;
 
-/** Both tables by key, for code that handles every table alike (the CDK construct builds them in one loop). */
+/** Both tables by key, for code that treats them alike (the CDK construct builds both in one loop). */
 export const tableSpecs = (topology: Topology): Readonly<Record<TableKey, TableSpec>> => ({
   dedupe: topology.table,
   delivery: topology.deliveryTable,
