@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { type App, Tags } from "aws-cdk-lib";
-import { loadConfigFile } from "../../shared/config/load-config.js";
+import { ConfigError, loadConfigFile } from "../../shared/config/load-config.js";
 import type { WebhooksConfig } from "../../shared/config/schema.js";
+import { isResourcePrefix, RESOURCE_PREFIX_RULE } from "../../shared/topology/names.js";
 import type { Topology } from "../../shared/topology/topology.js";
 import { WebhooksStack } from "./webhooks-stack.js";
 
@@ -43,6 +44,12 @@ export function addWebhooksStack(app: App, options: WebhooksAppOptions): Webhook
   // (path): …`), as `npm start` prints them; the platform then bundles this very file.
   loadConfigFile(configFilePath);
   const prefix = resourcePrefix(options.stage);
+  if (!isResourcePrefix(prefix)) {
+    throw new ConfigError(
+      `Stage '${options.stage}' gives the resource prefix '${prefix}', which must be ${RESOURCE_PREFIX_RULE}; ` +
+        "choose a shorter stage of letters, digits or '-'.",
+    );
+  }
 
   // No `env`: an environment-agnostic stack, synthesizable offline without credentials.
   const stack = new WebhooksStack(app, prefix, {
