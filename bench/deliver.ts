@@ -13,7 +13,8 @@ import { LOCAL_POLICY } from "../shared/adapters/ssrf-guard.js";
 import { parseConfig } from "../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../shared/config/schema.js";
 import { systemClock } from "../shared/ports/clock.js";
-import { buildTopology, queueNames } from "../shared/topology/topology.js";
+import { queueNames } from "../shared/topology/names.js";
+import { buildTopology } from "../shared/topology/topology.js";
 import { createDeliverEvents } from "../shared/use-cases/deliver-events.js";
 
 export interface DeliverBench {

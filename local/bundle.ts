@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { BUNDLING, type FunctionSpec } from "../shared/topology/topology.js";
+import { BUNDLING } from "../shared/topology/bundling.js";
+import type { FunctionSpec } from "../shared/topology/topology.js";
 
 export interface BuiltFunction {
   readonly key: FunctionSpec["key"];

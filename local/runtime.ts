@@ -15,7 +15,8 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ENV } from "../shared/config/env.js";
 import { loadConfigFile, parseConfig } from "../shared/config/load-config.js";
 import type { WebhooksConfig } from "../shared/config/schema.js";
-import { BUNDLING, buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
+import { BUNDLING } from "../shared/topology/bundling.js";
+import { buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
 import { type ApiRoute, createApiServer } from "./api-server.js";
 import { type BuiltFunction, bundleFunction, bundleIamGuard } from "./bundle.js";
 import {

@@ -8,7 +8,7 @@ import { ENV } from "../shared/config/env.js";
 import { ConfigError, loadConfigFile } from "../shared/config/load-config.js";
 import type { SubscriptionConfig, WebhooksConfig } from "../shared/config/schema.js";
 import type { AttemptRecord } from "../shared/ports/delivery-store.js";
-import { tableNames } from "../shared/topology/topology.js";
+import { tableNames } from "../shared/topology/names.js";
 import { DEFAULT_PAUSED_RECHECK_SECONDS } from "../shared/use-cases/deliver-events.js";
 import { type BreakerSummary, breakerStatus, closeBreaker } from "./breaker.js";
 import { type DlqMessageSummary, dlqDepth, listDlq, replayDlq, resolveSubscriptionQueues } from "./dlq.js";

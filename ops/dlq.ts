@@ -11,7 +11,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DELIVERY_ATTRIBUTES as A } from "../shared/domain/delivery-attributes.js";
-import { queueNames } from "../shared/topology/topology.js";
+import { queueNames } from "../shared/topology/names.js";
 import { OPS_ERROR_CODES, OpsError } from "./errors.js";
 
 /** Marks a replayed copy on the subscription queue: when it was replayed, and why it had failed. */

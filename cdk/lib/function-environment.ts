@@ -1,15 +1,15 @@
 import { Stack } from "aws-cdk-lib";
-import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { IConstruct } from "constructs";
-import { BUNDLING, type EnvValue } from "../../shared/topology/topology.js";
+import { BUNDLING } from "../../shared/topology/bundling.js";
+import type { EnvValue } from "../../shared/topology/topology.js";
+import type { WebhookTables } from "./stateful.js";
 
 /** Where the deployed bundle keeps the config file (`afterBundling` copies it there). */
 export const DEPLOYED_CONFIG_PATH = `/var/task/${BUNDLING.configFileName}`;
 
 export interface EnvironmentResources {
-  readonly table: dynamodb.ITable;
-  readonly deliveryTable: dynamodb.ITable;
+  readonly tables: WebhookTables;
   /** Looks a queue up by topology key; throws for an unknown key. */
   readonly queueByKey: (key: string) => sqs.IQueue;
 }
@@ -34,9 +34,9 @@ export function resolveEnvironment(
       case "queue-url-prefix":
         return queueUrlPrefix(scope);
       case "table-name":
-        return resources.table.tableName;
+        return resources.tables.dedupe.tableName;
       case "delivery-table-name":
-        return resources.deliveryTable.tableName;
+        return resources.tables.delivery.tableName;
       case "config-path":
         return DEPLOYED_CONFIG_PATH;
       default: {

@@ -2,11 +2,15 @@ import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { QueueSpec, Topology } from "../../shared/topology/topology.js";
+import type { Grant, ResourceRef, TableKey } from "../../shared/topology/grants.js";
+import { dlqAlarmName } from "../../shared/topology/names.js";
+import { type QueueSpec, type TableSpec, type Topology, tableSpecs } from "../../shared/topology/topology.js";
+import { pascalCase } from "./names.js";
 
 /** One queue of the topology with its dead-letter queue and the alarm watching that DLQ. */
 export interface WebhookQueue {
@@ -17,11 +21,14 @@ export interface WebhookQueue {
   readonly dlqAlarm: cloudwatch.IAlarm;
 }
 
+/** The platform's tables by key: `dedupe` (dedupe claims) and `delivery` (delivery state). */
+export type WebhookTables = Readonly<Record<TableKey, dynamodb.ITable>>;
+
 export interface WebhooksStatefulProps {
-  /** The wiring to deploy: the table and every queue (with its DLQ) come from here, names included. */
+  /** The wiring to deploy: the tables and every queue (with its DLQ) come from here, names included. */
   readonly topology: Topology;
   /**
-   * Customer-managed KMS key for the dedupe table.
+   * Customer-managed KMS key for both tables (dedupe and delivery state).
    *
    * @default - the AWS-managed key (`alias/aws/dynamodb`)
    */
@@ -35,55 +42,26 @@ export interface WebhooksStatefulProps {
 }
 
 /**
- * The stateful half of the platform: the dedupe table and the queues. Nothing here runs code; the
- * stateless half (`WebhooksStateless`) receives these resources as `ITable`/`IQueue` objects.
+ * The stateful half of the platform: the tables and the queues. Nothing here runs code; it owns the
+ * resources, so it grants access to them (`grant`), and the stateless half (`WebhooksStateless`) receives
+ * them as `ITable`/`IQueue` objects.
  */
 export class WebhooksStateful extends Construct {
-  /** Dedupe claims, keyed by `pk`, expired by TTL. Retained when the stack is deleted. */
-  readonly table: dynamodb.ITable;
-  /** Delivery records, attempt logs and subscription state (pk/sk, `bySubscription` index, TTL). */
-  readonly deliveryTable: dynamodb.ITable;
+  /** Both tables by key; retained when the stack is deleted. */
+  readonly tables: WebhookTables;
   /** Every queue of the topology, by its topology key (`ingress`, `sub-billing`, ...). */
   readonly queues: ReadonlyMap<string, WebhookQueue>;
 
   constructor(scope: Construct, id: string, props: WebhooksStatefulProps) {
     super(scope, id);
-    const { topology } = props;
-
-    this.table = new dynamodb.Table(this, "DedupeTable", {
-      tableName: topology.table.name,
-      partitionKey: { name: topology.table.partitionKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: topology.table.ttlAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      ...(props.tableEncryptionKey
-        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.tableEncryptionKey }
-        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    const delivery = topology.deliveryTable;
-    const deliveryTable = new dynamodb.Table(this, "DeliveryTable", {
-      tableName: delivery.name,
-      partitionKey: { name: delivery.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: delivery.sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: delivery.ttlAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      ...(props.tableEncryptionKey
-        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.tableEncryptionKey }
-        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    deliveryTable.addGlobalSecondaryIndex({
-      indexName: delivery.index.name,
-      partitionKey: { name: delivery.index.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: delivery.index.sortKey, type: dynamodb.AttributeType.STRING },
-    });
-    this.deliveryTable = deliveryTable;
+    const specs = tableSpecs(props.topology);
+    this.tables = {
+      dedupe: this.createTable("dedupe", specs.dedupe, props.tableEncryptionKey),
+      delivery: this.createTable("delivery", specs.delivery, props.tableEncryptionKey),
+    };
 
     const queues = new Map<string, WebhookQueue>();
-    for (const spec of topology.queues) {
+    for (const spec of props.topology.queues) {
       queues.set(spec.key, this.createQueue(spec, props.alarmTopic));
     }
     this.queues = queues;
@@ -94,6 +72,66 @@ export class WebhooksStateful extends Construct {
     const found = this.queues.get(key);
     if (!found) throw new Error(`WebhooksStateful has no queue '${key}'.`);
     return found;
+  }
+
+  /**
+   * Grants `grantee` exactly these topology grants (each becomes one policy statement on its principal),
+   * plus use of a customer-managed key of every table they name.
+   */
+  grant(grantee: iam.IGrantable, grants: readonly Grant[]): void {
+    for (const grant of grants) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: [...grant.actions],
+        resourceArns: grant.resources.map((resource) => this.arnOf(resource)),
+      });
+    }
+    const tables = new Set(
+      grants.flatMap((g) => g.resources.flatMap((r) => (r.ref === "table" ? [r.table] : []))),
+    );
+    for (const key of tables) this.tables[key].encryptionKey?.grantEncryptDecrypt(grantee);
+  }
+
+  /** The deployed ARN of a resource a grant names. */
+  private arnOf(resource: ResourceRef): string {
+    switch (resource.ref) {
+      case "table": {
+        const arn = this.tables[resource.table].tableArn;
+        return resource.index === undefined ? arn : `${arn}/index/${resource.index}`;
+      }
+      case "queue":
+        return this.queue(resource.queue).queue.queueArn;
+      case "dlq":
+        return this.queue(resource.queue).dlq.queueArn;
+      case "secret":
+        return resource.arn;
+    }
+  }
+
+  /** Every table alike: on demand, TTL, point-in-time recovery, encrypted, retained; string keys. */
+  private createTable(key: TableKey, spec: TableSpec, encryptionKey: kms.IKey | undefined): dynamodb.Table {
+    const table = new dynamodb.Table(this, `${pascalCase(key)}Table`, {
+      tableName: spec.name,
+      partitionKey: { name: spec.partitionKey, type: dynamodb.AttributeType.STRING },
+      ...(spec.sortKey === undefined
+        ? {}
+        : { sortKey: { name: spec.sortKey, type: dynamodb.AttributeType.STRING } }),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: spec.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (spec.index) {
+      table.addGlobalSecondaryIndex({
+        indexName: spec.index.name,
+        partitionKey: { name: spec.index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: spec.index.sortKey, type: dynamodb.AttributeType.STRING },
+      });
+    }
+    return table;
   }
 
   private createQueue(spec: QueueSpec, alarmTopic: sns.ITopic | undefined): WebhookQueue {
@@ -126,7 +164,7 @@ export class WebhooksStateful extends Construct {
     });
 
     const dlqAlarm = new cloudwatch.Alarm(scope, "DlqNotEmpty", {
-      alarmName: `${spec.dlq.name}-not-empty`,
+      alarmName: dlqAlarmName(spec.dlq.name),
       alarmDescription:
         `Messages are waiting in ${spec.dlq.name}. Inspect them, fix the cause, then use ` +
         `"Start DLQ redrive" to move them back to ${spec.name}.`,

@@ -1,75 +1,48 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Annotations, Duration, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { parseRouteKey } from "../../shared/http/routes.js";
-import type { ResourceRef, TableKey } from "../../shared/topology/grants.js";
+import { BUNDLING, LAMBDA } from "../../shared/topology/bundling.js";
 import type { SecretUsage } from "../../shared/topology/secrets.js";
 import {
-  BUNDLING,
   type FunctionKey,
   type FunctionSpec,
-  LAMBDA,
   type Topology,
   WEBHOOK_ROUTE_KEY,
 } from "../../shared/topology/topology.js";
 import { resolveEnvironment } from "./function-environment.js";
 import { pascalCase } from "./names.js";
+import type { ResolvedPlatformProps } from "./platform-props.js";
+import type { WebhooksStateful } from "./stateful.js";
 
 /** Repository root: `cdk/lib/` is two levels down. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** A topology queue and its DLQ, as the stateless half needs them. */
-export interface QueuePair {
-  readonly queue: sqs.IQueue;
-  readonly dlq: sqs.IQueue;
-}
-
-export interface WebhooksStatelessProps {
+/** Log retention, tracing and throttling as `WebhooksPlatform` resolved them (see its props). */
+export interface WebhooksStatelessProps
+  extends Pick<ResolvedPlatformProps, "logRetention" | "tracing" | "throttle"> {
   /** The wiring to deploy: one function per `topology.functions` entry, with its triggers and routes. */
   readonly topology: Topology;
   /** Absolute path of the config file copied into every bundle as `BUNDLING.configFileName`. */
   readonly configFilePath: string;
-  /** The dedupe table (from `WebhooksStateful`). */
-  readonly table: dynamodb.ITable;
-  /** The delivery-state table (from `WebhooksStateful`). */
-  readonly deliveryTable: dynamodb.ITable;
-  /** Every queue of the topology by key (from `WebhooksStateful`). */
-  readonly queues: ReadonlyMap<string, QueuePair>;
+  /** The tables and queues (`WebhooksStateful`), which also grant each function its topology grants. */
+  readonly resources: WebhooksStateful;
   /**
    * Directory the topology's `entry` paths are relative to; holds `package-lock.json`.
    *
-   * @default - the repository this file lives in
+   * @default - the package this file belongs to
    */
   readonly projectRoot?: string;
-  /**
-   * Retention of the function and API access log groups.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Turn on active X-Ray tracing for the functions.
-   *
-   * @default false
-   */
-  readonly tracing?: boolean;
-  /**
-   * Throttling of the HTTP API's stage.
-   *
-   * @default - no stage throttling: the account-level API Gateway limits apply
-   */
-  readonly throttle?: apigwv2.ThrottleSettings;
 }
 
 /** Architecture and runtime named by `LAMBDA`, checked so the two can never drift apart silently. */
@@ -92,6 +65,17 @@ function httpMethod(method: string): apigwv2.HttpMethod {
   const found = Object.values(apigwv2.HttpMethod).find((m) => m === method);
   if (!found) throw new Error(`Route method '${method}' is not an API Gateway HTTP method.`);
   return found;
+}
+
+/**
+ * Where esbuild runs and which lock file it reads: this package's own root and lock file when it has one
+ * (this repository, or the package linked by path); otherwise (a workspace member, whose lock file is
+ * the workspace's) NodejsFunction looks for the lock file upwards from the working directory and runs
+ * from the folder holding it.
+ */
+function bundlingRoot(projectRoot: string): { projectRoot?: string; depsLockFilePath?: string } {
+  const lockFile = join(projectRoot, "package-lock.json");
+  return existsSync(lockFile) ? { projectRoot, depsLockFilePath: lockFile } : {};
 }
 
 /** Quotes a path for the POSIX shell that runs the bundling command hooks. */
@@ -137,7 +121,7 @@ export class WebhooksStateless extends Construct {
     super(scope, id);
     this.props = props;
     const { topology } = props;
-    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const retention = props.logRetention;
 
     const functions = new Map<FunctionKey, NodejsFunction>();
     for (const spec of topology.functions) {
@@ -189,7 +173,7 @@ export class WebhooksStateless extends Construct {
             "and rejects unsigned or mis-signed requests with 401 (requests no other route matches reach " +
             "$default and get 404/405).",
         });
-        if (spec.key === "ingest" && routeKey === WEBHOOK_ROUTE_KEY && parsed) {
+        if (routeKey === WEBHOOK_ROUTE_KEY && parsed) {
           // `/webhooks/{sourceId}` → `<stage url>webhooks/`
           ingestUrl = `${stage.url}${parsed.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
         }
@@ -199,14 +183,8 @@ export class WebhooksStateless extends Construct {
     this.ingestUrl = ingestUrl;
   }
 
-  private queuePair(key: string): QueuePair {
-    const found = this.props.queues.get(key);
-    if (!found) throw new Error(`WebhooksStateless was given no queue '${key}'.`);
-    return found;
-  }
-
   private createFunction(spec: FunctionSpec, retention: logs.RetentionDays): NodejsFunction {
-    const { topology, table } = this.props;
+    const { topology, resources } = this.props;
     const scope = new Construct(this, pascalCase(spec.key));
     const projectRoot = this.props.projectRoot ?? PROJECT_ROOT;
     const configFilePath = this.props.configFilePath;
@@ -224,8 +202,7 @@ export class WebhooksStateless extends Construct {
       description: `Webhooks ${spec.key} (${topology.prefix})`,
       entry: join(projectRoot, spec.entry),
       handler: "handler",
-      projectRoot,
-      depsLockFilePath: join(projectRoot, "package-lock.json"),
+      ...bundlingRoot(projectRoot),
       ...lambdaPlatform(),
       timeout: Duration.seconds(spec.timeoutSeconds),
       memorySize: spec.memoryMb,
@@ -233,9 +210,8 @@ export class WebhooksStateless extends Construct {
       logGroup,
       tracing: this.props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: resolveEnvironment(this, spec.environment, {
-        table,
-        deliveryTable: this.props.deliveryTable,
-        queueByKey: (key) => this.queuePair(key).queue,
+        tables: resources.tables,
+        queueByKey: (key) => resources.queue(key).queue,
       }),
       bundling: {
         forceDockerBundling: false,
@@ -257,7 +233,7 @@ export class WebhooksStateless extends Construct {
 
     for (const trigger of spec.sqsTriggers) {
       fn.addEventSource(
-        new SqsEventSource(this.queuePair(trigger.queue).queue, {
+        new SqsEventSource(resources.queue(trigger.queue).queue, {
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
           reportBatchItemFailures: trigger.reportBatchItemFailures,
@@ -266,7 +242,10 @@ export class WebhooksStateless extends Construct {
       );
     }
 
-    this.grantPermissions(spec, role);
+    // Least privilege, per function: exactly the topology's grants (what each handler calls, on the
+    // resources it calls it on), which the local runtime enforces too. Consuming a trigger's queue is
+    // granted by its event source mapping.
+    resources.grant(role, spec.grants);
     this.warnInlineSecrets(fn, spec.secrets);
 
     if (this.props.tracing) {
@@ -279,46 +258,6 @@ export class WebhooksStateless extends Construct {
       });
     }
     return fn;
-  }
-
-  /**
-   * Least privilege, per function: exactly the topology's grants (what each handler calls, on the
-   * resources it calls it on), which the local runtime enforces too. Consuming a trigger's queue is
-   * granted by its event source mapping; a customer-managed table key adds `kms` use on that key.
-   */
-  private grantPermissions(spec: FunctionSpec, role: iam.IRole): void {
-    for (const grant of spec.grants) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [...grant.actions],
-          resources: grant.resources.map((resource) => this.arnOf(resource)),
-        }),
-      );
-    }
-    const tables = new Set(
-      spec.grants.flatMap((g) => g.resources.flatMap((r) => (r.ref === "table" ? [r.table] : []))),
-    );
-    for (const key of tables) this.tableOf(key).encryptionKey?.grantEncryptDecrypt(role);
-  }
-
-  private tableOf(key: TableKey): dynamodb.ITable {
-    return key === "dedupe" ? this.props.table : this.props.deliveryTable;
-  }
-
-  /** The deployed ARN of a resource a grant names. */
-  private arnOf(resource: ResourceRef): string {
-    switch (resource.ref) {
-      case "table": {
-        const arn = this.tableOf(resource.table).tableArn;
-        return resource.index === undefined ? arn : `${arn}/index/${resource.index}`;
-      }
-      case "queue":
-        return this.queuePair(resource.queue).queue.queueArn;
-      case "dlq":
-        return this.queuePair(resource.queue).dlq.queueArn;
-      case "secret":
-        return resource.arn;
-    }
   }
 
   /** Inline secrets synthesize (for local development) but are bundled in plain text: say so. */

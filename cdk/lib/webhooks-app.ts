@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { type App, Tags } from "aws-cdk-lib";
-import { loadConfigFile } from "../../shared/config/load-config.js";
+import { ConfigError, loadConfigFile } from "../../shared/config/load-config.js";
 import type { WebhooksConfig } from "../../shared/config/schema.js";
-import { buildTopology, type Topology } from "../../shared/topology/topology.js";
+import { isResourcePrefix, RESOURCE_PREFIX_RULE } from "../../shared/topology/names.js";
+import type { Topology } from "../../shared/topology/topology.js";
 import { WebhooksStack } from "./webhooks-stack.js";
 
 export const DEFAULT_CONFIG_PATH = "config/webhooks.sample.json";
@@ -36,24 +37,30 @@ export interface WebhooksApp {
   readonly config: WebhooksConfig;
 }
 
-/** Loads the config, builds the topology and adds the stage's stack to `app`. Performs no lookups. */
+/** Loads the config and adds the stage's stack to `app`. Performs no lookups. */
 export function addWebhooksStack(app: App, options: WebhooksAppOptions): WebhooksApp {
   const configFilePath = resolve(options.configPath);
-  const config = loadConfigFile(configFilePath);
+  // Read here first so that a bad config reads as the config's own problems (`Invalid webhooks config
+  // (path): …`), as `npm start` prints them; the platform then bundles this very file.
+  loadConfigFile(configFilePath);
   const prefix = resourcePrefix(options.stage);
-  const topology = buildTopology(config, { prefix });
+  if (!isResourcePrefix(prefix)) {
+    throw new ConfigError(
+      `Stage '${options.stage}' gives the resource prefix '${prefix}', which must be ${RESOURCE_PREFIX_RULE}; ` +
+        "choose a shorter stage of letters, digits or '-'.",
+    );
+  }
 
   // No `env`: an environment-agnostic stack, synthesizable offline without credentials.
   const stack = new WebhooksStack(app, prefix, {
     stackName: prefix,
     description: `Webhook ingestion platform (stage ${options.stage})`,
-    topology,
-    config,
-    configFilePath,
+    config: configFilePath,
+    prefix,
     tracing: options.tracing,
     alarmTopicArn: options.alarmTopicArn,
   });
   Tags.of(stack).add("app", "webhooks");
   Tags.of(stack).add("stage", options.stage);
-  return { stack, topology, config };
+  return { stack, topology: stack.platform.topology, config: stack.platform.config };
 }

@@ -19,9 +19,8 @@ import {
   ATTEMPT_LOG_TTL_SECONDS,
   DELIVERED_TTL_SECONDS,
   DELIVERY_LEASE_SECONDS,
-  queueNames,
-  subscriptionIdFromQueueName,
-} from "../../shared/topology/topology.js";
+} from "../../shared/topology/durations.js";
+import { queueNames, subscriptionIdFromQueueName } from "../../shared/topology/names.js";
 import {
   createDeliverEvents,
   DEFAULT_PAUSED_RECHECK_SECONDS,

@@ -20,7 +20,8 @@ import { headersOf, pathParameter, publicUrlOf, rawBodyOf } from "../../shared/h
 import { errorResponse, json } from "../../shared/http/responses.js";
 import { DEFAULT_ROUTE_KEY, unmatchedRouteError } from "../../shared/http/routes.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { DEDUPE_LEASE_SECONDS, INGEST_ROUTE_KEYS } from "../../shared/topology/topology.js";
+import { DEDUPE_LEASE_SECONDS } from "../../shared/topology/durations.js";
+import { INGEST_ROUTE_KEYS } from "../../shared/topology/topology.js";
 import { createIngestWebhook } from "../../shared/use-cases/ingest-webhook.js";
 import { createJwksKeys } from "../../shared/verify/c-jwks.js";
 import { createVerifierFor } from "../../shared/verify/registry.js";

@@ -8,7 +8,7 @@ import { createSqsClient } from "../../shared/adapters/aws-clients.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
-import { queueNames } from "../../shared/topology/topology.js";
+import { queueNames } from "../../shared/topology/names.js";
 import { createRouteEvents } from "../../shared/use-cases/route-events.js";
 
 const logger = new Logger();

@@ -3,18 +3,23 @@ import type * as z from "zod/mini";
 import { configSchema, type WebhooksConfig } from "./schema.js";
 
 export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+  override readonly name: string = "ConfigError";
 }
 
-/** Turns zod issues into one line per problem, each naming the field: `subscriptions[0].target.url: …`. */
+/** One line per problem, each naming the field: `subscriptions[0].target.url: must be an http(s) URL`. */
+export function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path
+      .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
+      .join("");
+    return `${path || "(root)"}: ${issue.message}`;
+  });
+}
+
+/** Turns zod issues into an indented list, one line per problem (see `issueLines`). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path
-        .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
-        .join("");
-      return `  - ${path || "(root)"}: ${issue.message}`;
-    })
+  return issueLines(issues)
+    .map((line) => `  - ${line}`)
     .join("\n");
 }
 
@@ -29,17 +34,20 @@ export function parseConfig(value: unknown, origin = "config"): WebhooksConfig {
 
 /** Reads and validates the JSON config file at `path`. */
 export function loadConfigFile(path: string): WebhooksConfig {
+  return parseConfig(readConfigJson(path), path);
+}
+
+/** Reads the JSON of the config file at `path`, not yet validated. */
+export function readConfigJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new ConfigError(`Cannot read webhooks config at ${path}: ${(error as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`Webhooks config at ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseConfig(json, path);
 }

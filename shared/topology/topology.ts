@@ -1,13 +1,25 @@
 import { ENV } from "../config/env.js";
 import type { WebhooksConfig } from "../config/schema.js";
 import { DEFAULT_ROUTE_KEY } from "../http/routes.js";
-import { dlq, type Grant, nonEmpty, queue as queueRef, secrets, table } from "./grants.js";
+import {
+  DELIVER_TIMEOUT_SECONDS,
+  DLQ_RETENTION_SECONDS,
+  INGEST_TIMEOUT_SECONDS,
+  MAX_RECEIVE_COUNT,
+  QUEUE_RETENTION_SECONDS,
+  ROUTER_TIMEOUT_SECONDS,
+  visibilityTimeoutFor,
+} from "./durations.js";
+import { dlq, type Grant, nonEmpty, queue as queueRef, secrets, type TableKey, table } from "./grants.js";
+import { functionName, isResourcePrefix, queueNames, RESOURCE_PREFIX_RULE, tableNames } from "./names.js";
 import { type SecretUsage, sourceSecrets, targetSecrets } from "./secrets.js";
 
 /**
- * The wiring of the platform, as plain data: every queue, DLQ, function, trigger and environment
- * variable. The CDK stack (`cdk/`) deploys exactly this, and the local runtime (`local/`) runs exactly
- * this; neither has its own copy. `test/cdk/topology-parity.test.ts` proves the two agree.
+ * The infrastructure spec: the wiring of the platform as plain data — tables, every queue and DLQ, every
+ * function with its trigger, routes, environment and IAM grants. The CDK construct (`cdk/`) deploys
+ * exactly this, and the local runtime (`local/`) runs exactly this; neither has its own copy.
+ * `test/cdk/topology-parity.test.ts` proves the two agree. Names come from `names.ts`, timeouts, leases
+ * and TTLs from `durations.ts`, the build from `bundling.ts`.
  */
 
 /** An environment value: a literal, or a reference each runtime resolves to its own resource. */
@@ -31,7 +43,7 @@ export interface QueueSpec {
   readonly retentionSeconds: number;
   readonly dlq: {
     readonly name: string;
-    /** Receives before SQS moves a message to the DLQ: the safety net for crashing consumers. */
+    /** Receives before SQS moves a message to the DLQ (`MAX_RECEIVE_COUNT`). */
     readonly maxReceiveCount: number;
     readonly retentionSeconds: number;
   };
@@ -70,12 +82,27 @@ export interface FunctionSpec {
   readonly secrets: SecretUsage;
 }
 
+/** A DynamoDB table: string keys, on demand, items expired by TTL on `ttlAttribute`. */
+export interface TableSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly ttlAttribute: string;
+  /** A global secondary index (string keys, all attributes projected). */
+  readonly index?: { readonly name: string; readonly partitionKey: string; readonly sortKey: string };
+}
+
+/** Dedupe claims, one item per dedupe key (`pk`). */
+export interface DedupeTableSpec extends TableSpec {
+  readonly partitionKey: "pk";
+  readonly ttlAttribute: "expiresAt";
+}
+
 /**
  * Delivery state, one table: success records and attempt logs per event (`pk = evt#<id>`), subscription
  * state (`pk = sub#<id>`); the `bySubscription` index lists a subscription's attempts by time.
  */
-export interface DeliveryTableSpec {
-  readonly name: string;
+export interface DeliveryTableSpec extends TableSpec {
   readonly partitionKey: "pk";
   readonly sortKey: "sk";
   readonly ttlAttribute: "expiresAt";
@@ -88,7 +115,7 @@ export interface DeliveryTableSpec {
 
 export interface Topology {
   readonly prefix: string;
-  readonly table: { readonly name: string; readonly partitionKey: "pk"; readonly ttlAttribute: "expiresAt" };
+  readonly table: DedupeTableSpec;
   readonly deliveryTable: DeliveryTableSpec;
   readonly queues: readonly QueueSpec[];
   readonly functions: readonly FunctionSpec[];
@@ -98,59 +125,18 @@ export interface Topology {
 export const WEBHOOK_ROUTE_KEY = "POST /webhooks/{sourceId}";
 export const INGEST_ROUTE_KEYS = [WEBHOOK_ROUTE_KEY, DEFAULT_ROUTE_KEY] as const;
 
-export const LAMBDA = { runtime: "nodejs24.x", architecture: "arm64", nodeMajor: 24 } as const;
-
-/** esbuild options shared by CDK bundling and the local runtime, so both run the same bundle. */
-export const BUNDLING = {
-  target: "node24",
-  format: "esm",
-  minify: true,
-  sourcemap: true,
-  /** The Lambda Node.js runtime ships AWS SDK v3; keeping it out keeps bundles small. */
-  externalModules: ["@aws-sdk/*"],
-  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  /** Name of the config file placed next to each bundle. */
-  configFileName: "webhooks.config.json",
-} as const;
-
-export const INGEST_TIMEOUT_SECONDS = 10;
-/** A dedupe claim outlives the ingest invocation that made it; after that a retry may take it over. */
-export const DEDUPE_LEASE_SECONDS = INGEST_TIMEOUT_SECONDS + 5;
-export const MAX_RECEIVE_COUNT = 5;
-const DELIVER_TIMEOUT_SECONDS = 60;
-/** One delivery attempt holds its (event, subscription) lease at most as long as the function runs. */
-export const DELIVERY_LEASE_SECONDS = DELIVER_TIMEOUT_SECONDS;
-/** Successes are remembered longer than any copy of a message can live (queue retention, 4 days). */
-export const DELIVERED_TTL_SECONDS = 7 * 86_400;
-export const ATTEMPT_LOG_TTL_SECONDS = 30 * 86_400;
-const DAY = 86_400;
-
-/** Lambda's guidance: visibility timeout at least 6x the consumer's timeout. */
-const visibilityFor = (timeoutSeconds: number) => timeoutSeconds * 6;
-
-export const tableNames = {
-  dedupe: (prefix: string) => `${prefix}-dedupe`,
-  delivery: (prefix: string) => `${prefix}-delivery`,
-} as const;
-
-export const queueNames = {
-  ingress: (prefix: string) => `${prefix}-ingress`,
-  subscription: (prefix: string, subscriptionId: string) => `${prefix}-sub-${subscriptionId}`,
-  dlq: (queueName: string) => `${queueName}-dlq`,
-} as const;
-
-/** Inverse of `queueNames.subscription`, used by the deliver function to find its subscription. */
-export function subscriptionIdFromQueueName(prefix: string, queueName: string): string | undefined {
-  const head = `${prefix}-sub-`;
-  return queueName.startsWith(head) && !queueName.endsWith("-dlq") ? queueName.slice(head.length) : undefined;
-}
+/** Both tables by key, for code that treats them alike (the CDK construct builds both in one loop). */
+export const tableSpecs = (topology: Topology): Readonly<Record<TableKey, TableSpec>> => ({
+  dedupe: topology.table,
+  delivery: topology.deliveryTable,
+});
 
 export function buildTopology(config: WebhooksConfig, options: { prefix: string }): Topology {
   const { prefix } = options;
-  if (!/^[A-Za-z0-9-]{1,30}$/.test(prefix)) {
-    throw new Error(`Resource prefix '${prefix}' must be 1-30 letters, digits or '-'.`);
+  if (!isResourcePrefix(prefix)) {
+    throw new Error(`Resource prefix '${prefix}' must be ${RESOURCE_PREFIX_RULE}.`);
   }
-  const router = { timeoutSeconds: 30, memoryMb: 512 };
+  const router = { timeoutSeconds: ROUTER_TIMEOUT_SECONDS, memoryMb: 512 };
   const deliver = { timeoutSeconds: DELIVER_TIMEOUT_SECONDS, memoryMb: 512 };
 
   const queue = (
@@ -164,11 +150,13 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     role,
     name,
     ...(subscriptionId === undefined ? {} : { subscriptionId }),
-    visibilityTimeoutSeconds: visibilityFor(consumerTimeoutSeconds),
-    // A message keeps its first enqueue time when SQS moves it to the DLQ, so the DLQ keeps messages
-    // longer than the source does. Retries are new messages, so 4 days covers any retry schedule step.
-    retentionSeconds: 4 * DAY,
-    dlq: { name: queueNames.dlq(name), maxReceiveCount: MAX_RECEIVE_COUNT, retentionSeconds: 14 * DAY },
+    visibilityTimeoutSeconds: visibilityTimeoutFor(consumerTimeoutSeconds),
+    retentionSeconds: QUEUE_RETENTION_SECONDS,
+    dlq: {
+      name: queueNames.dlq(name),
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      retentionSeconds: DLQ_RETENTION_SECONDS,
+    },
   });
 
   const subscriptionQueues = config.subscriptions.map((sub) =>
@@ -196,7 +184,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
   const functions: FunctionSpec[] = [
     {
       key: "ingest",
-      name: `${prefix}-ingest`,
+      name: functionName(prefix, "ingest"),
       entry: "functions/ingest/handler.ts",
       timeoutSeconds: INGEST_TIMEOUT_SECONDS,
       memoryMb: 1024,
@@ -222,7 +210,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     },
     {
       key: "router",
-      name: `${prefix}-router`,
+      name: functionName(prefix, "router"),
       entry: "functions/router/handler.ts",
       ...router,
       environment: {
@@ -246,7 +234,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
   if (httpQueues.length > 0) {
     functions.push({
       key: "deliver",
-      name: `${prefix}-deliver`,
+      name: functionName(prefix, "deliver"),
       entry: "functions/deliver/handler.ts",
       ...deliver,
       environment: {

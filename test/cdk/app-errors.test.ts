@@ -28,4 +28,14 @@ describe("the CDK app with a bad config", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^Cannot read webhooks config at .*webhooks-no-such-config\.json: [^\n]+\n$/);
   });
+
+  it("names a stage that cannot prefix the resource names in one line", async () => {
+    const run = await runScript("cdk/bin/app.ts", [], {
+      CDK_CONTEXT_JSON: JSON.stringify({ stage: "bad stage" }),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "Stage 'bad stage' gives the resource prefix 'webhooks-bad stage', which must be 1-30 letters, digits or '-'; choose a shorter stage of letters, digits or '-'.\n",
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
+import { PLATFORM_ID } from "../../cdk/lib/webhooks-stack.js";
 import type { SecretRef } from "../../shared/config/schema.js";
 import { targetSecretRefs } from "../../shared/config/schema.js";
 import {
@@ -173,12 +174,14 @@ describe("inline secret warnings", () => {
 
   it("warns on ingest when a source has an inline secret", () => {
     const warnings = Annotations.fromStack(synth.stack).findWarning("*", inlineWarning);
-    expect(warnings.map((w) => w.id)).toEqual([`/${synth.stack.stackName}/Stateless/Ingest/Function`]);
+    expect(warnings.map((w) => w.id)).toEqual([
+      `/${synth.stack.stackName}/${PLATFORM_ID}/Stateless/Ingest/Function`,
+    ]);
   });
 
   it("does not warn on deliver when every target secret is in Secrets Manager", () => {
     Annotations.fromStack(synth.stack).hasNoWarning(
-      `/${synth.stack.stackName}/Stateless/Deliver/Function`,
+      `/${synth.stack.stackName}/${PLATFORM_ID}/Stateless/Deliver/Function`,
       inlineWarning,
     );
   });

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYED_CONFIG_PATH } from "../../cdk/lib/function-environment.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
+import { LAMBDA } from "../../shared/topology/bundling.js";
 import type { ResourceRef } from "../../shared/topology/grants.js";
-import { type EnvValue, findQueue, LAMBDA, type Topology } from "../../shared/topology/topology.js";
+import { type EnvValue, findQueue, type Topology } from "../../shared/topology/topology.js";
 import {
   asArray,
   type CfnResource,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../cdk/lib/stateless.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
 import { DEFAULT_CONFIG_PATH } from "../../cdk/lib/webhooks-app.js";
-import { BUNDLING } from "../../shared/topology/topology.js";
+import { BUNDLING } from "../../shared/topology/bundling.js";
 import {
   type CfnResource,
   functionNameOf,
