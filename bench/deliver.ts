@@ -15,6 +15,7 @@ import type { HttpTarget, SubscriptionConfig } from "../shared/config/schema.js"
 import { systemClock } from "../shared/ports/clock.js";
 import { buildTopology, queueNames } from "../shared/topology/topology.js";
 import { createDeliverEvents } from "../shared/use-cases/deliver/deliver-batch.js";
+import { statePortsOf } from "../shared/use-cases/deliver/deps.js";
 
 export interface DeliverBench {
   readonly deliveries: number;
@@ -95,11 +96,7 @@ export async function benchDeliver(
           dlqNameFor: queueNames.dlq,
           clock: systemClock,
         }),
-        ledger: table,
-        attemptLog: table,
-        subscriptionStates: table,
-        breakers: table,
-        rateLimiter: table,
+        ...statePortsOf(table),
         secrets: new CachingSecretResolver(),
         clock: systemClock,
         random: Math.random,

@@ -26,6 +26,7 @@ import { createDeliverEvents } from "../../shared/use-cases/deliver/deliver-batc
 import {
   DEFAULT_PAUSED_RECHECK_SECONDS,
   type HttpSubscription,
+  statePortsOf,
 } from "../../shared/use-cases/deliver/deps.js";
 import type { DeliveryResult } from "../../shared/use-cases/deliver/results.js";
 import { reportDeliveryResults } from "./report.js";
@@ -60,11 +61,7 @@ const deliver = createDeliverEvents(
       // On a driven clock (local tests) messages come back at once and their due time decides.
       ...(clockFile ? { maxHopSeconds: 0 } : {}),
     }),
-    ledger: table,
-    attemptLog: table,
-    subscriptionStates: table,
-    breakers: table,
-    rateLimiter: table,
+    ...statePortsOf(table),
     secrets: new CachingSecretResolver(),
     clock,
     random: Math.random,

@@ -103,6 +103,10 @@ export class DynamoDbDeliveryStore
     return out.Item;
   }
 
+  private async put(item: Record<string, AttributeValue>): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
+  }
+
   // SuccessLedger
 
   async begin(input: BeginInput): Promise<BeginResult> {
@@ -178,9 +182,7 @@ export class DynamoDbDeliveryStore
   // AttemptLog, AttemptLogReader
 
   async recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({ TableName: this.tableName, Item: attemptItem(record, ttlSeconds) }),
-    );
+    await this.put(attemptItem(record, ttlSeconds));
   }
 
   async attemptsForEvent(eventId: string): Promise<AttemptRecord[]> {
@@ -222,18 +224,13 @@ export class DynamoDbDeliveryStore
   }
 
   async setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: `sub#${subscriptionId}` },
-          sk: { S: "state" },
-          paused: { BOOL: state.paused },
-          ...(state.disabledReason ? { disabledReason: { S: state.disabledReason } } : {}),
-          changedAt: { S: state.changedAt ?? new Date().toISOString() },
-        },
-      }),
-    );
+    await this.put({
+      pk: { S: `sub#${subscriptionId}` },
+      sk: { S: "state" },
+      paused: { BOOL: state.paused },
+      ...(state.disabledReason ? { disabledReason: { S: state.disabledReason } } : {}),
+      changedAt: { S: state.changedAt ?? new Date().toISOString() },
+    });
   }
 
   // BreakerStore

@@ -47,5 +47,12 @@ export interface DeliverSettings {
   readonly breakerPolicy?: BreakerPolicy;
 }
 
+/** The state ports, when one store serves them all (the delivery-state table; tests' in-memory store). */
+export function statePortsOf(
+  store: SuccessLedger & AttemptLog & SubscriptionStateStore & BreakerStore & RateLimiter,
+): Pick<DeliverDeps, "ledger" | "attemptLog" | "subscriptionStates" | "breakers" | "rateLimiter"> {
+  return { ledger: store, attemptLog: store, subscriptionStates: store, breakers: store, rateLimiter: store };
+}
+
 export const breakerPolicyOf = (settings: Pick<DeliverSettings, "breakerPolicy">): BreakerPolicy =>
   settings.breakerPolicy ?? DEFAULT_BREAKER_POLICY;

@@ -1,36 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { CLOSED } from "../../../../shared/domain/circuit-breaker.js";
-import { parseCloudEvent } from "../../../../shared/domain/cloud-event.js";
 import type { AttemptOutcome } from "../../../../shared/domain/delivery-policy.js";
 import type { HttpRequest } from "../../../../shared/ports/http-sender.js";
 import type { Admitted } from "../../../../shared/use-cases/deliver/admit.js";
 import { attempt } from "../../../../shared/use-cases/deliver/attempt.js";
-import { InMemoryDeliveryStore } from "../../../support/in-memory-delivery-store.js";
-import { message, NOW, subscription } from "./steps-kit.js";
+import { admittedMessage, message, NOW } from "./steps-kit.js";
 
 const DESTINATION = "https://example.test";
 
 async function setup(outcome: AttemptOutcome, admitted: Partial<Admitted> = {}) {
-  const store = new InMemoryDeliveryStore();
-  const lease = await store.begin({
-    eventId: "evt_abc",
-    subscriptionId: "billing",
-    nowMs: NOW,
-    leaseSeconds: 60,
-  });
+  const { store, admitted: go } = await admittedMessage(admitted);
   const posts: HttpRequest[] = [];
-  const go: Admitted = {
-    kind: "go",
-    event: parseCloudEvent(message().body),
-    subscription,
-    state: { paused: false },
-    now: NOW,
-    destination: DESTINATION,
-    breaker: { state: CLOSED, version: 0 },
-    breakerAdmission: "send",
-    leaseToken: lease.status === "go" ? lease.token : "",
-    ...admitted,
-  };
   const deps = {
     secrets: { resolve: async (ref: unknown) => (typeof ref === "string" ? ref : "") },
     http: {

@@ -6,40 +6,17 @@ import {
   type ReceivedMessage,
   SqsDeliveryQueue,
 } from "../../../../shared/adapters/sqs-delivery-queue.js";
-import { parseConfig } from "../../../../shared/config/load-config.js";
 import { CLOSED } from "../../../../shared/domain/circuit-breaker.js";
 import type { AttemptOutcome } from "../../../../shared/domain/delivery-policy.js";
 import type { HttpRequest } from "../../../../shared/ports/http-sender.js";
 import type { MessageQueue, OutboundMessage } from "../../../../shared/ports/message-queue.js";
 import { createDeliverEvents } from "../../../../shared/use-cases/deliver/deliver-batch.js";
-import type { DeliverDeps, HttpSubscription } from "../../../../shared/use-cases/deliver/deps.js";
+import { type DeliverDeps, statePortsOf } from "../../../../shared/use-cases/deliver/deps.js";
 import { standardWebhooksVerifier } from "../../../../shared/verify/standard-webhooks.js";
 import { InMemoryDeliveryStore } from "../../../support/in-memory-delivery-store.js";
+import { eventBody, NOW, SECRET, subscription } from "./steps-kit.js";
 
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const config = parseConfig({
-  sources: [],
-  subscriptions: [
-    {
-      id: "billing",
-      target: { type: "http", url: "https://example.test/hook", secret: SECRET },
-      retry: { scheduleSeconds: [5, 3600] },
-    },
-  ],
-});
-const subscription = config.subscriptions[0] as HttpSubscription;
-const NOW = Date.parse("2026-11-24T10:00:00Z");
-const event = JSON.stringify({
-  specversion: "1.0",
-  id: "evt_abc",
-  source: "/webhooks/stripe",
-  type: "invoice.paid",
-  time: "2026-11-24T09:59:59Z",
-  datacontenttype: "application/json",
-  data: { a: 1 },
-  webhooksourceid: "stripe",
-  webhookprovider: "stripe",
-});
+const event = eventBody();
 
 /** In-memory ports: this tests the use case's decisions; adapters are tested against the emulators. */
 function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) {
@@ -66,11 +43,7 @@ function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) 
         dlqNameFor: (name) => `${name}-dlq`,
         clock,
       }),
-      ledger: store,
-      attemptLog: store,
-      subscriptionStates: store,
-      breakers: store,
-      rateLimiter: store,
+      ...statePortsOf(store),
       secrets: new CachingSecretResolver(),
       clock,
       random: () => 0.5,

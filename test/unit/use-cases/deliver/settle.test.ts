@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CLOSED } from "../../../../shared/domain/circuit-breaker.js";
-import { parseCloudEvent } from "../../../../shared/domain/cloud-event.js";
 import type { AttemptOutcome } from "../../../../shared/domain/delivery-policy.js";
-import type { Admitted } from "../../../../shared/use-cases/deliver/admit.js";
 import { settleAdmission, settleAttempt } from "../../../../shared/use-cases/deliver/settle.js";
-import { InMemoryDeliveryStore } from "../../../support/in-memory-delivery-store.js";
-import { message, NOW, recordingQueue, subscription } from "./steps-kit.js";
+import { admittedMessage, message, NOW, recordingQueue } from "./steps-kit.js";
 
 const clock = { now: () => NOW + 250 };
 
@@ -91,25 +87,8 @@ describe("settleAdmission", () => {
 });
 
 async function afterAttempt(outcome: AttemptOutcome, attempt = 1, state = { paused: false }) {
-  const store = new InMemoryDeliveryStore();
-  const lease = await store.begin({
-    eventId: "evt_abc",
-    subscriptionId: "billing",
-    nowMs: NOW,
-    leaseSeconds: 60,
-  });
+  const { store, admitted } = await admittedMessage({ state });
   const { queue, calls } = recordingQueue();
-  const admitted: Admitted = {
-    kind: "go",
-    event: parseCloudEvent(message().body),
-    subscription,
-    state,
-    now: NOW,
-    destination: "https://example.test",
-    breaker: { state: CLOSED, version: 0 },
-    breakerAdmission: "send",
-    leaseToken: lease.status === "go" ? lease.token : "",
-  };
   const history = attempt > 1 ? [{ attempt: attempt - 1, at: NOW - 5_000, status: 502 }] : [];
   const m = message({ attempt, history });
   const result = await settleAttempt(

@@ -1,7 +1,11 @@
 import { parseConfig } from "../../../../shared/config/load-config.js";
+import { CLOSED } from "../../../../shared/domain/circuit-breaker.js";
+import { parseCloudEvent } from "../../../../shared/domain/cloud-event.js";
 import type { DeliveryMessage } from "../../../../shared/domain/delivery-message.js";
 import type { DeadLetter, DeliveryQueue, NextAttempt } from "../../../../shared/ports/delivery-queue.js";
+import type { Admitted } from "../../../../shared/use-cases/deliver/admit.js";
 import type { HttpSubscription } from "../../../../shared/use-cases/deliver/deps.js";
+import { InMemoryDeliveryStore } from "../../../support/in-memory-delivery-store.js";
 
 /** Shared fixtures of the per-step tests (admit, attempt, settle). */
 export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -57,4 +61,28 @@ export function recordingQueue(remaining = 0) {
     deadLetter: async (m, letter) => void calls.push({ op: "deadLetter", message: m, letter }),
   };
   return { queue, calls };
+}
+
+/** A store holding the lease on (evt_abc, billing), and the admission `admit` would have returned. */
+export async function admittedMessage(overrides: Partial<Admitted> = {}) {
+  const store = new InMemoryDeliveryStore();
+  const lease = await store.begin({
+    eventId: "evt_abc",
+    subscriptionId: "billing",
+    nowMs: NOW,
+    leaseSeconds: 60,
+  });
+  const admitted: Admitted = {
+    kind: "go",
+    event: parseCloudEvent(message().body),
+    subscription,
+    state: { paused: false },
+    now: NOW,
+    destination: "https://example.test",
+    breaker: { state: CLOSED, version: 0 },
+    breakerAdmission: "send",
+    leaseToken: lease.status === "go" ? lease.token : "",
+    ...overrides,
+  };
+  return { store, admitted };
 }
