@@ -4,18 +4,19 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
 import { provision } from "../local/provision.js";
+import { CachingSecretResolver } from "../shared/adapters/caching-secret-resolver.js";
 import { DynamoDbDeliveryStore } from "../shared/adapters/dynamodb-delivery-store.js";
-import { FetchHttpSender } from "../shared/adapters/fetch-http-sender.js";
-import { CachingSecretResolver } from "../shared/adapters/secret-resolver.js";
+import { NodeHttpSender } from "../shared/adapters/node-http-sender.js";
+import { deliveryMessageOf, SqsDeliveryQueue } from "../shared/adapters/sqs-delivery-queue.js";
 import { SqsMessageQueue } from "../shared/adapters/sqs-message-queue.js";
-import { SqsRedelivery } from "../shared/adapters/sqs-redelivery.js";
 import { LOCAL_POLICY } from "../shared/adapters/ssrf-guard.js";
 import { parseConfig } from "../shared/config/load-config.js";
 import type { HttpTarget, SubscriptionConfig } from "../shared/config/schema.js";
 import { systemClock } from "../shared/ports/clock.js";
 import { queueNames } from "../shared/topology/names.js";
 import { buildTopology } from "../shared/topology/topology.js";
-import { createDeliverEvents } from "../shared/use-cases/deliver-events.js";
+import { createDeliverEvents } from "../shared/use-cases/deliver/deliver-batch.js";
+import { statePortsOf } from "../shared/use-cases/deliver/deps.js";
 
 export interface DeliverBench {
   readonly deliveries: number;
@@ -85,26 +86,24 @@ export async function benchDeliver(
     const subscription = config.subscriptions[0] as SubscriptionConfig & { target: HttpTarget };
     const queueName = queueNames.subscription("bench", "bench");
     const messageQueue = new SqsMessageQueue(sqs);
-    const deliver = createDeliverEvents({
-      subscriptionFor: () => subscription,
-      queueUrlFor: (name) => `${provisioned.queueUrlPrefix}${name}`,
-      dlqNameFor: queueNames.dlq,
-      http: new FetchHttpSender(systemClock, { policy: LOCAL_POLICY }),
-      queue: messageQueue,
-      redelivery: new SqsRedelivery(
-        messageQueue,
-        (name) => `${provisioned.queueUrlPrefix}${name}`,
-        systemClock,
-      ),
-      store: new DynamoDbDeliveryStore(ddb, provisioned.deliveryTableName),
-      secrets: new CachingSecretResolver(),
-      clock: systemClock,
-      random: Math.random,
-      userAgent: "bench",
-      leaseSeconds: 60,
-      deliveredTtlSeconds: 86_400,
-      attemptLogTtlSeconds: 86_400,
-    });
+    const table = new DynamoDbDeliveryStore(ddb, provisioned.deliveryTableName);
+    const deliver = createDeliverEvents(
+      {
+        subscriptionFor: () => subscription,
+        http: new NodeHttpSender(systemClock, { policy: LOCAL_POLICY }),
+        queue: new SqsDeliveryQueue({
+          queue: messageQueue,
+          queueUrlFor: (name) => `${provisioned.queueUrlPrefix}${name}`,
+          dlqNameFor: queueNames.dlq,
+          clock: systemClock,
+        }),
+        ...statePortsOf(table),
+        secrets: new CachingSecretResolver(),
+        clock: systemClock,
+        random: Math.random,
+      },
+      { userAgent: "bench", leaseSeconds: 60, deliveredTtlSeconds: 86_400, attemptLogTtlSeconds: 86_400 },
+    );
     const body = (i: number) =>
       JSON.stringify({
         specversion: "1.0",
@@ -165,18 +164,17 @@ export async function benchDeliver(
 
     // Warm-up (connections, JIT), not counted.
     await deliver(
-      Array.from({ length: 20 }, (_, i) => ({
-        messageId: `w${i}`,
-        body: body(-1 - i),
-        queueName,
-        attributes: {},
-      })),
+      Array.from({ length: 20 }, (_, i) =>
+        deliveryMessageOf({ messageId: `w${i}`, body: body(-1 - i), queueName, attributes: {} }),
+      ),
     );
     counts.clear();
     const measured = await runBatches(total, async (indexes) => {
       const t0 = performance.now();
       const results = await deliver(
-        indexes.map((i) => ({ messageId: `m${i}`, body: body(i), queueName, attributes: {} })),
+        indexes.map((i) =>
+          deliveryMessageOf({ messageId: `m${i}`, body: body(i), queueName, attributes: {} }),
+        ),
       );
       const bad = results.find((r) => r.result !== "delivered");
       if (bad) throw new Error(`delivery ${bad.messageId}: ${bad.result}`);

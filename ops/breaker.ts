@@ -1,5 +1,5 @@
 import { type BreakerState, CLOSED } from "../shared/domain/circuit-breaker.js";
-import type { DeliveryStore } from "../shared/ports/delivery-store.js";
+import type { BreakerStore } from "../shared/ports/breaker-store.js";
 
 /** What on-call sees of one destination's breaker: the state, with times as ISO dates. */
 export interface BreakerSummary {
@@ -29,7 +29,7 @@ export function destinationOf(urlOrOrigin: string): string {
 }
 
 export async function breakerStatus(
-  store: Pick<DeliveryStore, "breaker">,
+  store: Pick<BreakerStore, "breaker">,
   urlOrOrigin: string,
 ): Promise<BreakerSummary> {
   const destination = destinationOf(urlOrOrigin);
@@ -64,10 +64,7 @@ function summarize(destination: string, state: BreakerState): BreakerSummary {
  * cool-down: new messages go at once, parked ones when their parking delay ends, with no probe round.
  * Compare-and-set, retried on a concurrent change; returns the state it replaced.
  */
-export async function closeBreaker(
-  store: Pick<DeliveryStore, "breaker" | "saveBreaker">,
-  urlOrOrigin: string,
-): Promise<BreakerSummary> {
+export async function closeBreaker(store: BreakerStore, urlOrOrigin: string): Promise<BreakerSummary> {
   const destination = destinationOf(urlOrOrigin);
   for (let i = 0; i < 5; i++) {
     const { state, version } = await store.breaker(destination);

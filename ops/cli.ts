@@ -7,9 +7,11 @@ import { DynamoDbDeliveryStore } from "../shared/adapters/dynamodb-delivery-stor
 import { ENV } from "../shared/config/env.js";
 import { ConfigError, loadConfigFile } from "../shared/config/load-config.js";
 import type { SubscriptionConfig, WebhooksConfig } from "../shared/config/schema.js";
-import type { AttemptRecord } from "../shared/ports/delivery-store.js";
+import type { AttemptLogReader, AttemptRecord } from "../shared/ports/attempt-log.js";
+import type { BreakerStore } from "../shared/ports/breaker-store.js";
+import type { SubscriptionStateStore } from "../shared/ports/subscription-state.js";
 import { tableNames } from "../shared/topology/names.js";
-import { DEFAULT_PAUSED_RECHECK_SECONDS } from "../shared/use-cases/deliver-events.js";
+import { DEFAULT_PAUSED_RECHECK_SECONDS } from "../shared/use-cases/deliver/deps.js";
 import { type BreakerSummary, breakerStatus, closeBreaker } from "./breaker.js";
 import { type DlqMessageSummary, dlqDepth, listDlq, replayDlq, resolveSubscriptionQueues } from "./dlq.js";
 import { OPS_ERROR_CODES, OpsError } from "./errors.js";
@@ -132,7 +134,8 @@ interface Stack {
   readonly prefix: string;
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
-  readonly store: DynamoDbDeliveryStore;
+  /** The delivery-state table, through the ports ops use. */
+  readonly store: AttemptLogReader & SubscriptionStateStore & BreakerStore;
   config(): WebhooksConfig;
   /** A complete command line for the same stack, to suggest in a message. */
   command(args: string): string;

@@ -10,15 +10,9 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { DELIVERY_ATTRIBUTES as A } from "../shared/domain/delivery-attributes.js";
+import { DELIVERY_ATTRIBUTES as A } from "../shared/adapters/sqs-delivery-queue.js";
 import { queueNames } from "../shared/topology/names.js";
 import { OPS_ERROR_CODES, OpsError } from "./errors.js";
-
-/** Marks a replayed copy on the subscription queue: when it was replayed, and why it had failed. */
-export const REPLAY_ATTRIBUTES = {
-  replayedAt: "webhooks.replayed-at",
-  replayedReason: "webhooks.replayed-reason",
-} as const;
 
 /** How long `listDlq` holds the messages it has seen before it makes them visible again. */
 const LIST_HOLD_SECONDS = 20;
@@ -241,10 +235,8 @@ export async function replayDlq(
               Id: String(i),
               MessageBody: m.Body ?? "",
               MessageAttributes: {
-                [REPLAY_ATTRIBUTES.replayedAt]: { DataType: "String", StringValue: replayedAt },
-                ...(reason
-                  ? { [REPLAY_ATTRIBUTES.replayedReason]: { DataType: "String", StringValue: reason } }
-                  : {}),
+                [A.replayedAt]: { DataType: "String", StringValue: replayedAt },
+                ...(reason ? { [A.replayedReason]: { DataType: "String", StringValue: reason } } : {}),
               },
             };
           }),

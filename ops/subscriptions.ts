@@ -1,5 +1,5 @@
 import type { SubscriptionConfig, WebhooksConfig } from "../shared/config/schema.js";
-import type { DeliveryStore, SubscriptionState } from "../shared/ports/delivery-store.js";
+import type { SubscriptionState, SubscriptionStateStore } from "../shared/ports/subscription-state.js";
 import { OPS_ERROR_CODES, OpsError } from "./errors.js";
 
 /** The subscription `id` names in `config`; an unknown id fails with the known ones. */
@@ -65,7 +65,7 @@ function statusOf(subscription: SubscriptionConfig, stored: SubscriptionState): 
 }
 
 export async function subscriptionStatus(
-  store: Pick<DeliveryStore, "subscriptionState">,
+  store: Pick<SubscriptionStateStore, "subscriptionState">,
   subscription: SubscriptionConfig,
 ): Promise<SubscriptionStatus> {
   if (subscription.target.type !== "http") return statusOf(subscription, { paused: false });
@@ -92,7 +92,7 @@ export interface StateChange {
 
 /** Holds deliveries (they wait in the queue). Keeps a disabled subscription's reason. */
 export async function pauseSubscription(
-  store: Pick<DeliveryStore, "subscriptionState" | "setSubscriptionState">,
+  store: SubscriptionStateStore,
   subscription: SubscriptionConfig,
   now: Date = new Date(),
 ): Promise<StateChange> {
@@ -107,7 +107,7 @@ export async function pauseSubscription(
 
 /** Delivers again: lifts an ops pause and re-enables a subscription its receiver disabled. */
 export async function resumeSubscription(
-  store: Pick<DeliveryStore, "subscriptionState" | "setSubscriptionState">,
+  store: SubscriptionStateStore,
   subscription: SubscriptionConfig,
   now: Date = new Date(),
 ): Promise<StateChange> {

@@ -8,8 +8,9 @@ import { createSqsClient } from "../../shared/adapters/aws-clients.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
+import { sqsPartialBatchResponse } from "../../shared/http/sqs-records.js";
 import { queueNames } from "../../shared/topology/names.js";
-import { createRouteEvents } from "../../shared/use-cases/route-events.js";
+import { createRouteEvents, type RouteReport } from "../../shared/use-cases/route-events.js";
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -23,7 +24,7 @@ const route = createRouteEvents({
 });
 
 /** Ingress queue → one copy per matching subscription queue; failed records go back to SQS. */
-const routerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+const routerHandler = async (event: SQSEvent): Promise<RouteReport> => {
   const report = await route(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
   for (const bad of report.invalid) logger.error("ingress message is not a webhook CloudEvent", bad);
   metrics.addMetric("EventsFannedOut", MetricUnit.Count, report.fannedOut);
@@ -33,9 +34,11 @@ const routerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       messageIds: report.failedMessageIds,
     });
   }
-  return { batchItemFailures: report.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  return report;
 };
 
-export const handler = middy(routerHandler)
+export const handler = middy<SQSEvent, RouteReport | SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(sqsPartialBatchResponse((report: RouteReport) => report.failedMessageIds))
+  .handler(routerHandler);

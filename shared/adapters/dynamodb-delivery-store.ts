@@ -12,13 +12,17 @@ import {
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { type BreakerState, CLOSED } from "../domain/circuit-breaker.js";
+import type { AttemptLog, AttemptLogReader, AttemptRecord } from "../ports/attempt-log.js";
+import type { BreakerStore, VersionedBreaker } from "../ports/breaker-store.js";
+import type { RateLimiter } from "../ports/rate-limiter.js";
+import type { SubscriptionState, SubscriptionStateStore } from "../ports/subscription-state.js";
 import type {
-  AttemptRecord,
+  BeginInput,
   BeginResult,
-  DeliveryStore,
-  SubscriptionState,
-  VersionedBreaker,
-} from "../ports/delivery-store.js";
+  DeliveryKey,
+  SuccessInput,
+  SuccessLedger,
+} from "../ports/success-ledger.js";
 
 const PENDING = "pending";
 const DELIVERED = "delivered";
@@ -68,25 +72,44 @@ function attemptItem(record: AttemptRecord, ttlSeconds: number): Record<string, 
 }
 
 /**
- * Delivery state in one DynamoDB table (`pk`/`sk`, TTL on `expiresAt`, `bySubscription` index):
- * - `evt#<eventId>` / `sub#<id>#delivery`: the lease and then the success record of one delivery;
- * - `evt#<eventId>` / `sub#<id>#attempt#<n>`: one item per attempt (also indexed by subscription and time);
- * - `sub#<id>` / `state`: paused / disabled.
+ * The delivery-state table (`pk`/`sk`, TTL on `expiresAt`, `bySubscription` index), one adapter for
+ * every port kept in it:
+ * - `SuccessLedger`: `evt#<eventId>` / `sub#<id>#delivery`, the lease and then the success record of one delivery;
+ * - `AttemptLog`, `AttemptLogReader`: `evt#<eventId>` / `sub#<id>#attempt#<n>#<at>`, one item per attempt
+ *   (also indexed by subscription and time);
+ * - `SubscriptionStateStore`: `sub#<id>` / `state`, paused / disabled;
+ * - `BreakerStore`: `dest#<origin>` / `breaker`, versioned;
+ * - `RateLimiter`: `rate#<id>` / `<epoch second>`, a counter per second.
  * Expired items count as absent in every condition (TTL deletion lags).
  */
-export class DynamoDbDeliveryStore implements DeliveryStore {
+export class DynamoDbDeliveryStore
+  implements SuccessLedger, AttemptLog, AttemptLogReader, SubscriptionStateStore, BreakerStore, RateLimiter
+{
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly indexName = "bySubscription",
   ) {}
 
-  async begin(input: {
-    eventId: string;
-    subscriptionId: string;
-    nowMs: number;
-    leaseSeconds: number;
-  }): Promise<BeginResult> {
+  /** A strongly consistent read of one item. */
+  private async item(pk: string, sk: string): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: pk }, sk: { S: sk } },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item;
+  }
+
+  private async put(item: Record<string, AttributeValue>): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  // SuccessLedger
+
+  async begin(input: BeginInput): Promise<BeginResult> {
     const token = randomUUID();
     const now = Math.floor(input.nowMs / 1000);
     try {
@@ -116,13 +139,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     }
   }
 
-  async recordSuccess(input: {
-    eventId: string;
-    subscriptionId: string;
-    expiresAtSeconds: number;
-    attempt: AttemptRecord;
-    attemptTtlSeconds: number;
-  }): Promise<void> {
+  async recordSuccess(input: SuccessInput): Promise<void> {
     // One BatchWriteItem: the success record (replacing the lease) and the attempt's log entry.
     let items: WriteRequest[] = [
       {
@@ -146,7 +163,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     }
   }
 
-  async release(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
+  async release(input: DeliveryKey & { readonly token: string }): Promise<void> {
     try {
       await this.client.send(
         new DeleteItemCommand({
@@ -162,42 +179,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     }
   }
 
+  // AttemptLog, AttemptLogReader
+
   async recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({ TableName: this.tableName, Item: attemptItem(record, ttlSeconds) }),
-    );
-  }
-
-  async subscriptionState(subscriptionId: string): Promise<SubscriptionState> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: `sub#${subscriptionId}` }, sk: { S: "state" } },
-        ConsistentRead: true,
-      }),
-    );
-    const item = out.Item;
-    if (!item) return { paused: false };
-    return {
-      paused: item.paused?.BOOL === true,
-      ...(item.disabledReason?.S ? { disabledReason: item.disabledReason.S } : {}),
-      ...(item.changedAt?.S ? { changedAt: item.changedAt.S } : {}),
-    };
-  }
-
-  async setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: `sub#${subscriptionId}` },
-          sk: { S: "state" },
-          paused: { BOOL: state.paused },
-          ...(state.disabledReason ? { disabledReason: { S: state.disabledReason } } : {}),
-          changedAt: { S: state.changedAt ?? new Date().toISOString() },
-        },
-      }),
-    );
+    await this.put(attemptItem(record, ttlSeconds));
   }
 
   async attemptsForEvent(eventId: string): Promise<AttemptRecord[]> {
@@ -226,15 +211,32 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     return (out.Items ?? []).map(toAttempt);
   }
 
+  // SubscriptionStateStore
+
+  async subscriptionState(subscriptionId: string): Promise<SubscriptionState> {
+    const item = await this.item(`sub#${subscriptionId}`, "state");
+    if (!item) return { paused: false };
+    return {
+      paused: item.paused?.BOOL === true,
+      ...(item.disabledReason?.S ? { disabledReason: item.disabledReason.S } : {}),
+      ...(item.changedAt?.S ? { changedAt: item.changedAt.S } : {}),
+    };
+  }
+
+  async setSubscriptionState(subscriptionId: string, state: SubscriptionState): Promise<void> {
+    await this.put({
+      pk: { S: `sub#${subscriptionId}` },
+      sk: { S: "state" },
+      paused: { BOOL: state.paused },
+      ...(state.disabledReason ? { disabledReason: { S: state.disabledReason } } : {}),
+      changedAt: { S: state.changedAt ?? new Date().toISOString() },
+    });
+  }
+
+  // BreakerStore
+
   async breaker(destination: string): Promise<VersionedBreaker> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: `dest#${destination}` }, sk: { S: "breaker" } },
-        ConsistentRead: true,
-      }),
-    );
-    const item = out.Item;
+    const item = await this.item(`dest#${destination}`, "breaker");
     if (!item) return { state: CLOSED, version: 0 };
     const n = (name: string) => Number(item[name]?.N ?? 0);
     return {
@@ -282,6 +284,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       throw error;
     }
   }
+
+  // RateLimiter
 
   async takeRateToken(subscriptionId: string, nowMs: number, perSecond: number): Promise<boolean> {
     const second = Math.floor(nowMs / 1000);

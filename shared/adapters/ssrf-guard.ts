@@ -3,7 +3,6 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { LookupFunction } from "node:net";
 import { ENV } from "../config/env.js";
-import { BLOCKED_DESTINATION_PREFIX, isBlockedDestinationMessage } from "../domain/blocked-destination.js";
 import {
   type DestinationPolicy,
   judgeAddress,
@@ -17,14 +16,7 @@ import {
 } from "../domain/destination-policy.js";
 import { isIpAddress, parseIpv4 } from "../domain/ip-ranges.js";
 
-export {
-  BLOCKED_DESTINATION_PREFIX,
-  type DestinationPolicy,
-  isBlockedDestinationMessage,
-  LOCAL_POLICY,
-  PRIVATE_NETWORKS_POLICY,
-  PRODUCTION_POLICY,
-};
+export { type DestinationPolicy, LOCAL_POLICY, PRIVATE_NETWORKS_POLICY, PRODUCTION_POLICY };
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = env[name];
@@ -60,6 +52,9 @@ export const systemResolver: Resolver = async (hostname) =>
   (await dnsLookup(hostname, { all: true })).map((a) => a.address);
 
 export type BlockReason = RefusalReason;
+
+/** How the message of every refusal starts (delivery outcomes and JWKS errors show it). */
+const BLOCKED_DESTINATION_PREFIX = "destination blocked:";
 
 /** A destination the policy refuses. Its message starts with `destination blocked:`. */
 export class DestinationBlockedError extends Error {

@@ -7,8 +7,8 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { dlqDepth, listDlq, type QueuePair, REPLAY_ATTRIBUTES, replayDlq } from "../../ops/dlq.js";
-import { DELIVERY_ATTRIBUTES as A } from "../../shared/domain/delivery-attributes.js";
+import { dlqDepth, listDlq, type QueuePair, replayDlq } from "../../ops/dlq.js";
+import { DELIVERY_ATTRIBUTES as A } from "../../shared/adapters/sqs-delivery-queue.js";
 import { collectMessages, createQueue, sqsClient, uniqueName } from "../support/aws.js";
 import { eventually } from "../support/http-sink.js";
 
@@ -99,7 +99,7 @@ describe("ops dlq replay (against the SQS emulator)", () => {
     const [back, ...more] = await collectMessages(sqs, pair.dlqUrl, { until: (all) => all.length > 0 });
     expect(more).toEqual([]);
     expect(back?.Body).toBe(event(0));
-    expect(back?.MessageAttributes?.[REPLAY_ATTRIBUTES.replayedAt]?.StringValue).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(back?.MessageAttributes?.[A.replayedAt]?.StringValue).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it("moves what was in the DLQ when it started, reports progress n/total, and marks every copy", async () => {
@@ -121,12 +121,10 @@ describe("ops dlq replay (against the SQS emulator)", () => {
 
     const copies = await collectMessages(sqs, pair.queueUrl, { until: (all) => all.length >= 25 });
     expect(copies).toHaveLength(25);
-    expect(
-      new Set(copies.map((m) => m.MessageAttributes?.[REPLAY_ATTRIBUTES.replayedAt]?.StringValue)),
-    ).toEqual(new Set(["2026-11-24T10:00:00.000Z"]));
-    expect(copies[0]?.MessageAttributes?.[REPLAY_ATTRIBUTES.replayedReason]?.StringValue).toBe(
-      "retries_exhausted",
+    expect(new Set(copies.map((m) => m.MessageAttributes?.[A.replayedAt]?.StringValue))).toEqual(
+      new Set(["2026-11-24T10:00:00.000Z"]),
     );
+    expect(copies[0]?.MessageAttributes?.[A.replayedReason]?.StringValue).toBe("retries_exhausted");
     expect((await dlqDepth(sqs, pair.dlqUrl)).total).toBe(0);
   });
 

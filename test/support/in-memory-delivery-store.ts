@@ -1,15 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { type BreakerState, CLOSED } from "../../shared/domain/circuit-breaker.js";
+import type { AttemptLog, AttemptLogReader, AttemptRecord } from "../../shared/ports/attempt-log.js";
+import type { BreakerStore, VersionedBreaker } from "../../shared/ports/breaker-store.js";
+import type { RateLimiter } from "../../shared/ports/rate-limiter.js";
+import type { SubscriptionState, SubscriptionStateStore } from "../../shared/ports/subscription-state.js";
 import type {
-  AttemptRecord,
+  BeginInput,
   BeginResult,
-  DeliveryStore,
-  SubscriptionState,
-  VersionedBreaker,
-} from "../../shared/ports/delivery-store.js";
+  DeliveryKey,
+  SuccessLedger,
+} from "../../shared/ports/success-ledger.js";
 
-/** The `DeliveryStore` contract in memory, for use-case unit tests (the DynamoDB adapter has its own tests). */
-export class InMemoryDeliveryStore implements DeliveryStore {
+/**
+ * Every port of the delivery-state table in memory, for use-case unit tests (the DynamoDB adapter,
+ * `DynamoDbDeliveryStore`, has its own tests against DynamoDB Local).
+ */
+export class InMemoryDeliveryStore
+  implements SuccessLedger, AttemptLog, AttemptLogReader, SubscriptionStateStore, BreakerStore, RateLimiter
+{
   readonly deliveries = new Map<
     string,
     { status: "pending" | "delivered"; token: string; leaseUntilMs: number }
@@ -17,12 +25,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   readonly attempts: AttemptRecord[] = [];
   readonly states = new Map<string, SubscriptionState>();
 
-  async begin(input: {
-    eventId: string;
-    subscriptionId: string;
-    nowMs: number;
-    leaseSeconds: number;
-  }): Promise<BeginResult> {
+  async begin(input: BeginInput): Promise<BeginResult> {
     const key = `${input.eventId}/${input.subscriptionId}`;
     const existing = this.deliveries.get(key);
     if (existing?.status === "delivered") return { status: "delivered" };
@@ -38,11 +41,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     return { status: "go", token };
   }
 
-  async recordSuccess(input: {
-    eventId: string;
-    subscriptionId: string;
-    attempt: AttemptRecord;
-  }): Promise<void> {
+  async recordSuccess(input: DeliveryKey & { readonly attempt: AttemptRecord }): Promise<void> {
     this.deliveries.set(`${input.eventId}/${input.subscriptionId}`, {
       status: "delivered",
       token: "",
@@ -51,7 +50,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     this.attempts.push(input.attempt);
   }
 
-  async release(input: { eventId: string; subscriptionId: string; token: string }): Promise<void> {
+  async release(input: DeliveryKey & { readonly token: string }): Promise<void> {
     const key = `${input.eventId}/${input.subscriptionId}`;
     const existing = this.deliveries.get(key);
     if (existing?.token === input.token && existing.status === "pending") this.deliveries.delete(key);

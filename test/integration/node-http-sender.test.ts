@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FetchHttpSender } from "../../shared/adapters/fetch-http-sender.js";
+import { NodeHttpSender } from "../../shared/adapters/node-http-sender.js";
 import {
   LOCAL_POLICY,
   PRIVATE_NETWORKS_POLICY,
@@ -83,13 +83,13 @@ async function startReceiver() {
 }
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
-const senders: FetchHttpSender[] = [];
+const senders: NodeHttpSender[] = [];
 const sender = (policy: DestinationPolicy, resolve?: Resolver) => {
-  const s = new FetchHttpSender(clock, resolve ? { policy, resolve } : { policy });
+  const s = new NodeHttpSender(clock, resolve ? { policy, resolve } : { policy });
   senders.push(s);
   return s;
 };
-const post = (s: FetchHttpSender, url: string, timeoutMs = 5_000) =>
+const post = (s: NodeHttpSender, url: string, timeoutMs = 5_000) =>
   s.post({ url, headers: { "content-type": "application/json", "x-test": "1" }, body: '{"n":1}', timeoutMs });
 
 beforeAll(async () => {
@@ -103,7 +103,7 @@ afterAll(async () => {
   await receiver.close();
 });
 
-describe("FetchHttpSender against a real local HTTP server (local policy)", () => {
+describe("NodeHttpSender against a real local HTTP server (local policy)", () => {
   it("returns a 200 as a response outcome and sends the body and headers", async () => {
     const outcome = await post(sender(LOCAL_POLICY), receiver.url("/ok"));
     expect(outcome).toMatchObject({ kind: "response", status: 200, responseSnippet: "thanks" });
@@ -166,7 +166,7 @@ describe("FetchHttpSender against a real local HTTP server (local policy)", () =
   });
 });
 
-describe("FetchHttpSender against a real local HTTP server (production policy)", () => {
+describe("NodeHttpSender against a real local HTTP server (production policy)", () => {
   const expectRefusedWithoutContact = async (run: () => Promise<unknown>, message: RegExp) => {
     const connectionsBefore = receiver.connections();
     const outcome = await run();

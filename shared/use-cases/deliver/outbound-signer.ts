@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { signStandardWebhook, signStandardWebhookAsymmetric } from "./sign.js";
+import { signStandardWebhook, signStandardWebhookAsymmetric } from "../../verify/sign.js";
 
 /** `whsk_` + base64 of a 32-byte ed25519 seed: the private half of a `whpk_` public key. */
 export const SIGNING_KEY_PREFIX = "whsk_";

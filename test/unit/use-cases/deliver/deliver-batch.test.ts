@@ -1,45 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { CachingSecretResolver } from "../../../shared/adapters/secret-resolver.js";
-import { SqsRedelivery } from "../../../shared/adapters/sqs-redelivery.js";
-import { parseConfig } from "../../../shared/config/load-config.js";
-import type { HttpTarget, SubscriptionConfig } from "../../../shared/config/schema.js";
-import { CLOSED } from "../../../shared/domain/circuit-breaker.js";
-import { DELIVERY_ATTRIBUTES as A } from "../../../shared/domain/delivery-attributes.js";
-import type { AttemptOutcome } from "../../../shared/domain/delivery-policy.js";
-import type { HttpRequest } from "../../../shared/ports/http-sender.js";
-import type { MessageQueue, OutboundMessage } from "../../../shared/ports/message-queue.js";
+import { CachingSecretResolver } from "../../../../shared/adapters/caching-secret-resolver.js";
 import {
-  createDeliverEvents,
-  type DeliverDeps,
-  type DeliveryRecord,
-} from "../../../shared/use-cases/deliver-events.js";
-import { standardWebhooksVerifier } from "../../../shared/verify/standard-webhooks.js";
-import { InMemoryDeliveryStore } from "../../support/in-memory-delivery-store.js";
+  DELIVERY_ATTRIBUTES as A,
+  deliveryMessageOf,
+  type ReceivedMessage,
+  SqsDeliveryQueue,
+} from "../../../../shared/adapters/sqs-delivery-queue.js";
+import { CLOSED } from "../../../../shared/domain/circuit-breaker.js";
+import type { AttemptOutcome } from "../../../../shared/domain/delivery-policy.js";
+import type { HttpRequest } from "../../../../shared/ports/http-sender.js";
+import type { MessageQueue, OutboundMessage } from "../../../../shared/ports/message-queue.js";
+import { createDeliverEvents } from "../../../../shared/use-cases/deliver/deliver-batch.js";
+import { type DeliverDeps, statePortsOf } from "../../../../shared/use-cases/deliver/deps.js";
+import { standardWebhooksVerifier } from "../../../../shared/verify/standard-webhooks.js";
+import { InMemoryDeliveryStore } from "../../../support/in-memory-delivery-store.js";
+import { eventBody, NOW, SECRET, subscription } from "./steps-kit.js";
 
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const config = parseConfig({
-  sources: [],
-  subscriptions: [
-    {
-      id: "billing",
-      target: { type: "http", url: "https://example.test/hook", secret: SECRET },
-      retry: { scheduleSeconds: [5, 3600] },
-    },
-  ],
-});
-const subscription = config.subscriptions[0] as SubscriptionConfig & { target: HttpTarget };
-const NOW = Date.parse("2026-11-24T10:00:00Z");
-const event = JSON.stringify({
-  specversion: "1.0",
-  id: "evt_abc",
-  source: "/webhooks/stripe",
-  type: "invoice.paid",
-  time: "2026-11-24T09:59:59Z",
-  datacontenttype: "application/json",
-  data: { a: 1 },
-  webhooksourceid: "stripe",
-  webhookprovider: "stripe",
-});
+const event = eventBody();
 
 /** In-memory ports: this tests the use case's decisions; adapters are tested against the emulators. */
 function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) {
@@ -51,32 +28,35 @@ function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) 
     sendBatch: async () => [],
   };
   const clock = { now: () => NOW };
-  const deliver = createDeliverEvents({
-    subscriptionFor: (name) => (name === "p-sub-billing" ? subscription : undefined),
-    queueUrlFor: (name) => `q://${name}`,
-    dlqNameFor: (name) => `${name}-dlq`,
-    http: {
-      post: async (request) => {
-        posts.push(request);
-        return outcome;
+  const batch = createDeliverEvents(
+    {
+      subscriptionFor: (name) => (name === "p-sub-billing" ? subscription : undefined),
+      http: {
+        post: async (request) => {
+          posts.push(request);
+          return outcome;
+        },
       },
+      queue: new SqsDeliveryQueue({
+        queue,
+        queueUrlFor: (name) => `q://${name}`,
+        dlqNameFor: (name) => `${name}-dlq`,
+        clock,
+      }),
+      ...statePortsOf(store),
+      secrets: new CachingSecretResolver(),
+      clock,
+      random: () => 0.5,
+      ...overrides,
     },
-    queue,
-    redelivery: new SqsRedelivery(queue, (name) => `q://${name}`, clock),
-    store,
-    secrets: new CachingSecretResolver(),
-    clock,
-    random: () => 0.5,
-    userAgent: "test",
-    leaseSeconds: 60,
-    deliveredTtlSeconds: 86_400,
-    attemptLogTtlSeconds: 86_400,
-    ...overrides,
-  });
+    { userAgent: "test", leaseSeconds: 60, deliveredTtlSeconds: 86_400, attemptLogTtlSeconds: 86_400 },
+  );
+  /** Records as SQS hands them over, read by the queue adapter as the handler does. */
+  const deliver = (records: readonly ReceivedMessage[]) => batch(records.map(deliveryMessageOf));
   return { deliver, sent, posts, store };
 }
 
-const record = (attributes: Record<string, string> = {}, queueName = "p-sub-billing"): DeliveryRecord => ({
+const record = (attributes: Record<string, string> = {}, queueName = "p-sub-billing"): ReceivedMessage => ({
   messageId: "m1",
   body: event,
   queueName,
@@ -169,9 +149,11 @@ describe("deliver use case", () => {
     const { deliver: failing } = harness(
       { kind: "response", status: 500, latencyMs: 1 },
       {
-        redelivery: {
-          later: async () => Promise.reject(new Error("SQS down")),
+        queue: {
+          park: async () => Promise.reject(new Error("SQS down")),
+          retry: async () => Promise.reject(new Error("SQS down")),
           hop: async () => Promise.reject(new Error("SQS down")),
+          deadLetter: async () => Promise.reject(new Error("SQS down")),
           remainingSeconds: () => 0,
         },
       },

@@ -27,7 +27,7 @@ interface Answer {
   readonly deliveryControl?: DeliveryControl;
 }
 
-export interface FetchHttpSenderOptions {
+export interface NodeHttpSenderOptions {
   /** Which destinations may be reached. Default: from the environment (`destinationPolicyFromEnv`). */
   readonly policy?: DestinationPolicy;
   /** Name resolution. Default: `dns.lookup` with `all: true`. Tests inject one to control DNS. */
@@ -39,13 +39,14 @@ export interface FetchHttpSenderOptions {
  * the whole attempt (DNS, connect, TLS, response), and every failure turned into an outcome instead
  * of an exception. Every socket goes through `SsrfGuard`: the URL is checked first, then the agents'
  * `lookup` resolves, checks every answer and connects only to checked addresses. A refused
- * destination is a `network` error whose message starts with `destination blocked:`. A response
- * outcome carries `Retry-After`, the `webhook-delivery` instruction and the first bytes of the body.
+ * destination is an error of class `blocked` whose message starts with `destination blocked:`. A
+ * response outcome carries `Retry-After`, the `webhook-delivery` instruction and the first bytes of
+ * the body.
  *
- * Uses `node:http`/`node:https` rather than `fetch` (the name stayed for the callers), because only
- * they take a `lookup` per connection without an extra dependency.
+ * Uses `node:http`/`node:https` rather than `fetch`, because only they take a `lookup` per connection
+ * without an extra dependency.
  */
-export class FetchHttpSender implements HttpSender {
+export class NodeHttpSender implements HttpSender {
   private readonly guard: SsrfGuard;
   // Own agents, not the global ones: their pooled sockets were all opened through the guard.
   private readonly httpAgent: HttpAgent;
@@ -53,7 +54,7 @@ export class FetchHttpSender implements HttpSender {
 
   constructor(
     private readonly clock: Clock,
-    options: FetchHttpSenderOptions = {},
+    options: NodeHttpSenderOptions = {},
   ) {
     this.guard = new SsrfGuard(options.policy ?? destinationPolicyFromEnv(), options.resolve);
     const agents = guardedAgents(this.guard);

@@ -1,0 +1,27 @@
+/** One delivery attempt, as the attempt log keeps it. */
+export interface AttemptRecord {
+  readonly eventId: string;
+  readonly subscriptionId: string;
+  readonly attempt: number;
+  /** Epoch ms when the attempt started. */
+  readonly at: number;
+  readonly latencyMs: number;
+  readonly status?: number;
+  readonly errorClass?: string;
+  /** The first bytes of the response body, or the error message. */
+  readonly detail?: string;
+  readonly result: "delivered" | "retry-scheduled" | "dead-lettered";
+}
+
+/** Where the deliver use case writes every failed attempt (a success is logged by `SuccessLedger.recordSuccess`). */
+export interface AttemptLog {
+  recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void>;
+}
+
+/** What ops reads back from the attempt log; the deliver function never reads it. */
+export interface AttemptLogReader {
+  /** Every attempt at one event, oldest first. */
+  attemptsForEvent(eventId: string): Promise<AttemptRecord[]>;
+  /** A subscription's latest attempts, newest first. */
+  attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]>;
+}
