@@ -9,7 +9,7 @@ import {
   PROVIDERS,
   type ProviderName,
   SECRETS_OPTIONAL,
-} from "../verify/provider-options.js";
+} from "../verify/catalog.js";
 
 export { PROVIDERS, type ProviderName };
 

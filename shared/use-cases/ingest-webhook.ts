@@ -13,7 +13,7 @@ import {
 import type { Clock } from "../ports/clock.js";
 import type { DedupeStore } from "../ports/dedupe-store.js";
 import type { MessageQueue } from "../ports/message-queue.js";
-import { parseProviderOptions } from "../verify/provider-options.js";
+import { parseProviderOptions } from "../verify/catalog.js";
 import type { ChallengeReply, InboundRequest, ProviderVerifier } from "../verify/types.js";
 
 export interface IngestRequest extends InboundRequest {

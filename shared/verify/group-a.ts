@@ -1,12 +1,12 @@
 import type { ProviderName } from "../config/schema.js";
-import { intercomVerifier } from "./intercom.js";
-import { linearVerifier } from "./linear.js";
-import { paddleVerifier } from "./paddle.js";
-import { pagerdutyVerifier } from "./pagerduty.js";
-import { shopifyVerifier } from "./shopify.js";
-import { slackVerifier } from "./slack.js";
-import { squareVerifier } from "./square.js";
-import { twilioVerifier } from "./twilio.js";
+import { intercomVerifier } from "./providers/intercom.js";
+import { linearVerifier } from "./providers/linear.js";
+import { paddleVerifier } from "./providers/paddle.js";
+import { pagerdutyVerifier } from "./providers/pagerduty.js";
+import { shopifyVerifier } from "./providers/shopify.js";
+import { slackVerifier } from "./providers/slack.js";
+import { squareVerifier } from "./providers/square.js";
+import { twilioVerifier } from "./providers/twilio.js";
 import type { ProviderVerifier } from "./types.js";
 
 /** Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear, Intercom. */

@@ -1,13 +1,13 @@
 import type { ProviderName } from "../config/schema.js";
-import { basicVerifier } from "./basic.js";
-import { hmacVerifier } from "./hmac.js";
-import { hubspotVerifier } from "./hubspot.js";
-import { lemonsqueezyVerifier } from "./lemonsqueezy.js";
-import { mailgunVerifier } from "./mailgun.js";
-import { tokenVerifier } from "./token.js";
-import { twitchVerifier } from "./twitch.js";
+import { basicVerifier } from "./providers/basic.js";
+import { hmacVerifier } from "./providers/hmac.js";
+import { hubspotVerifier } from "./providers/hubspot.js";
+import { lemonsqueezyVerifier } from "./providers/lemonsqueezy.js";
+import { mailgunVerifier } from "./providers/mailgun.js";
+import { tokenVerifier } from "./providers/token.js";
+import { twitchVerifier } from "./providers/twitch.js";
+import { zoomVerifier } from "./providers/zoom.js";
 import type { ProviderVerifier } from "./types.js";
-import { zoomVerifier } from "./zoom.js";
 
 /** HubSpot, Zoom, Twitch, Mailgun, Lemon Squeezy, generic HMAC, token, basic. */
 export const groupBVerifiers = {

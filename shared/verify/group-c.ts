@@ -1,7 +1,7 @@
 import type { ProviderName } from "../config/schema.js";
-import { googlePubsubVerifier } from "./google-pubsub.js";
-import { jwtVerifier } from "./jwt.js";
-import { sendgridVerifier } from "./sendgrid.js";
+import { googlePubsubVerifier } from "./providers/google-pubsub.js";
+import { jwtVerifier } from "./providers/jwt.js";
+import { sendgridVerifier } from "./providers/sendgrid.js";
 import type { ProviderVerifier } from "./types.js";
 
 /** JWT, Google Pub/Sub push, SendGrid. */

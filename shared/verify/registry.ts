@@ -1,13 +1,13 @@
 import type { ProviderName } from "../config/schema.js";
-import type { JwksKeys } from "./c-jwks.js";
-import { githubVerifier } from "./github.js";
-import { createGooglePubsubVerifier } from "./google-pubsub.js";
 import { groupAVerifiers } from "./group-a.js";
 import { groupBVerifiers } from "./group-b.js";
 import { groupCVerifiers } from "./group-c.js";
-import { createJwtVerifier } from "./jwt.js";
-import { standardWebhooksVerifier, svixVerifier } from "./standard-webhooks.js";
-import { stripeVerifier } from "./stripe.js";
+import { githubVerifier } from "./providers/github.js";
+import { createGooglePubsubVerifier } from "./providers/google-pubsub.js";
+import { createJwtVerifier } from "./providers/jwt.js";
+import { standardWebhooksVerifier, svixVerifier } from "./providers/standard-webhooks.js";
+import { stripeVerifier } from "./providers/stripe.js";
+import type { JwksKeys } from "./schemes/jwks.js";
 import type { ProviderVerifier } from "./types.js";
 
 /** One verifier per provider of `PROVIDERS`; the type makes a missing one a compile error. */

@@ -13,7 +13,7 @@ import {
   type DeliverDeps,
   type DeliveryRecord,
 } from "../../../shared/use-cases/deliver-events.js";
-import { standardWebhooksVerifier } from "../../../shared/verify/standard-webhooks.js";
+import { standardWebhooksVerifier } from "../../../shared/verify/providers/standard-webhooks.js";
 import { InMemoryDeliveryStore } from "../../support/in-memory-delivery-store.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
 import { groupAVerifiers } from "../../../shared/verify/group-a.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
-import { clockArb, mutationArb } from "./property-kit.js";
-import { flipBit, tamperEncoded } from "./verify-test-kit.js";
+import { clockArb, mutationArb } from "./support/property-kit.js";
+import { flipBit, tamperEncoded } from "./support/verify-test-kit.js";
 
 /**
  * Properties of the Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and Intercom verifiers,

@@ -2,11 +2,11 @@ import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
+import { parseProviderOptions } from "../../../shared/verify/catalog.js";
 import { groupBVerifiers } from "../../../shared/verify/group-b.js";
-import { parseProviderOptions } from "../../../shared/verify/provider-options.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
-import { clockArb, seedArb } from "./property-kit.js";
-import { flipBit, tamperEncoded } from "./verify-test-kit.js";
+import { clockArb, seedArb } from "./support/property-kit.js";
+import { flipBit, tamperEncoded } from "./support/verify-test-kit.js";
 
 /**
  * Properties of the group-B verifiers (HubSpot, Zoom, Twitch, Mailgun, Lemon Squeezy, generic HMAC,

@@ -7,18 +7,18 @@ import {
   SignatureVerificationError,
   VerificationUnavailableError,
 } from "../../../shared/domain/errors.js";
-import { createGooglePubsubVerifier } from "../../../shared/verify/google-pubsub.js";
-import { createJwtVerifier } from "../../../shared/verify/jwt.js";
-import type { GooglePubsubOptions, JwtOptions } from "../../../shared/verify/provider-options.js";
+import type { GooglePubsubOptions, JwtOptions } from "../../../shared/verify/catalog.js";
+import { createGooglePubsubVerifier } from "../../../shared/verify/providers/google-pubsub.js";
+import { createJwtVerifier } from "../../../shared/verify/providers/jwt.js";
 import {
   SENDGRID_SIGNATURE_HEADER,
   SENDGRID_TIMESTAMP_HEADER,
   sendgridVerifier,
-} from "../../../shared/verify/sendgrid.js";
+} from "../../../shared/verify/providers/sendgrid.js";
 import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../../../shared/verify/types.js";
 import { publicJwk, signJws } from "../conformance/cases/group-c.js";
-import { seedArb } from "./property-kit.js";
-import { ed25519KeyPair, flipBit, tamperEncoded } from "./verify-test-kit.js";
+import { seedArb } from "./support/property-kit.js";
+import { ed25519KeyPair, flipBit, tamperEncoded } from "./support/verify-test-kit.js";
 
 /**
  * Properties of the JWT, Google Pub/Sub and SendGrid verifiers, checked on generated requests:

@@ -12,7 +12,7 @@ import {
   tamperEncoded,
   whsec,
   withoutHeader,
-} from "./verify-test-kit.js";
+} from "./support/verify-test-kit.js";
 
 /**
  * Published vectors (copied from the providers' docs and SDK tests into `test/fixtures`). Every vector

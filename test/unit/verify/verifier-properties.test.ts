@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SignatureVerificationError } from "../../../shared/domain/errors.js";
-import { githubVerifier } from "../../../shared/verify/github.js";
+import { githubVerifier } from "../../../shared/verify/providers/github.js";
+import {
+  standardWebhooksVerifier,
+  svixVerifier,
+} from "../../../shared/verify/providers/standard-webhooks.js";
+import { stripeVerifier } from "../../../shared/verify/providers/stripe.js";
 import {
   formatStandardWebhookPublicKey,
   signGithub,
@@ -9,11 +14,9 @@ import {
   signStandardWebhookAsymmetric,
   signStripe,
 } from "../../../shared/verify/sign.js";
-import { standardWebhooksVerifier, svixVerifier } from "../../../shared/verify/standard-webhooks.js";
-import { stripeVerifier } from "../../../shared/verify/stripe.js";
 import type { SyncProviderVerifier as ProviderVerifier } from "../../../shared/verify/types.js";
-import { clockArb, mutationArb, seedArb } from "./property-kit.js";
-import { ed25519KeyPair, flipBit, requestOf, tamperEncoded, whsec } from "./verify-test-kit.js";
+import { clockArb, mutationArb, seedArb } from "./support/property-kit.js";
+import { ed25519KeyPair, flipBit, requestOf, tamperEncoded, whsec } from "./support/verify-test-kit.js";
 
 /**
  * Properties every verifier must have, checked on generated requests:
