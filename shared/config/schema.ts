@@ -11,8 +11,6 @@ import {
   SECRETS_OPTIONAL,
 } from "../verify/catalog.js";
 
-export { PROVIDERS, type ProviderName };
-
 /** Lower-case id used in URLs, queue names and CloudEvents: `billing`, `gh-main`. */
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const id = z
@@ -56,7 +54,7 @@ const sourceSchema = z.strictObject({
   provider: z.enum(PROVIDERS),
   /** Required by every provider but `jwt` with a `jwksUrl` and `google-pubsub`. */
   secrets: z.optional(z.array(secretRefSchema).check(z.minLength(1, "needs at least one secret"))),
-  /** Provider-specific settings; see `shared/verify/provider-options.ts`. */
+  /** Provider-specific settings; see `shared/verify/catalog.ts`. */
   options: z.optional(z.record(z.string(), z.unknown())),
   /** Accepted clock difference for signed timestamps, both directions. */
   toleranceSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3_600))),

@@ -1,10 +1,12 @@
 import * as z from "zod/mini";
 
 /**
- * `sources[].options` for each provider that takes any, as zod/mini schemas. The config schema
- * validates options against these at load (so a bad option fails `npm start` and `cdk synth` with the
- * field named), and the verifiers receive the parsed values. Kept free of crypto so the config module
- * stays small for functions that never verify.
+ * The provider catalog: every provider name, how long each one retries, and the `sources[].options`
+ * each takes (zod/mini schemas). A leaf module: it imports nothing from config or the verifiers, so
+ * both can depend on it — the config schema validates sources against it at load (a bad option fails
+ * `npm start` and `cdk synth` with the field named), the verifiers receive the parsed values and their
+ * retry horizons from it. Kept free of crypto so the config module stays small for functions that
+ * never verify. Adding a provider starts here (see `providers/` and `registry.ts`).
  */
 
 /** All provider names, in the order the README lists them. */
@@ -34,6 +36,65 @@ export const PROVIDERS = [
   "basic",
 ] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
+
+/** One day in seconds: the unit of the retry horizons. */
+export const DAY_SECONDS = 86_400;
+
+/**
+ * How long each provider keeps retrying one event, in seconds: the default dedupe window of its
+ * sources (`dedupeWindowSeconds` overrides it). Generally the provider's documented retry period plus
+ * a day; one day where retries end within hours.
+ */
+export const RETRY_HORIZON_SECONDS = {
+  /** Svix disables an endpoint after 5 days of failures; remember ids one day longer. */
+  "standard-webhooks": 6 * DAY_SECONDS,
+  svix: 6 * DAY_SECONDS,
+  /** Stripe retries for up to 3 days; remember ids one day longer. */
+  stripe: 4 * DAY_SECONDS,
+  /** Manual redelivery is possible for 3 days; remember ids one day longer. */
+  github: 4 * DAY_SECONDS,
+  /** Slack retries an event 3 times within about an hour; remember ids for a day. */
+  slack: DAY_SECONDS,
+  /**
+   * Shopify has retried for 48 hours (19 attempts) and now documents 8 retries over about 4 hours;
+   * three days covers either schedule with a day to spare.
+   */
+  shopify: 3 * DAY_SECONDS,
+  /** Twilio retries a callback only briefly (connection overrides, seconds apart); remember ids for a day. */
+  twilio: DAY_SECONDS,
+  /** Square retries for up to 3 days (72 hours); remember ids one day longer. */
+  square: 4 * DAY_SECONDS,
+  /** Paddle retries a live notification for up to 3 days; remember ids one day longer. */
+  paddle: 4 * DAY_SECONDS,
+  /** PagerDuty retries a failed delivery a few times within about 20 minutes; remember ids for a day. */
+  pagerduty: DAY_SECONDS,
+  /** Linear retries a failed delivery 3 times, the last about 6 hours later; remember ids for a day. */
+  linear: DAY_SECONDS,
+  /** Intercom retries a failed notification for well under a day; remember ids for a day. */
+  intercom: DAY_SECONDS,
+  /** HubSpot retries a failed notification up to 10 times over 24 hours; ids are kept 2 days. */
+  hubspot: 2 * DAY_SECONDS,
+  /** Zoom retries 3 times (after 5, 20 and 60 minutes); ids are kept 1 day. */
+  zoom: DAY_SECONDS,
+  /** Twitch resends an unacknowledged message with the same id for a short while; ids are kept 1 day. */
+  twitch: DAY_SECONDS,
+  /** Mailgun retries for 8 hours; tokens are kept 1 day. */
+  mailgun: DAY_SECONDS,
+  /** SendGrid retries failed posts for up to 24 hours; remember ids for 3 days. */
+  sendgrid: 3 * DAY_SECONDS,
+  /** Lemon Squeezy retries 3 times with exponential backoff; ids are kept 1 day. */
+  lemonsqueezy: DAY_SECONDS,
+  /** Plaid retries for up to 24 hours; generic senders vary: remember ids for 3 days. */
+  jwt: 3 * DAY_SECONDS,
+  /** Pub/Sub keeps unacknowledged messages (and retries them) for 7 days by default. */
+  "google-pubsub": 7 * DAY_SECONDS,
+  /** Unknown senders; ids are kept 3 days. */
+  hmac: 3 * DAY_SECONDS,
+  /** Unknown senders; body hashes are kept 1 day. */
+  token: DAY_SECONDS,
+  /** Unknown senders; body hashes are kept 1 day. */
+  basic: DAY_SECONDS,
+} as const satisfies Record<ProviderName, number>;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const headerName = z

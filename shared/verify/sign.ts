@@ -1,5 +1,5 @@
 import { type KeyObject, sign as signMessage } from "node:crypto";
-import { computeHmac, utf8HmacKey } from "./schemes/crypto.js";
+import { computeHmac, utf8HmacKey } from "./schemes/hmac.js";
 import { PUBLIC_KEY_PREFIX, standardWebhookKey } from "./schemes/standard-webhooks-keys.js";
 
 /**

@@ -1,9 +1,24 @@
 /**
- * Reads a few named text fields out of a form body, for schemes that put their signature inside the
- * body (Mailgun). Only the requested names are kept; every value of a repeated field is kept so the
- * caller can refuse ambiguity. Never throws: a body that cannot be read is `undefined`.
+ * Reading form bodies: `application/x-www-form-urlencoded` (Slack's slash commands, Twilio) and
+ * `multipart/form-data` (Mailgun's inbound routes). Nothing here throws, whatever the bytes are.
  */
 
+/** The body decoded as a form (`+` is a space, percent-escapes decoded). */
+export function parseForm(rawBody: Buffer): URLSearchParams {
+  return new URLSearchParams(rawBody.toString("utf8"));
+}
+
+/** The first value of a form field, or `undefined` when it is absent or empty. */
+export function formField(form: URLSearchParams, name: string): string | undefined {
+  const value = form.get(name);
+  return value !== null && value.length > 0 ? value : undefined;
+}
+
+/**
+ * Named text fields of a form, for schemes that put their signature inside the body (Mailgun): only
+ * the requested names are kept, with every value of a repeated field so the caller can refuse
+ * ambiguity. A body that cannot be read is `undefined`.
+ */
 export type FormFields = ReadonlyMap<string, readonly string[]>;
 
 function collect(names: readonly string[]): Map<string, string[]> {
@@ -12,7 +27,7 @@ function collect(names: readonly string[]): Map<string, string[]> {
 
 /** `application/x-www-form-urlencoded` fields. */
 export function urlEncodedFields(body: Buffer, names: readonly string[]): FormFields {
-  const params = new URLSearchParams(body.toString("utf8"));
+  const params = parseForm(body);
   const fields = collect(names);
   for (const [name, values] of fields) {
     values.push(...params.getAll(name));

@@ -1,5 +1,5 @@
-import type { ProviderName } from "../../config/schema.js";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
+import type { ProviderName } from "../catalog.js";
 import type { InboundRequest } from "../types.js";
 
 /**

@@ -1,7 +1,9 @@
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { jsonStringField } from "../parsing/json-field.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
 import { createSecretDigestCache, credentialAfterScheme, credentialMatches } from "../schemes/credentials.js";
-import { decodeSignature, firstMatchingSecret } from "../schemes/crypto.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { decodeSignature } from "../schemes/signature-encoding.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -17,23 +19,19 @@ import type { SyncProviderVerifier } from "../types.js";
  */
 
 const HEADER = "authorization";
-const ONE_DAY_SECONDS = 86_400;
 
 /** A usable secret names a user: `user:password` with a non-empty user. */
 const credentialsDigest = createSecretDigestCache((secret) => secret.indexOf(":") > 0);
 
 export const basicVerifier: SyncProviderVerifier = {
   provider: "basic",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.basic,
   signsContent: false,
 
   verify(request, context) {
     const decoded = decodeSignature(credentialAfterScheme(request.headers, HEADER, "Basic"), "base64");
     if (decoded === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${HEADER}' does not hold base64 credentials`,
-      );
+      throw malformedHeader(HEADER, "does not hold base64 credentials");
     }
     return firstMatchingSecret(`basic: '${HEADER}'`, context.secrets, credentialsDigest, (digest) =>
       credentialMatches(decoded, digest),
@@ -41,6 +39,6 @@ export const basicVerifier: SyncProviderVerifier = {
   },
 
   identify(_request, json) {
-    return { eventType: jsonStringField(json(), "type") ?? "webhook" };
+    return { eventType: jsonStringAt(json(), "type") ?? "webhook" };
   },
 };

@@ -1,13 +1,9 @@
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import {
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  prefixedSignature,
-  readHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { duplicateHeader, missingHeader, readHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { encodedDigestsEqual, prefixedSignature } from "../schemes/signature-encoding.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -20,12 +16,10 @@ import type { SyncProviderVerifier } from "../types.js";
 export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256";
 const LEGACY_SIGNATURE_HEADER = "x-hub-signature";
 const SIGNATURE_PREFIX = "sha256=";
-/** Manual redelivery is possible for 3 days; remember ids one day longer. */
-const FOUR_DAYS_SECONDS = 4 * 86_400;
 
 export const githubVerifier: SyncProviderVerifier = {
   provider: "github",
-  retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.github,
   signsContent: true,
 
   verify(request, context) {
@@ -33,16 +27,13 @@ export const githubVerifier: SyncProviderVerifier = {
     const value = readHeader(headers, GITHUB_SIGNATURE_HEADER);
     if (value === undefined) {
       const legacy = readHeader(headers, LEGACY_SIGNATURE_HEADER) !== undefined;
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.missingHeader,
-        `header '${GITHUB_SIGNATURE_HEADER}' is absent${legacy ? " (the SHA-1 'x-hub-signature' is not accepted)" : ""}`,
+      throw missingHeader(
+        GITHUB_SIGNATURE_HEADER,
+        `is absent${legacy ? " (the SHA-1 'x-hub-signature' is not accepted)" : ""}`,
       );
     }
     if (value.includes(",")) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.duplicateHeader,
-        `header '${GITHUB_SIGNATURE_HEADER}' is repeated`,
-      );
+      throw duplicateHeader(GITHUB_SIGNATURE_HEADER);
     }
     const candidate = prefixedSignature(value, SIGNATURE_PREFIX, "hex", GITHUB_SIGNATURE_HEADER);
     return firstMatchingSecret(`github: '${GITHUB_SIGNATURE_HEADER}'`, context.secrets, utf8HmacKey, (key) =>
@@ -53,7 +44,7 @@ export const githubVerifier: SyncProviderVerifier = {
   identify(request, json) {
     const deliveryId = readHeader(request.headers, "x-github-delivery");
     const event = readHeader(request.headers, "x-github-event");
-    const action = event === undefined ? undefined : jsonStringField(json(), "action");
+    const action = event === undefined ? undefined : jsonStringAt(json(), "action");
     const eventType = event === undefined ? "github" : action === undefined ? event : `${event}.${action}`;
     // X-GitHub-Delivery is not covered by the signature (the body alone is).
     return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: false, eventType };

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { InvalidRequestError, SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import type { GooglePubsubOptions } from "../catalog.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import { readHeader } from "../schemes/crypto.js";
+import { type GooglePubsubOptions, RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { readHeader } from "../parsing/headers.js";
+import { jsonObjectAt, jsonStringAt } from "../parsing/json.js";
 import { type JwksKeys, sharedJwksKeys } from "../schemes/jwks.js";
 import { CLOCK_SKEW_SECONDS, readToken, verificationFailure, verifyWithKeySet } from "../schemes/jwt-core.js";
+import { requireOptions } from "../schemes/secrets.js";
 import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../types.js";
 
 /**
@@ -29,8 +30,6 @@ const AUTHORIZATION = "authorization";
 const URL_TOKEN_PARAMETER = "token";
 /** Unwrapped push with "write metadata" puts the message id in this header. */
 const MESSAGE_ID_HEADER = "x-goog-pubsub-message-id";
-/** Pub/Sub keeps unacknowledged messages (and retries them) for 7 days by default. */
-const SEVEN_DAYS_SECONDS = 7 * 86_400;
 
 function sha256(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
@@ -64,22 +63,6 @@ function matchUrlToken(url: string | undefined, secrets: readonly string[]): num
   );
 }
 
-function requireOptions(options: GooglePubsubOptions | undefined): GooglePubsubOptions {
-  if (options === undefined) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.unusableSecret,
-      "google-pubsub: the source has no options (audience and serviceAccountEmail are required)",
-    );
-  }
-  return options;
-}
-
-function objectField(value: unknown, field: string): unknown {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, field)
-    ? (value as Record<string, unknown>)[field]
-    : undefined;
-}
-
 export interface GooglePubsubVerifierDeps {
   /** Remote key sets (default: the process-wide cache). */
   readonly jwks?: JwksKeys;
@@ -91,12 +74,16 @@ export function createGooglePubsubVerifier(
   const jwks = deps.jwks ?? sharedJwksKeys;
   return {
     provider: "google-pubsub",
-    retryHorizonSeconds: SEVEN_DAYS_SECONDS,
+    retryHorizonSeconds: RETRY_HORIZON_SECONDS["google-pubsub"],
     signsContent: false,
 
     async verify(request: InboundRequest, context): Promise<VerifiedSignature> {
       try {
-        const options = requireOptions(context.options);
+        const options = requireOptions(
+          "google-pubsub",
+          context.options,
+          "audience and serviceAccountEmail are required",
+        );
         const token = readToken(request.headers, AUTHORIZATION, "required");
         const secretIndex = context.secrets.length === 0 ? 0 : matchUrlToken(request.url, context.secrets);
         const payload = await verifyWithKeySet(token, jwks.resolverFor(options.jwksUrl ?? GOOGLE_CERTS_URL), {
@@ -127,19 +114,18 @@ export function createGooglePubsubVerifier(
 
     identify(request, json) {
       const body = json();
-      const message = objectField(body, "message");
       const deliveryId =
-        jsonStringField(message, "messageId") ??
-        jsonStringField(message, "message_id") ??
+        jsonStringAt(body, "message", "messageId") ??
+        jsonStringAt(body, "message", "message_id") ??
         readHeader(request.headers, MESSAGE_ID_HEADER);
       if (deliveryId === undefined) {
         throw new InvalidRequestError(
           "A Pub/Sub push body carries message.messageId (or, unwrapped, the x-goog-pubsub-message-id header).",
         );
       }
-      const attributes = objectField(message, "attributes");
+      const attributes = jsonObjectAt(body, "message", "attributes");
       const eventType =
-        jsonStringField(attributes, "eventType") ?? jsonStringField(attributes, "type") ?? "pubsub.message";
+        jsonStringAt(attributes, "eventType") ?? jsonStringAt(attributes, "type") ?? "pubsub.message";
       // The OIDC token covers neither the body nor a header: see signsContent.
       return { deliveryId, deliveryIdSigned: false, eventType };
     },

@@ -1,21 +1,19 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import type { HmacOptions } from "../catalog.js";
-import { jsonStringField } from "../parsing/json-field.js";
+import { type HmacOptions, RETRY_HORIZON_SECONDS } from "../catalog.js";
 import {
-  canonicalSignature,
-  checkTimestampWindow,
-  computeHmacEncoded,
-  createKeyCache,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  parseTimestamp,
+  duplicateHeader,
+  malformedHeader,
   readHeader,
   requireHeader,
   requireSingleHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+} from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { createKeyCache, firstMatchingSecret, requireOptions } from "../schemes/secrets.js";
+import { canonicalSignature, encodedDigestsEqual } from "../schemes/signature-encoding.js";
 import { type Placeholder, parseSignedContent } from "../schemes/signed-content-template.js";
+import { checkTimestampWindow, parseTimestamp } from "../schemes/timestamp-window.js";
 import type { InboundRequest, SyncProviderVerifier } from "../types.js";
 
 /**
@@ -36,7 +34,6 @@ import type { InboundRequest, SyncProviderVerifier } from "../types.js";
  * Horizon: unknown senders; ids are kept 3 days.
  */
 
-const THREE_DAYS_SECONDS = 3 * 86_400;
 const DEFAULT_TEMPLATE = "{body}";
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
 const HEX_PATTERN = /^(?:[0-9a-fA-F]{2})+$/;
@@ -101,39 +98,27 @@ function placeholderValues(
 
 export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
   provider: "hmac",
-  retryHorizonSeconds: THREE_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.hmac,
   signsContent: true,
 
   verify(request, context) {
-    const { options } = context;
-    if (options === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.unusableSecret,
-        "hmac: the source has no options (algorithm, header, encoding)",
-      );
-    }
+    const options = requireOptions("hmac", context.options, "algorithm, header, encoding");
     const { headers, rawBody } = request;
     const signatureHeader = headerName(options.header);
     const signatureText = requireHeader(headers, signatureHeader);
     const prefix = options.prefix ?? "";
     if (!signatureText.startsWith(prefix)) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${signatureHeader}' does not start with '${prefix}'`,
-      );
+      throw malformedHeader(signatureHeader, `does not start with '${prefix}'`);
     }
     const encoded = signatureText.slice(prefix.length);
     if (encoded.includes(",")) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.duplicateHeader,
-        `header '${signatureHeader}' is repeated`,
-      );
+      throw duplicateHeader(signatureHeader);
     }
     const candidate = canonicalSignature(encoded, options.encoding);
     if (candidate === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${signatureHeader}' is not ${options.encoding === "hex" ? "lower-case hex" : "padded base64"}`,
+      throw malformedHeader(
+        signatureHeader,
+        `is not ${options.encoding === "hex" ? "lower-case hex" : "padded base64"}`,
       );
     }
 
@@ -170,7 +155,7 @@ export const hmacVerifier: SyncProviderVerifier<HmacOptions> = {
       (options?.eventTypeHeader === undefined
         ? undefined
         : readHeader(request.headers, headerName(options.eventTypeHeader))) ??
-      jsonStringField(json(), "type") ??
+      jsonStringAt(json(), "type") ??
       "webhook";
     if (deliveryId === undefined) return { eventType };
     // Signed only when the template puts `{id}` in the signed content.

@@ -1,17 +1,12 @@
 import { createHash } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import type { PublicUrlOptions } from "../catalog.js";
+import { type PublicUrlOptions, RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader, missingHeader, readHeader, requireSingleHeader } from "../parsing/headers.js";
 import { jsonIdAt, jsonStringAt } from "../parsing/json.js";
-import {
-  canonicalSignature,
-  checkTimestampWindow,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  readHeader,
-  requireSingleHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { canonicalSignature, encodedDigestsEqual } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow } from "../schemes/timestamp-window.js";
 import type { InboundRequest, SyncProviderVerifier } from "../types.js";
 
 /**
@@ -33,7 +28,6 @@ import type { InboundRequest, SyncProviderVerifier } from "../types.js";
 export const HUBSPOT_SIGNATURE_HEADER = "x-hubspot-signature-v3";
 export const HUBSPOT_TIMESTAMP_HEADER = "x-hubspot-request-timestamp";
 const LEGACY_SIGNATURE_HEADER = "x-hubspot-signature";
-const TWO_DAYS_SECONDS = 2 * 86_400;
 /** Canonical unix milliseconds: digits without leading zeros, exact as a number. */
 const MILLISECONDS_PATTERN = /^(?:0|[1-9][0-9]{0,15})$/;
 /** Percent-escapes HubSpot decodes in the URI before signing (its docs list exactly these). */
@@ -64,7 +58,7 @@ function compareIds(a: string, b: string): number {
 
 export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
   provider: "hubspot",
-  retryHorizonSeconds: TWO_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.hubspot,
   signsContent: true,
 
   verify(request, context) {
@@ -73,25 +67,19 @@ export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
       readHeader(headers, HUBSPOT_SIGNATURE_HEADER) === undefined &&
       readHeader(headers, LEGACY_SIGNATURE_HEADER) !== undefined
     ) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.missingHeader,
-        `header '${HUBSPOT_SIGNATURE_HEADER}' is absent (the v1/v2 'x-hubspot-signature' is not accepted)`,
+      throw missingHeader(
+        HUBSPOT_SIGNATURE_HEADER,
+        "is absent (the v1/v2 'x-hubspot-signature' is not accepted)",
       );
     }
     const signatureText = requireSingleHeader(headers, HUBSPOT_SIGNATURE_HEADER);
     const timestampText = requireSingleHeader(headers, HUBSPOT_TIMESTAMP_HEADER);
     const candidate = canonicalSignature(signatureText, "base64");
     if (candidate === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${HUBSPOT_SIGNATURE_HEADER}' is not base64`,
-      );
+      throw malformedHeader(HUBSPOT_SIGNATURE_HEADER, "is not base64");
     }
     if (!MILLISECONDS_PATTERN.test(timestampText)) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${HUBSPOT_TIMESTAMP_HEADER}' is not a timestamp in unix milliseconds`,
-      );
+      throw malformedHeader(HUBSPOT_TIMESTAMP_HEADER, "is not a timestamp in unix milliseconds");
     }
     checkTimestampWindow(Number(timestampText) / 1000, context, HUBSPOT_TIMESTAMP_HEADER);
 
@@ -114,11 +102,11 @@ export const hubspotVerifier: SyncProviderVerifier<PublicUrlOptions> = {
     const ids: string[] = [];
     const types = new Set<string>();
     for (const event of body as unknown[]) {
-      const id = jsonIdAt(event, ["eventId"]);
+      const id = jsonIdAt(event, "eventId");
       if (id !== undefined) {
         ids.push(id);
       }
-      types.add(jsonStringAt(event, ["subscriptionType"]) ?? "");
+      types.add(jsonStringAt(event, "subscriptionType") ?? "");
     }
     const [onlyType] = types;
     const eventType = types.size > 1 ? "hubspot.batch" : onlyType || "hubspot";

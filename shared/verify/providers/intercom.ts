@@ -1,6 +1,8 @@
-import { jsonStringField } from "../parsing/json-field.js";
-import { requireSingleHeader } from "../schemes/crypto.js";
-import { malformedHeader, matchHmacSecret, requireSignature } from "../schemes/hmac.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader, requireSingleHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { requireSignature } from "../schemes/signature-encoding.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -17,12 +19,10 @@ import type { SyncProviderVerifier } from "../types.js";
 
 export const INTERCOM_SIGNATURE_HEADER = "x-hub-signature";
 const SIGNATURE_PREFIX = "sha1=";
-/** Intercom retries a failed notification for well under a day; remember ids for a day. */
-const ONE_DAY_SECONDS = 86_400;
 
 export const intercomVerifier: SyncProviderVerifier = {
   provider: "intercom",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.intercom,
   signsContent: true,
 
   verify(request, context) {
@@ -41,8 +41,8 @@ export const intercomVerifier: SyncProviderVerifier = {
 
   identify(_request, json) {
     const body = json();
-    const deliveryId = jsonStringField(body, "id");
-    const eventType = jsonStringField(body, "topic") ?? "intercom";
+    const deliveryId = jsonStringAt(body, "id");
+    const eventType = jsonStringAt(body, "topic") ?? "intercom";
     return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

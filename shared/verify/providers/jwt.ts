@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from "jose";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import type { JwtOptions } from "../catalog.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import { decodeSignature, digestsEqual } from "../schemes/crypto.js";
+import { type JwtOptions, RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { jsonStringAt } from "../parsing/json.js";
 import { type JwksKeys, sharedJwksKeys } from "../schemes/jwks.js";
 import {
   CLOCK_SKEW_SECONDS,
@@ -13,6 +12,8 @@ import {
   verifyWithKeySet,
 } from "../schemes/jwt-core.js";
 import { isHmacAlgorithm, jwtKey, keyFits } from "../schemes/jwt-keys.js";
+import { requireOptions } from "../schemes/secrets.js";
+import { decodeSignature, digestsEqual } from "../schemes/signature-encoding.js";
 import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../types.js";
 
 /**
@@ -30,21 +31,9 @@ import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../typ
 
 const DEFAULT_HEADER = "authorization";
 const DEFAULT_ID_CLAIM = "jti";
-/** Plaid retries for up to 24 hours; generic senders vary: remember ids for 3 days. */
-const THREE_DAYS_SECONDS = 3 * 86_400;
 
 /** Verified claims, from `verify` to `identify` of the same request. */
 const verifiedPayloads = new WeakMap<InboundRequest, JWTPayload>();
-
-function requireOptions(options: JwtOptions | undefined): JwtOptions {
-  if (options === undefined) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.unusableSecret,
-      "jwt: the source has no options (algorithms are required)",
-    );
-  }
-  return options;
-}
 
 function claimOptions(options: JwtOptions, nowSeconds: number): JWTVerifyOptions {
   return {
@@ -136,12 +125,12 @@ function checkBodyHash(payload: JWTPayload, claim: string, rawBody: Buffer): voi
 
 /** Event type from the body: `type`, else Plaid's `webhook_type.webhook_code`. */
 function bodyEventType(body: unknown): string | undefined {
-  const type = jsonStringField(body, "type");
+  const type = jsonStringAt(body, "type");
   if (type !== undefined) {
     return type;
   }
-  const webhookType = jsonStringField(body, "webhook_type");
-  const webhookCode = jsonStringField(body, "webhook_code");
+  const webhookType = jsonStringAt(body, "webhook_type");
+  const webhookCode = jsonStringAt(body, "webhook_code");
   if (webhookType === undefined) {
     return undefined;
   }
@@ -157,12 +146,12 @@ export function createJwtVerifier(deps: JwtVerifierDeps = {}): ProviderVerifier<
   const jwks = deps.jwks ?? sharedJwksKeys;
   return {
     provider: "jwt",
-    retryHorizonSeconds: THREE_DAYS_SECONDS,
+    retryHorizonSeconds: RETRY_HORIZON_SECONDS.jwt,
     signsContent: true,
 
     async verify(request, context): Promise<VerifiedSignature> {
       try {
-        const options = requireOptions(context.options);
+        const options = requireOptions("jwt", context.options, "algorithms are required");
         const token = readToken(
           request.headers,
           (options.header ?? DEFAULT_HEADER).toLowerCase(),

@@ -1,13 +1,9 @@
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader, requireSingleHeader } from "../parsing/headers.js";
 import { jsonIdAt, jsonStringAt } from "../parsing/json.js";
-import {
-  canonicalSignature,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  requireSingleHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { canonicalSignature, encodedDigestsEqual } from "../schemes/signature-encoding.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -23,11 +19,10 @@ import type { SyncProviderVerifier } from "../types.js";
  */
 
 export const LEMONSQUEEZY_SIGNATURE_HEADER = "x-signature";
-const ONE_DAY_SECONDS = 86_400;
 
 export const lemonsqueezyVerifier: SyncProviderVerifier = {
   provider: "lemonsqueezy",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.lemonsqueezy,
   signsContent: true,
 
   verify(request, context) {
@@ -36,10 +31,7 @@ export const lemonsqueezyVerifier: SyncProviderVerifier = {
       "hex",
     );
     if (candidate === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${LEMONSQUEEZY_SIGNATURE_HEADER}' is not lower-case hex`,
-      );
+      throw malformedHeader(LEMONSQUEEZY_SIGNATURE_HEADER, "is not lower-case hex");
     }
     return firstMatchingSecret("lemonsqueezy: 'x-signature'", context.secrets, utf8HmacKey, (key) =>
       encodedDigestsEqual(computeHmacEncoded("sha256", key, [request.rawBody], "hex"), candidate),
@@ -48,9 +40,9 @@ export const lemonsqueezyVerifier: SyncProviderVerifier = {
 
   identify(_request, json) {
     const body = json();
-    const eventName = jsonStringAt(body, ["meta", "event_name"]);
-    const dataId = jsonIdAt(body, ["data", "id"]);
-    const updatedAt = jsonStringAt(body, ["data", "attributes", "updated_at"]);
+    const eventName = jsonStringAt(body, "meta", "event_name");
+    const dataId = jsonIdAt(body, "data", "id");
+    const updatedAt = jsonStringAt(body, "data", "attributes", "updated_at");
     const eventType = eventName ?? "lemonsqueezy";
     return eventName !== undefined && dataId !== undefined && updatedAt !== undefined
       ? { deliveryId: `${eventName}:${dataId}:${updatedAt}`, deliveryIdSigned: true, eventType }

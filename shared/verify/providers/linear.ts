@@ -1,8 +1,10 @@
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { asJsonObject, jsonIntegerField, parseJsonObject } from "../parsing/body.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import { checkTimestampWindow, readHeader, requireSingleHeader } from "../schemes/crypto.js";
-import { matchHmacSecret, requireSignature } from "../schemes/hmac.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { readHeader, requireSingleHeader } from "../parsing/headers.js";
+import { asJsonObject, jsonIntegerAt, jsonStringAt, parseJsonObject } from "../parsing/json.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { requireSignature } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow } from "../schemes/timestamp-window.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -19,12 +21,10 @@ import type { SyncProviderVerifier } from "../types.js";
 
 export const LINEAR_SIGNATURE_HEADER = "linear-signature";
 const TIMESTAMP_FIELD = "webhookTimestamp";
-/** Linear retries a failed delivery 3 times, the last about 6 hours later; remember ids for a day. */
-const ONE_DAY_SECONDS = 86_400;
 
 export const linearVerifier: SyncProviderVerifier = {
   provider: "linear",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.linear,
   signsContent: true,
 
   verify(request, context) {
@@ -39,7 +39,7 @@ export const linearVerifier: SyncProviderVerifier = {
     const body = context.json
       ? asJsonObject(context.json())
       : parseJsonObject(request.rawBody.toString("utf8"));
-    const timestampMs = jsonIntegerField(body, TIMESTAMP_FIELD);
+    const timestampMs = jsonIntegerAt(body, TIMESTAMP_FIELD);
     if (timestampMs === undefined) {
       throw new SignatureVerificationError(
         SIGNATURE_FAILURES.malformedHeader,
@@ -52,14 +52,14 @@ export const linearVerifier: SyncProviderVerifier = {
 
   identify(request, json) {
     const body = json();
-    const webhookId = jsonStringField(body, "webhookId");
-    const timestampMs = jsonIntegerField(body, TIMESTAMP_FIELD);
+    const webhookId = jsonStringAt(body, "webhookId");
+    const timestampMs = jsonIntegerAt(body, TIMESTAMP_FIELD);
     const header = readHeader(request.headers, "linear-delivery");
     // The header is outside the signed body; the fallback is read from the body, so it is signed.
     const fromBody =
       webhookId === undefined || timestampMs === undefined ? undefined : `${webhookId}:${timestampMs}`;
-    const type = jsonStringField(body, "type");
-    const action = jsonStringField(body, "action");
+    const type = jsonStringAt(body, "type");
+    const action = jsonStringAt(body, "action");
     const eventType =
       type === undefined ? "linear" : (action === undefined ? type : `${type}.${action}`).toLowerCase();
     if (header !== undefined) return { deliveryId: header, deliveryIdSigned: false, eventType };

@@ -3,18 +3,14 @@ import {
   type SignatureFailure,
   SignatureVerificationError,
 } from "../../domain/errors.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
 import { type FormFields, multipartFields, urlEncodedFields } from "../parsing/form.js";
-import { jsonStringAt, jsonValueAt } from "../parsing/json.js";
-import {
-  canonicalSignature,
-  checkTimestampWindow,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  parseTimestamp,
-  readHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { readHeader } from "../parsing/headers.js";
+import { jsonAt, jsonStringAt } from "../parsing/json.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { canonicalSignature, encodedDigestsEqual } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow, parseTimestamp } from "../schemes/timestamp-window.js";
 import type { InboundRequest, SyncProviderVerifier } from "../types.js";
 
 /**
@@ -32,7 +28,6 @@ import type { InboundRequest, SyncProviderVerifier } from "../types.js";
  * Horizon: Mailgun retries for 8 hours; tokens are kept 1 day.
  */
 
-const ONE_DAY_SECONDS = 86_400;
 const FIELD_NAMES = ["timestamp", "token", "signature", "event"] as const;
 type FieldName = (typeof FIELD_NAMES)[number];
 type Fields = Partial<Record<FieldName, string>>;
@@ -65,7 +60,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 function fieldsFromJson(value: unknown): Parsed {
-  const signature = jsonValueAt(value, ["signature"]);
+  const signature = jsonAt(value, "signature");
   if (typeof signature !== "object" || signature === null || Array.isArray(signature)) {
     return {
       ok: false,
@@ -75,7 +70,7 @@ function fieldsFromJson(value: unknown): Parsed {
   }
   const fields: Fields = {};
   for (const name of ["timestamp", "token", "signature"] as const) {
-    const field = jsonValueAt(signature, [name]);
+    const field = jsonAt(signature, name);
     if (field !== undefined && typeof field !== "string") {
       return {
         ok: false,
@@ -87,7 +82,7 @@ function fieldsFromJson(value: unknown): Parsed {
       fields[name] = field;
     }
   }
-  const event = jsonStringAt(value, ["event-data", "event"]);
+  const event = jsonStringAt(value, "event-data", "event");
   if (event !== undefined) {
     fields.event = event;
   }
@@ -153,7 +148,7 @@ function requireField(fields: Fields, name: FieldName): string {
 
 export const mailgunVerifier: SyncProviderVerifier = {
   provider: "mailgun",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.mailgun,
   signsContent: true,
   contentTypes: MAILGUN_CONTENT_TYPES,
 

@@ -1,13 +1,8 @@
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import { checkTimestampWindow, parseTimestamp, requireSingleHeader } from "../schemes/crypto.js";
-import {
-  type CheckedSignature,
-  MAX_SIGNATURES,
-  malformedHeader,
-  matchHmacSecret,
-  requireSignature,
-} from "../schemes/hmac.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { requireSingleHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { parseSignatureList } from "../schemes/signature-list.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -24,57 +19,23 @@ import type { SyncProviderVerifier } from "../types.js";
  */
 
 export const PADDLE_SIGNATURE_HEADER = "paddle-signature";
-/** Paddle retries a live notification for up to 3 days; remember ids one day longer. */
-const FOUR_DAYS_SECONDS = 4 * 86_400;
-
-function parseHeader(value: string): { timestamp: string; signatures: CheckedSignature[] } {
-  let timestamp: string | undefined;
-  const signatures: CheckedSignature[] = [];
-  for (const item of value.split(";")) {
-    const pair = item.trim();
-    const equals = pair.indexOf("=");
-    if (equals <= 0) {
-      throw malformedHeader(PADDLE_SIGNATURE_HEADER, "has an item that is not 'key=value'");
-    }
-    const key = pair.slice(0, equals);
-    const text = pair.slice(equals + 1);
-    if (key === "ts") {
-      if (timestamp !== undefined) {
-        throw new SignatureVerificationError(
-          SIGNATURE_FAILURES.duplicateHeader,
-          `header '${PADDLE_SIGNATURE_HEADER}' carries 'ts=' twice`,
-        );
-      }
-      timestamp = text;
-    } else if (key === "h1") {
-      signatures.push(requireSignature(text, "hex", PADDLE_SIGNATURE_HEADER));
-    }
-  }
-  if (timestamp === undefined) {
-    throw malformedHeader(PADDLE_SIGNATURE_HEADER, "has no 'ts=' timestamp");
-  }
-  if (signatures.length === 0) {
-    throw malformedHeader(PADDLE_SIGNATURE_HEADER, "has no 'h1=' signature");
-  }
-  if (signatures.length > MAX_SIGNATURES) {
-    throw malformedHeader(PADDLE_SIGNATURE_HEADER, `holds more than ${MAX_SIGNATURES} signatures`);
-  }
-  return { timestamp, signatures };
-}
+const HEADER_FORMAT = {
+  header: PADDLE_SIGNATURE_HEADER,
+  separator: ";",
+  timestampKey: "ts",
+  signatureKey: "h1",
+} as const;
 
 export const paddleVerifier: SyncProviderVerifier = {
   provider: "paddle",
-  retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.paddle,
   signsContent: true,
 
   verify(request, context) {
-    const { timestamp, signatures } = parseHeader(
+    const { timestamp, signatures } = parseSignatureList(
       requireSingleHeader(request.headers, PADDLE_SIGNATURE_HEADER),
-    );
-    checkTimestampWindow(
-      parseTimestamp(timestamp, PADDLE_SIGNATURE_HEADER),
+      HEADER_FORMAT,
       context,
-      PADDLE_SIGNATURE_HEADER,
     );
     return matchHmacSecret(context.secrets, {
       provider: "paddle",
@@ -87,8 +48,8 @@ export const paddleVerifier: SyncProviderVerifier = {
 
   identify(_request, json) {
     const body = json();
-    const deliveryId = jsonStringField(body, "event_id") ?? jsonStringField(body, "notification_id");
-    const eventType = jsonStringField(body, "event_type") ?? "paddle";
+    const deliveryId = jsonStringAt(body, "event_id") ?? jsonStringAt(body, "notification_id");
+    const eventType = jsonStringAt(body, "event_type") ?? "paddle";
     return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

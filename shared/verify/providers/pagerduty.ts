@@ -1,13 +1,9 @@
-import { jsonObjectField } from "../parsing/body.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import { requireHeader } from "../schemes/crypto.js";
-import {
-  type CheckedSignature,
-  MAX_SIGNATURES,
-  malformedHeader,
-  matchHmacSecret,
-  requireSignature,
-} from "../schemes/hmac.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader, requireHeader } from "../parsing/headers.js";
+import { jsonObjectAt, jsonStringAt } from "../parsing/json.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { type CheckedSignature, requireSignature } from "../schemes/signature-encoding.js";
+import { MAX_SIGNATURES } from "../schemes/signature-list.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -26,8 +22,6 @@ import type { SyncProviderVerifier } from "../types.js";
 
 export const PAGERDUTY_SIGNATURE_HEADER = "x-pagerduty-signature";
 const SIGNATURE_PREFIX = "v1=";
-/** PagerDuty retries a failed delivery a few times within about 20 minutes; remember ids for a day. */
-const ONE_DAY_SECONDS = 86_400;
 
 function parseSignatures(value: string): CheckedSignature[] {
   const signatures: CheckedSignature[] = [];
@@ -54,7 +48,7 @@ function parseSignatures(value: string): CheckedSignature[] {
 
 export const pagerdutyVerifier: SyncProviderVerifier = {
   provider: "pagerduty",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.pagerduty,
   signsContent: true,
 
   verify(request, context) {
@@ -68,9 +62,9 @@ export const pagerdutyVerifier: SyncProviderVerifier = {
   },
 
   identify(_request, json) {
-    const event = jsonObjectField(json(), "event");
-    const deliveryId = jsonStringField(event, "id");
-    const eventType = jsonStringField(event, "event_type") ?? "pagerduty";
+    const event = jsonObjectAt(json(), "event");
+    const deliveryId = jsonStringAt(event, "id");
+    const eventType = jsonStringAt(event, "event_type") ?? "pagerduty";
     return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

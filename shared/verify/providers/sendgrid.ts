@@ -1,13 +1,11 @@
 import { createHash, createPublicKey, createVerify, type KeyObject } from "node:crypto";
 import { InvalidRequestError, SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import {
-  checkTimestampWindow,
-  createKeyCache,
-  decodeSignature,
-  parseTimestamp,
-  requireHeader,
-} from "../schemes/crypto.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader, requireHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { createKeyCache } from "../schemes/secrets.js";
+import { decodeSignature } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow, parseTimestamp } from "../schemes/timestamp-window.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -20,8 +18,6 @@ import type { SyncProviderVerifier } from "../types.js";
 
 export const SENDGRID_SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature";
 export const SENDGRID_TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp";
-/** SendGrid retries failed posts for up to 24 hours; remember ids for 3 days. */
-const THREE_DAYS_SECONDS = 3 * 86_400;
 /** A DER P-256 signature is at most 72 bytes; leave room, refuse anything absurd before decoding. */
 const MAX_SIGNATURE_CHARS = 256;
 /** Beyond this, the joined ids would not fit a dedupe key: use their digest instead. */
@@ -51,13 +47,9 @@ function parseVerificationKey(secret: string): KeyObject | undefined {
 
 const verificationKey: (secret: string) => KeyObject | undefined = createKeyCache(parseVerificationKey);
 
-function malformed(header: string, detail: string): SignatureVerificationError {
-  return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
-}
-
 export const sendgridVerifier: SyncProviderVerifier = {
   provider: "sendgrid",
-  retryHorizonSeconds: THREE_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.sendgrid,
   signsContent: true,
 
   verify(request, context) {
@@ -66,7 +58,7 @@ export const sendgridVerifier: SyncProviderVerifier = {
     const timestampText = requireHeader(headers, SENDGRID_TIMESTAMP_HEADER);
     const signature = encoded.length <= MAX_SIGNATURE_CHARS ? decodeSignature(encoded, "base64") : undefined;
     if (signature === undefined) {
-      throw malformed(SENDGRID_SIGNATURE_HEADER, "is not standard base64");
+      throw malformedHeader(SENDGRID_SIGNATURE_HEADER, "is not standard base64");
     }
     checkTimestampWindow(
       parseTimestamp(timestampText, SENDGRID_TIMESTAMP_HEADER),
@@ -119,11 +111,11 @@ export const sendgridVerifier: SyncProviderVerifier = {
     const ids: string[] = [];
     const types = new Set<string>();
     for (const event of events) {
-      const id = jsonStringField(event, "sg_event_id");
+      const id = jsonStringAt(event, "sg_event_id");
       if (id !== undefined) {
         ids.push(id);
       }
-      types.add(jsonStringField(event, "event") ?? "");
+      types.add(jsonStringAt(event, "event") ?? "");
     }
     const [only] = types;
     const eventType = types.size === 1 && only ? only : "sendgrid.batch";

@@ -1,5 +1,7 @@
-import { readHeader, requireSingleHeader } from "../schemes/crypto.js";
-import { matchHmacSecret, requireSignature } from "../schemes/hmac.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { readHeader, requireSingleHeader } from "../parsing/headers.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { requireSignature } from "../schemes/signature-encoding.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -15,15 +17,10 @@ import type { SyncProviderVerifier } from "../types.js";
  */
 
 export const SHOPIFY_SIGNATURE_HEADER = "x-shopify-hmac-sha256";
-/**
- * Shopify has retried for 48 hours (19 attempts) and now documents 8 retries over about 4 hours;
- * three days covers either schedule with a day to spare.
- */
-const THREE_DAYS_SECONDS = 3 * 86_400;
 
 export const shopifyVerifier: SyncProviderVerifier = {
   provider: "shopify",
-  retryHorizonSeconds: THREE_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.shopify,
   signsContent: true,
 
   verify(request, context) {

@@ -1,15 +1,11 @@
 import { InvalidRequestError } from "../../domain/errors.js";
-import {
-  asJsonObject,
-  formField,
-  type JsonObject,
-  jsonObjectField,
-  parseForm,
-  parseJsonObject,
-} from "../parsing/body.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import { checkTimestampWindow, parseTimestamp, requireSingleHeader } from "../schemes/crypto.js";
-import { malformedHeader, matchHmacSecret, requireSignature } from "../schemes/hmac.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { formField, parseForm } from "../parsing/form.js";
+import { malformedHeader, requireSingleHeader } from "../parsing/headers.js";
+import { asJsonObject, type JsonObject, jsonStringAt, parseJsonObject } from "../parsing/json.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { requireSignature } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow, parseTimestamp } from "../schemes/timestamp-window.js";
 import type { EventIdentity, SyncProviderVerifier } from "../types.js";
 
 /**
@@ -30,11 +26,9 @@ import type { EventIdentity, SyncProviderVerifier } from "../types.js";
 export const SLACK_SIGNATURE_HEADER = "x-slack-signature";
 export const SLACK_TIMESTAMP_HEADER = "x-slack-request-timestamp";
 const SIGNATURE_PREFIX = "v0=";
-/** Slack retries an event 3 times within about an hour; remember ids for a day. */
-const ONE_DAY_SECONDS = 86_400;
 
 function challengeReply(body: JsonObject): EventIdentity {
-  const challenge = jsonStringField(body, "challenge");
+  const challenge = jsonStringAt(body, "challenge");
   if (challenge === undefined) {
     throw new InvalidRequestError("A Slack url_verification request must carry a string 'challenge'.");
   }
@@ -46,15 +40,13 @@ function challengeReply(body: JsonObject): EventIdentity {
 
 /** Events API and other JSON bodies. */
 function identifyJson(body: JsonObject): EventIdentity {
-  const type = jsonStringField(body, "type");
+  const type = jsonStringAt(body, "type");
   if (type === "url_verification") {
     return challengeReply(body);
   }
   const eventType =
-    (type === "event_callback" ? jsonStringField(jsonObjectField(body, "event"), "type") : undefined) ??
-    type ??
-    "slack";
-  const deliveryId = jsonStringField(body, "event_id");
+    (type === "event_callback" ? jsonStringAt(body, "event", "type") : undefined) ?? type ?? "slack";
+  const deliveryId = jsonStringAt(body, "event_id");
   return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
 }
 
@@ -64,16 +56,14 @@ function identifyForm(rawBody: Buffer): EventIdentity {
   const payloadText = formField(form, "payload");
   const payload = payloadText === undefined ? undefined : parseJsonObject(payloadText);
   const eventType =
-    formField(form, "command") !== undefined
-      ? "slash_command"
-      : (jsonStringField(payload, "type") ?? "slack");
-  const deliveryId = formField(form, "trigger_id") ?? jsonStringField(payload, "trigger_id");
+    formField(form, "command") !== undefined ? "slash_command" : (jsonStringAt(payload, "type") ?? "slack");
+  const deliveryId = formField(form, "trigger_id") ?? jsonStringAt(payload, "trigger_id");
   return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
 }
 
 export const slackVerifier: SyncProviderVerifier = {
   provider: "slack",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.slack,
   signsContent: true,
   contentTypes: ["application/json", "application/x-www-form-urlencoded"],
 

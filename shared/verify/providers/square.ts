@@ -1,7 +1,9 @@
-import { jsonStringField } from "../parsing/json-field.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { requireSingleHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
 import { signedUrlOf } from "../parsing/public-url.js";
-import { requireSingleHeader } from "../schemes/crypto.js";
-import { matchHmacSecret, requireSignature } from "../schemes/hmac.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { requireSignature } from "../schemes/signature-encoding.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -17,12 +19,10 @@ import type { SyncProviderVerifier } from "../types.js";
  */
 
 export const SQUARE_SIGNATURE_HEADER = "x-square-hmacsha256-signature";
-/** Square retries for up to 3 days (72 hours); remember ids one day longer. */
-const FOUR_DAYS_SECONDS = 4 * 86_400;
 
 export const squareVerifier: SyncProviderVerifier = {
   provider: "square",
-  retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.square,
   signsContent: true,
 
   verify(request, context) {
@@ -40,8 +40,8 @@ export const squareVerifier: SyncProviderVerifier = {
 
   identify(_request, json) {
     const body = json();
-    const deliveryId = jsonStringField(body, "event_id");
-    const eventType = jsonStringField(body, "type") ?? "square";
+    const deliveryId = jsonStringAt(body, "event_id");
+    const eventType = jsonStringAt(body, "type") ?? "square";
     return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

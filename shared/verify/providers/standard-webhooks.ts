@@ -1,18 +1,13 @@
 import { type KeyObject, verify as verifySignature } from "node:crypto";
-import type { ProviderName } from "../../config/schema.js";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import {
-  canonicalSignature,
-  checkTimestampWindow,
-  computeHmacEncoded,
-  decodeSignature,
-  encodedDigestsEqual,
-  parseTimestamp,
-  readHeader,
-  requireHeader,
-} from "../schemes/crypto.js";
+import { type ProviderName, RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { duplicateHeader, malformedHeader, readHeader, requireHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { computeHmacEncoded } from "../schemes/hmac.js";
+import { canonicalSignature, decodeSignature, encodedDigestsEqual } from "../schemes/signature-encoding.js";
+import { MAX_SIGNATURES } from "../schemes/signature-list.js";
 import { standardWebhookKey } from "../schemes/standard-webhooks-keys.js";
+import { checkTimestampWindow, parseTimestamp } from "../schemes/timestamp-window.js";
 import type { InboundRequest, SyncProviderVerifier, VerifiedSignature, VerifyContext } from "../types.js";
 
 /**
@@ -50,10 +45,6 @@ export interface StandardWebhooksVerifierOptions {
   readonly fallbackEventType: string;
 }
 
-/** Svix disables an endpoint after 5 days of failures; remember ids one day longer. */
-const SIX_DAYS_SECONDS = 6 * 86_400;
-/** Bounds the work one request can cause (each candidate is compared with every secret). */
-const MAX_SIGNATURES = 16;
 const ED25519_SIGNATURE_BYTES = 64;
 
 interface Candidates {
@@ -62,17 +53,10 @@ interface Candidates {
   readonly ed25519: Buffer[];
 }
 
-function malformed(header: string, detail: string): SignatureVerificationError {
-  return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
-}
-
 function parseSignatures(value: string, header: string): Candidates {
   if (value.includes(", ")) {
     // base64 never contains ", ": this is two headers joined by the gateway.
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.duplicateHeader,
-      `header '${header}' is repeated`,
-    );
+    throw duplicateHeader(header);
   }
   const candidates: Candidates = { hmac: [], ed25519: [] };
   // A hand-rolled scan instead of split/filter: this runs on every request, and allocations show at 1 KiB.
@@ -82,20 +66,20 @@ function parseSignatures(value: string, header: string): Candidates {
     if (end === -1) end = value.length;
     if (end > start) {
       if (++count > MAX_SIGNATURES) {
-        throw malformed(header, `holds more than ${MAX_SIGNATURES} signatures`);
+        throw malformedHeader(header, `holds more than ${MAX_SIGNATURES} signatures`);
       }
       const comma = value.indexOf(",", start);
       if (comma <= start || comma >= end) {
-        throw malformed(header, "has an entry that is not '<version>,<signature>'");
+        throw malformedHeader(header, "has an entry that is not '<version>,<signature>'");
       }
       const version = value.slice(start, comma);
       if (version === "v1") {
         const signature = canonicalSignature(value.slice(comma + 1, end), "base64");
-        if (signature === undefined) throw malformed(header, "has a v1 signature that is not base64");
+        if (signature === undefined) throw malformedHeader(header, "has a v1 signature that is not base64");
         candidates.hmac.push(signature);
       } else if (version === "v1a") {
         const signature = decodeSignature(value.slice(comma + 1, end), "base64");
-        if (signature === undefined) throw malformed(header, "has a v1a signature that is not base64");
+        if (signature === undefined) throw malformedHeader(header, "has a v1a signature that is not base64");
         candidates.ed25519.push(signature);
       }
       // Any other version is a future scheme: not ours to judge.
@@ -103,7 +87,7 @@ function parseSignatures(value: string, header: string): Candidates {
     start = end + 1;
   }
   if (candidates.hmac.length === 0 && candidates.ed25519.length === 0) {
-    throw malformed(header, "has no v1 or v1a signature");
+    throw malformedHeader(header, "has no v1 or v1a signature");
   }
   return candidates;
 }
@@ -197,7 +181,7 @@ export function createStandardWebhooksVerifier(
     verify,
     identify(request, json) {
       const deliveryId = readHeader(request.headers, familyOf(request.headers).id);
-      const eventType = jsonStringField(json(), "type") ?? fallbackEventType;
+      const eventType = jsonStringAt(json(), "type") ?? fallbackEventType;
       // The id is the first part of the signed content.
       return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
     },
@@ -207,7 +191,7 @@ export function createStandardWebhooksVerifier(
 export const standardWebhooksVerifier: SyncProviderVerifier = createStandardWebhooksVerifier({
   provider: "standard-webhooks",
   headerFamilies: [WEBHOOK_HEADERS],
-  retryHorizonSeconds: SIX_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS["standard-webhooks"],
   fallbackEventType: "webhook",
 });
 
@@ -215,6 +199,6 @@ export const standardWebhooksVerifier: SyncProviderVerifier = createStandardWebh
 export const svixVerifier: SyncProviderVerifier = createStandardWebhooksVerifier({
   provider: "svix",
   headerFamilies: [SVIX_HEADERS, WEBHOOK_HEADERS],
-  retryHorizonSeconds: SIX_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.svix,
   fallbackEventType: "webhook",
 });

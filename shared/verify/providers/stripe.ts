@@ -1,15 +1,10 @@
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { jsonStringField } from "../parsing/json-field.js";
-import {
-  canonicalSignature,
-  checkTimestampWindow,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  parseTimestamp,
-  requireHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { requireHeader } from "../parsing/headers.js";
+import { jsonStringAt } from "../parsing/json.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { encodedDigestsEqual } from "../schemes/signature-encoding.js";
+import { parseSignatureList } from "../schemes/signature-list.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -20,73 +15,23 @@ import type { SyncProviderVerifier } from "../types.js";
  */
 
 export const STRIPE_SIGNATURE_HEADER = "stripe-signature";
-/** Stripe retries for up to 3 days; remember ids one day longer. */
-const FOUR_DAYS_SECONDS = 4 * 86_400;
-/** Bounds the work one request can cause (each candidate is compared with every secret). */
-const MAX_SIGNATURES = 16;
-
-interface ParsedHeader {
-  readonly timestamp: string;
-  readonly signatures: readonly string[];
-}
-
-function malformed(detail: string): SignatureVerificationError {
-  return new SignatureVerificationError(
-    SIGNATURE_FAILURES.malformedHeader,
-    `header '${STRIPE_SIGNATURE_HEADER}' ${detail}`,
-  );
-}
-
-function parseHeader(value: string): ParsedHeader {
-  let timestamp: string | undefined;
-  const signatures: string[] = [];
-  for (const item of value.split(",")) {
-    const pair = item.trim();
-    const equals = pair.indexOf("=");
-    if (equals <= 0) {
-      throw malformed("has an item that is not 'key=value'");
-    }
-    const key = pair.slice(0, equals);
-    const text = pair.slice(equals + 1);
-    if (key === "t") {
-      if (timestamp !== undefined) {
-        throw new SignatureVerificationError(
-          SIGNATURE_FAILURES.duplicateHeader,
-          `header '${STRIPE_SIGNATURE_HEADER}' carries 't=' twice (repeated header?)`,
-        );
-      }
-      timestamp = text;
-    } else if (key === "v1") {
-      const decoded = canonicalSignature(text, "hex");
-      if (decoded === undefined) {
-        throw malformed("has a v1 signature that is not lower-case hex");
-      }
-      signatures.push(decoded);
-    }
-  }
-  if (timestamp === undefined) {
-    throw malformed("has no 't=' timestamp");
-  }
-  if (signatures.length === 0) {
-    throw malformed("has no 'v1=' signature");
-  }
-  if (signatures.length > MAX_SIGNATURES) {
-    throw malformed(`holds more than ${MAX_SIGNATURES} signatures`);
-  }
-  return { timestamp, signatures };
-}
+const HEADER_FORMAT = {
+  header: STRIPE_SIGNATURE_HEADER,
+  separator: ",",
+  timestampKey: "t",
+  signatureKey: "v1",
+} as const;
 
 export const stripeVerifier: SyncProviderVerifier = {
   provider: "stripe",
-  retryHorizonSeconds: FOUR_DAYS_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.stripe,
   signsContent: true,
 
   verify(request, context) {
-    const { timestamp, signatures } = parseHeader(requireHeader(request.headers, STRIPE_SIGNATURE_HEADER));
-    checkTimestampWindow(
-      parseTimestamp(timestamp, STRIPE_SIGNATURE_HEADER),
+    const { timestamp, signatures } = parseSignatureList(
+      requireHeader(request.headers, STRIPE_SIGNATURE_HEADER),
+      HEADER_FORMAT,
       context,
-      STRIPE_SIGNATURE_HEADER,
     );
 
     const prefix = `${timestamp}.`;
@@ -96,15 +41,15 @@ export const stripeVerifier: SyncProviderVerifier = {
       utf8HmacKey,
       (key) => {
         const digest = computeHmacEncoded("sha256", key, [prefix, request.rawBody], "hex");
-        return signatures.some((candidate) => encodedDigestsEqual(digest, candidate));
+        return signatures.some((candidate) => encodedDigestsEqual(digest, candidate.text));
       },
     );
   },
 
   identify(_request, json) {
     const body = json();
-    const deliveryId = jsonStringField(body, "id");
-    const eventType = jsonStringField(body, "type") ?? "stripe";
+    const deliveryId = jsonStringAt(body, "id");
+    const eventType = jsonStringAt(body, "type") ?? "stripe";
     return deliveryId === undefined ? { eventType } : { deliveryId, deliveryIdSigned: true, eventType };
   },
 };

@@ -1,7 +1,7 @@
-import type { TokenOptions } from "../catalog.js";
-import { jsonStringField } from "../parsing/json-field.js";
+import { RETRY_HORIZON_SECONDS, type TokenOptions } from "../catalog.js";
+import { jsonStringAt } from "../parsing/json.js";
 import { createSecretDigestCache, credentialAfterScheme, credentialMatches } from "../schemes/credentials.js";
-import { firstMatchingSecret } from "../schemes/crypto.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -19,13 +19,12 @@ import type { SyncProviderVerifier } from "../types.js";
 
 const DEFAULT_HEADER = "authorization";
 const DEFAULT_SCHEME = "Bearer";
-const ONE_DAY_SECONDS = 86_400;
 
 const tokenDigest = createSecretDigestCache((secret) => secret.length > 0);
 
 export const tokenVerifier: SyncProviderVerifier<TokenOptions> = {
   provider: "token",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.token,
   signsContent: false,
 
   verify(request, context) {
@@ -37,6 +36,6 @@ export const tokenVerifier: SyncProviderVerifier<TokenOptions> = {
   },
 
   identify(_request, json) {
-    return { eventType: jsonStringField(json(), "type") ?? "webhook" };
+    return { eventType: jsonStringAt(json(), "type") ?? "webhook" };
   },
 };

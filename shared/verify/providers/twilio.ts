@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
-import { asJsonObject, formField, parseForm } from "../parsing/body.js";
-import { jsonStringField } from "../parsing/json-field.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { formField, parseForm } from "../parsing/form.js";
+import { readHeader, requireSingleHeader } from "../parsing/headers.js";
+import { asJsonObject, jsonStringAt } from "../parsing/json.js";
 import { configuredPublicUrl, signedUrlOf } from "../parsing/public-url.js";
-import { decodeSignature, digestsEqual, readHeader, requireSingleHeader } from "../schemes/crypto.js";
-import { matchHmacSecret, requireSignature } from "../schemes/hmac.js";
+import { matchHmacSecret } from "../schemes/hmac.js";
+import { decodeSignature, digestsEqual, requireSignature } from "../schemes/signature-encoding.js";
 import type { InboundRequest, SyncProviderVerifier } from "../types.js";
 
 /**
@@ -34,8 +36,6 @@ const BODY_HASH_PARAM = "bodySHA256";
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { https: "443", http: "80" };
 const SCHEME_AND_AUTHORITY = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
 const DIGITS = /^[0-9]+$/;
-/** Twilio retries a callback only briefly (connection overrides, seconds apart); remember ids for a day. */
-const ONE_DAY_SECONDS = 86_400;
 
 /** The raw `bodySHA256=<value>` segment of a URL's query string, if there is one. */
 function bodyHashSegment(url: string): { readonly segment: string; readonly value: string } | undefined {
@@ -115,7 +115,7 @@ function signedParams(rawBody: Buffer): string[] {
 
 export const twilioVerifier: SyncProviderVerifier = {
   provider: "twilio",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.twilio,
   signsContent: true,
   contentTypes: ["application/x-www-form-urlencoded", "application/json"],
 
@@ -149,8 +149,7 @@ export const twilioVerifier: SyncProviderVerifier = {
     const deliveryId = readHeader(request.headers, "i-twilio-idempotency-token");
     const body = asJsonObject(json());
     const form = body === undefined ? parseForm(request.rawBody) : undefined;
-    const field = (name: string) =>
-      form === undefined ? jsonStringField(body, name) : formField(form, name);
+    const field = (name: string) => (form === undefined ? jsonStringAt(body, name) : formField(form, name));
     const messageStatus = field("MessageStatus") ?? field("SmsStatus");
     const callStatus = field("CallStatus");
     const eventType =

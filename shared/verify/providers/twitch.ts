@@ -1,16 +1,12 @@
-import { InvalidRequestError, SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
+import { InvalidRequestError } from "../../domain/errors.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { malformedHeader, readHeader, requireSingleHeader } from "../parsing/headers.js";
 import { jsonStringAt } from "../parsing/json.js";
 import { parseRfc3339 } from "../parsing/rfc3339.js";
-import {
-  checkTimestampWindow,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  prefixedSignature,
-  readHeader,
-  requireSingleHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { encodedDigestsEqual, prefixedSignature } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow } from "../schemes/timestamp-window.js";
 import type { EventIdentity, SyncProviderVerifier } from "../types.js";
 
 /**
@@ -35,11 +31,10 @@ export const TWITCH_SIGNATURE_HEADER = "twitch-eventsub-message-signature";
 export const TWITCH_TYPE_HEADER = "twitch-eventsub-message-type";
 const SUBSCRIPTION_TYPE_HEADER = "twitch-eventsub-subscription-type";
 const SIGNATURE_PREFIX = "sha256=";
-const ONE_DAY_SECONDS = 86_400;
 
 export const twitchVerifier: SyncProviderVerifier = {
   provider: "twitch",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.twitch,
   signsContent: true,
 
   verify(request, context) {
@@ -50,10 +45,7 @@ export const twitchVerifier: SyncProviderVerifier = {
     const candidate = prefixedSignature(signatureText, SIGNATURE_PREFIX, "hex", TWITCH_SIGNATURE_HEADER);
     const timestamp = parseRfc3339(timestampText);
     if (timestamp === undefined) {
-      throw new SignatureVerificationError(
-        SIGNATURE_FAILURES.malformedHeader,
-        `header '${TWITCH_TIMESTAMP_HEADER}' is not an RFC 3339 date-time`,
-      );
+      throw malformedHeader(TWITCH_TIMESTAMP_HEADER, "is not an RFC 3339 date-time");
     }
     checkTimestampWindow(timestamp, context, TWITCH_TIMESTAMP_HEADER);
 
@@ -76,7 +68,7 @@ export const twitchVerifier: SyncProviderVerifier = {
     const body = json();
     let identity: EventIdentity;
     if (messageType === "webhook_callback_verification") {
-      const challenge = jsonStringAt(body, ["challenge"]);
+      const challenge = jsonStringAt(body, "challenge");
       if (challenge === undefined) {
         throw new InvalidRequestError(
           "A Twitch webhook_callback_verification message must carry a challenge.",
@@ -90,7 +82,7 @@ export const twitchVerifier: SyncProviderVerifier = {
       identity = { eventType: "revocation" };
     } else {
       const eventType =
-        jsonStringAt(body, ["subscription", "type"]) ??
+        jsonStringAt(body, "subscription", "type") ??
         readHeader(headers, SUBSCRIPTION_TYPE_HEADER) ??
         "twitch";
       identity = { eventType };

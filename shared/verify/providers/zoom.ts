@@ -1,15 +1,11 @@
 import { InvalidRequestError } from "../../domain/errors.js";
+import { RETRY_HORIZON_SECONDS } from "../catalog.js";
+import { requireSingleHeader } from "../parsing/headers.js";
 import { jsonStringAt } from "../parsing/json.js";
-import {
-  checkTimestampWindow,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  parseTimestamp,
-  prefixedSignature,
-  requireSingleHeader,
-  utf8HmacKey,
-} from "../schemes/crypto.js";
+import { computeHmacEncoded, utf8HmacKey } from "../schemes/hmac.js";
+import { firstMatchingSecret } from "../schemes/secrets.js";
+import { encodedDigestsEqual, prefixedSignature } from "../schemes/signature-encoding.js";
+import { checkTimestampWindow, parseTimestamp } from "../schemes/timestamp-window.js";
 import type { SyncProviderVerifier } from "../types.js";
 
 /**
@@ -32,7 +28,6 @@ export const ZOOM_SIGNATURE_HEADER = "x-zm-signature";
 export const ZOOM_TIMESTAMP_HEADER = "x-zm-request-timestamp";
 const SIGNATURE_PREFIX = "v0=";
 const URL_VALIDATION_EVENT = "endpoint.url_validation";
-const ONE_DAY_SECONDS = 86_400;
 
 /** Zoom's CRC answer: hex HMAC-SHA256 of the plain token, keyed with the webhook secret token. */
 export function zoomEncryptedToken(secret: string, plainToken: string): string {
@@ -45,7 +40,7 @@ export function zoomEncryptedToken(secret: string, plainToken: string): string {
 
 export const zoomVerifier: SyncProviderVerifier = {
   provider: "zoom",
-  retryHorizonSeconds: ONE_DAY_SECONDS,
+  retryHorizonSeconds: RETRY_HORIZON_SECONDS.zoom,
   signsContent: true,
 
   verify(request, context) {
@@ -67,9 +62,9 @@ export const zoomVerifier: SyncProviderVerifier = {
 
   identify(_request, json, context) {
     const body = json();
-    const event = jsonStringAt(body, ["event"]);
+    const event = jsonStringAt(body, "event");
     if (event === URL_VALIDATION_EVENT) {
-      const plainToken = jsonStringAt(body, ["payload", "plainToken"]);
+      const plainToken = jsonStringAt(body, "payload", "plainToken");
       if (plainToken === undefined) {
         throw new InvalidRequestError(
           "A Zoom endpoint.url_validation request must carry payload.plainToken.",

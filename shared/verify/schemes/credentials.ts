@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
+import { duplicateHeader, malformedHeader, requireHeader } from "../parsing/headers.js";
 import type { InboundRequest } from "../types.js";
-import { createKeyCache, requireHeader } from "./crypto.js";
+import { createKeyCache } from "./secrets.js";
 
 /**
  * Static credentials in a header (bearer tokens, HTTP Basic). Both sides are hashed with SHA-256
@@ -36,10 +36,7 @@ export function credentialAfterScheme(
 ): string {
   const value = requireHeader(headers, header);
   if (value.includes(",")) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.duplicateHeader,
-      `header '${header}' is repeated`,
-    );
+    throw duplicateHeader(header);
   }
   if (scheme.length === 0) {
     return value;
@@ -51,10 +48,7 @@ export function credentialAfterScheme(
       ? value.slice(scheme.length + 1).replace(/^ +/, "")
       : "";
   if (credential.length === 0) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.malformedHeader,
-      `header '${header}' is not '${scheme} <credentials>'`,
-    );
+    throw malformedHeader(header, `is not '${scheme} <credentials>'`);
   }
   return credential;
 }

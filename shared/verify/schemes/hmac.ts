@@ -1,58 +1,67 @@
-import type { ProviderName } from "../../config/schema.js";
-import { SIGNATURE_FAILURES, SignatureVerificationError } from "../../domain/errors.js";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import type { ProviderName } from "../catalog.js";
 import type { VerifiedSignature } from "../types.js";
-import {
-  canonicalSignature,
-  computeHmacEncoded,
-  encodedDigestsEqual,
-  firstMatchingSecret,
-  type HmacAlgorithm,
-  type SignatureEncoding,
-  utf8HmacKey,
-} from "./crypto.js";
+import { createKeyCache, firstMatchingSecret } from "./secrets.js";
+import { type CheckedSignature, encodedDigestsEqual, type SignatureEncoding } from "./signature-encoding.js";
 
 /**
- * The steps the HMAC verifiers of Slack, Shopify, Twilio, Square, Paddle, PagerDuty, Linear and
- * Intercom share: reading a single-valued header, checking a signature's spelling, and trying every
- * configured secret (rotation) against every candidate signature. The hashing and comparing are
- * `crypto.ts`'s: the HMAC is written in the signature's encoding and compared with the text as sent,
- * in constant time.
+ * HMAC on `node:crypto`: computing it over parts fed in order, and matching it against the signatures
+ * a request carries under every configured secret (rotation), in constant time.
+ *
+ * Performance notes (measured on Node 24, see `bench/verifiers.ts`): `createHmac` with a `Buffer` key
+ * imports the key on every call, which costs several times the hashing of a 1 KiB body; a cached
+ * `KeyObject` avoids that. Bodies are fed to `hmac.update` as they are: never copied, concatenated or
+ * turned into strings.
  */
 
-/** Bounds the work one request can cause (each candidate is compared with every secret). */
-export const MAX_SIGNATURES = 16;
+export type HmacAlgorithm = "sha1" | "sha256" | "sha384" | "sha512";
 
-export function malformedHeader(header: string, detail: string): SignatureVerificationError {
-  return new SignatureVerificationError(SIGNATURE_FAILURES.malformedHeader, `header '${header}' ${detail}`);
+/** HMAC of `parts` fed in order through `hmac.update` (no concatenated copy of the body). */
+export function computeHmac(
+  algorithm: HmacAlgorithm,
+  key: KeyObject | Buffer,
+  parts: readonly (Buffer | string)[],
+): Buffer {
+  return hmacOf(algorithm, key, parts).digest();
 }
 
-/** A signature as sent, known to be canonical in its encoding (made only by `requireSignature`). */
-export interface CheckedSignature {
-  readonly text: string;
-  readonly encoding: SignatureEncoding;
-}
-
-/** `text` when it is canonical hex or base64; throws `malformedHeader` naming the header otherwise. */
-export function requireSignature(
-  text: string,
+/**
+ * The same HMAC, written in `encoding` (lower-case hex or padded base64): what verifiers compare with
+ * the signature as sent. One V8 string straight from the digest is cheaper than a digest `Buffer` plus
+ * a decoded copy of the candidate (0.3–0.7 µs of a 3–4 µs verify at 1 KiB in A/B runs).
+ */
+export function computeHmacEncoded(
+  algorithm: HmacAlgorithm,
+  key: KeyObject | Buffer,
+  parts: readonly (Buffer | string)[],
   encoding: SignatureEncoding,
-  header: string,
-): CheckedSignature {
-  if (canonicalSignature(text, encoding) === undefined) {
-    throw malformedHeader(
-      header,
-      encoding === "hex" ? "is not lower-case hex" : "is not padded standard base64",
-    );
-  }
-  return { text, encoding };
+): string {
+  return hmacOf(algorithm, key, parts).digest(encoding);
 }
+
+function hmacOf(algorithm: HmacAlgorithm, key: KeyObject | Buffer, parts: readonly (Buffer | string)[]) {
+  const hmac = createHmac(algorithm, key);
+  // An indexed loop: measurably cheaper than for-of at 1 KiB bodies.
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part !== undefined) {
+      hmac.update(part);
+    }
+  }
+  return hmac;
+}
+
+/** HMAC key made of the secret's UTF-8 bytes (GitHub, Stripe); `undefined` for an empty secret. */
+export const utf8HmacKey: (secret: string) => KeyObject | undefined = createKeyCache((secret) =>
+  secret.length > 0 ? createSecretKey(Buffer.from(secret, "utf8")) : undefined,
+);
 
 export interface HmacMatch {
   readonly provider: ProviderName;
   readonly algorithm: HmacAlgorithm;
   /** The signature header, named in the log when nothing matches. */
   readonly header: string;
-  /** Signatures sent by the caller, checked by `requireSignature`; one of them must match. */
+  /** Signatures sent by the caller, checked to be canonical; one of them must match. */
   readonly candidates: readonly CheckedSignature[];
   /**
    * What may have been signed, each a list of parts fed in order to the HMAC (no copies of the body).
@@ -64,7 +73,8 @@ export interface HmacMatch {
 /**
  * Tries every configured secret (the secret's UTF-8 bytes are the key) on every signed content and
  * returns the index of the first secret that produces one of the candidates, compared in constant
- * time. Throws `noMatchingSignature`, or `unusableSecret` when every secret is empty.
+ * time. The HMAC is written in the signature's encoding and compared with the text as sent. Throws
+ * `noMatchingSignature`, or `unusableSecret` when every secret is empty.
  */
 export function matchHmacSecret(secrets: readonly string[], match: HmacMatch): VerifiedSignature {
   return firstMatchingSecret(`${match.provider}: '${match.header}'`, secrets, utf8HmacKey, (key) =>

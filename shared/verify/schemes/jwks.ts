@@ -10,7 +10,7 @@ import {
   type RemoteJWKSet,
 } from "jose";
 import { VerificationUnavailableError } from "../../domain/errors.js";
-import { createKeyCache } from "./crypto.js";
+import { createKeyCache } from "./secrets.js";
 
 /**
  * Remote JSON Web Key Sets (Google's certificates, a JWT source's `jwksUrl`), cached per URL for the

@@ -4,8 +4,8 @@ import {
   SignatureVerificationError,
   VerificationUnavailableError,
 } from "../../domain/errors.js";
+import { duplicateHeader, malformedHeader, missingHeader, readHeader } from "../parsing/headers.js";
 import type { InboundRequest } from "../types.js";
-import { readHeader } from "./crypto.js";
 import type { JwksKeyResolver } from "./jwks.js";
 
 /** What the JWT and Google Pub/Sub verifiers share: reading the token, key sets, and jose's errors. */
@@ -29,27 +29,18 @@ export function readToken(
 ): string {
   const value = readHeader(headers, name);
   if (value === undefined) {
-    throw new SignatureVerificationError(SIGNATURE_FAILURES.missingHeader, `header '${name}' is absent`);
+    throw missingHeader(name);
   }
   if (value.includes(",")) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.duplicateHeader,
-      `header '${name}' holds more than one value (repeated header?)`,
-    );
+    throw duplicateHeader(name, "holds more than one value (repeated header?)");
   }
   const hasScheme = BEARER.test(value);
   if (bearer === "required" && !hasScheme) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.malformedHeader,
-      `header '${name}' is not 'Bearer <token>'`,
-    );
+    throw malformedHeader(name, "is not 'Bearer <token>'");
   }
   const token = hasScheme ? value.replace(BEARER, "") : value;
   if (token.length > MAX_TOKEN_CHARS || !COMPACT_JWS.test(token)) {
-    throw new SignatureVerificationError(
-      SIGNATURE_FAILURES.malformedHeader,
-      `header '${name}' does not carry a signed compact JWT`,
-    );
+    throw malformedHeader(name, "does not carry a signed compact JWT");
   }
   return token;
 }

@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from "node:crypto";
-import { createKeyCache } from "./crypto.js";
+import { createKeyCache } from "./secrets.js";
 
 /**
  * Static JWT keys: the `secrets` of a JWT source without `jwksUrl`. Each secret is classified once, by

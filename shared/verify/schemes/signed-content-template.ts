@@ -1,4 +1,4 @@
-import { createKeyCache } from "./crypto.js";
+import { createKeyCache } from "./secrets.js";
 
 /**
  * The `signedContent` template of the generic HMAC scheme, parsed once: literal text and the

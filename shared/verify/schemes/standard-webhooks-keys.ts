@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
-import { createKeyCache } from "./crypto.js";
+import { createKeyCache } from "./secrets.js";
 
 /** `whsec_` + base64 of the HMAC key (symmetric, `v1` signatures). */
 export const SYMMETRIC_SECRET_PREFIX = "whsec_";

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { PROVIDERS } from "../../../shared/config/schema.js";
 import { dedupeInputFor, dedupeKeyFor } from "../../../shared/domain/dedupe-key.js";
 import { SignatureVerificationError } from "../../../shared/domain/errors.js";
-import { parseProviderOptions } from "../../../shared/verify/catalog.js";
+import { PROVIDERS, parseProviderOptions } from "../../../shared/verify/catalog.js";
 import { verifierFor } from "../../../shared/verify/registry.js";
 import type { EventIdentity, InboundRequest } from "../../../shared/verify/types.js";
 import { coreCases } from "./cases/core.js";

@@ -2,7 +2,14 @@ import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
-import { groupAVerifiers } from "../../../shared/verify/group-a.js";
+import { intercomVerifier } from "../../../shared/verify/providers/intercom.js";
+import { linearVerifier } from "../../../shared/verify/providers/linear.js";
+import { paddleVerifier } from "../../../shared/verify/providers/paddle.js";
+import { pagerdutyVerifier } from "../../../shared/verify/providers/pagerduty.js";
+import { shopifyVerifier } from "../../../shared/verify/providers/shopify.js";
+import { slackVerifier } from "../../../shared/verify/providers/slack.js";
+import { squareVerifier } from "../../../shared/verify/providers/square.js";
+import { twilioVerifier } from "../../../shared/verify/providers/twilio.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
 import { clockArb, mutationArb } from "./support/property-kit.js";
 import { flipBit, tamperEncoded } from "./support/verify-test-kit.js";
@@ -95,7 +102,16 @@ function linearBody(message: Message, timestamp: number): Buffer {
   );
 }
 
-const v = groupAVerifiers;
+const v = {
+  intercom: intercomVerifier,
+  linear: linearVerifier,
+  paddle: paddleVerifier,
+  pagerduty: pagerdutyVerifier,
+  shopify: shopifyVerifier,
+  slack: slackVerifier,
+  square: squareVerifier,
+  twilio: twilioVerifier,
+};
 
 const SCHEMES: readonly Scheme[] = [
   {

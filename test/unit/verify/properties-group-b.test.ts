@@ -3,7 +3,26 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SignatureVerificationError } from "../../../shared/domain/errors.js";
 import { parseProviderOptions } from "../../../shared/verify/catalog.js";
-import { groupBVerifiers } from "../../../shared/verify/group-b.js";
+import { basicVerifier } from "../../../shared/verify/providers/basic.js";
+import { hmacVerifier } from "../../../shared/verify/providers/hmac.js";
+import { hubspotVerifier } from "../../../shared/verify/providers/hubspot.js";
+import { lemonsqueezyVerifier } from "../../../shared/verify/providers/lemonsqueezy.js";
+import { mailgunVerifier } from "../../../shared/verify/providers/mailgun.js";
+import { tokenVerifier } from "../../../shared/verify/providers/token.js";
+import { twitchVerifier } from "../../../shared/verify/providers/twitch.js";
+import { zoomVerifier } from "../../../shared/verify/providers/zoom.js";
+
+const groupBVerifiers = {
+  basic: basicVerifier,
+  hmac: hmacVerifier,
+  hubspot: hubspotVerifier,
+  lemonsqueezy: lemonsqueezyVerifier,
+  mailgun: mailgunVerifier,
+  token: tokenVerifier,
+  twitch: twitchVerifier,
+  zoom: zoomVerifier,
+};
+
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
 import { clockArb, seedArb } from "./support/property-kit.js";
 import { flipBit, tamperEncoded } from "./support/verify-test-kit.js";

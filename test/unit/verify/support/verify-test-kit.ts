@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { SignatureVerificationError } from "../../../../shared/domain/errors.js";
-import type { SignatureEncoding } from "../../../../shared/verify/schemes/crypto.js";
+import type { SignatureEncoding } from "../../../../shared/verify/schemes/signature-encoding.js";
 import type { InboundRequest, VerifyContext } from "../../../../shared/verify/types.js";
 
 /** Test helpers shared by the verifier tests: building requests and observing failures. */
