@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { basicVerifier } from "../../../../shared/verify/providers/basic.js";
-import { contextOf, failureOf, requestOf } from "../support/verify-test-kit.js";
+import {
+  base,
+  describeMutationProperties,
+  hex,
+  setHeader,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
+import { contextOf, failureOf, flipBit, requestOf } from "../support/verify-test-kit.js";
 
 const SECRET = "hooks:correct horse battery staple";
 const OTHER_SECRET = "hooks:correct horse battery stapler";
@@ -89,4 +96,21 @@ describe("basicVerifier.identify", () => {
     expect(basicVerifier.provider).toBe("basic");
     expect(basicVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+describeMutationProperties({
+  name: "basic",
+  verifier: basicVerifier,
+  secretOf: (seed) => `u${hex(seed.slice(0, 4))}:${hex(seed)}`,
+  sign: (d, secret) => base({ authorization: `Basic ${Buffer.from(secret).toString("base64")}` }, d.body),
+  tamperSecret: tamperUtf8,
+  mutations: [
+    setHeader("authorization", (old, c) => {
+      const credentials = Buffer.from(old.slice("Basic ".length), "base64");
+      return `Basic ${flipBit(credentials, c.position, c.bit).toString("base64")}`;
+    }),
+  ],
+  headerNames: ["authorization"],
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { githubVerifier } from "../../../../shared/verify/providers/github.js";
 import { signGithub } from "../../../../shared/verify/sign.js";
+import { describeSeededKeyProperties, tamperPrefixed, tamperUtf8 } from "../support/seeded-key-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "gh-webhook-secret";
@@ -124,4 +125,20 @@ describe("githubVerifier.identify", () => {
     expect(githubVerifier.provider).toBe("github");
     expect(githubVerifier.retryHorizonSeconds).toBe(4 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/seeded-key-properties.ts).
+
+describeSeededKeyProperties({
+  name: "github",
+  verifier: githubVerifier,
+  keyOf(seed) {
+    const secret = Buffer.from(seed).toString("hex");
+    return { secret, sign: (m) => ({ "x-hub-signature-256": signGithub({ body: m.body, secret }) }) };
+  },
+  tamperSecret: tamperUtf8,
+  tamperSignature: (headers, position, bit) => ({
+    "x-hub-signature-256": tamperPrefixed(headers["x-hub-signature-256"] ?? "", "=", "hex", position, bit),
+  }),
+  headerNames: ["x-hub-signature-256", "x-hub-signature", "x-github-event"],
 });

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import fc from "fast-check";
 import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,12 +16,15 @@ import {
 } from "../../../../shared/verify/providers/google-pubsub.js";
 import { createJwksKeys, type JwksKeys, unguardedJwksFetch } from "../../../../shared/verify/schemes/jwks.js";
 import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../../../../shared/verify/types.js";
+import { type LocalJwksServer, publicJwk, signJws, startJwksServer } from "../../../support/jws.js";
 import {
-  type LocalJwksServer,
-  publicJwk,
-  signJws,
-  startJwksServer,
-} from "../../conformance/cases/group-c.js";
+  describeAsyncVerifierProperties,
+  type Key,
+  retimeJwt,
+  SKEW,
+  tamperJwtSignature,
+} from "../support/async-verifier-properties.js";
+import { seedArb } from "../support/property-kit.js";
 import { requestOf } from "../support/verify-test-kit.js";
 
 const NOW = 1_700_000_000;
@@ -328,4 +332,62 @@ describe("googlePubsubVerifier.identify", () => {
   it("declares a 7-day retry horizon", () => {
     expect(googlePubsubVerifier.retryHorizonSeconds).toBe(7 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/async-verifier-properties.ts).
+
+// Google's key set: every pool key, in memory, under its own kid. RSA keys cannot be derived from a seed.
+const rsaPool = Array.from({ length: 3 }, () => generateKeyPairSync("rsa", { modulusLength: 2048 }));
+const indexArb = (length: number) => fc.nat(length - 1);
+const googleKeys = createLocalJWKSet({
+  keys: rsaPool.map((pair, i) => publicJwk(pair.privateKey, `g-${i}`, "RS256")),
+});
+const pubsubOptions: GooglePubsubOptions = { audience: AUDIENCE, serviceAccountEmail: EMAIL };
+const pubsubVerifier = createGooglePubsubVerifier({ jwks: { resolverFor: () => googleKeys } });
+
+describeAsyncVerifierProperties({
+  name: "google-pubsub",
+  keyArb: fc.tuple(indexArb(rsaPool.length), seedArb).map(([index, seed]): Key => {
+    const pair = rsaPool[index];
+    if (!pair) throw new Error("empty pool");
+    const urlToken = Buffer.from(seed).toString("base64url");
+    return {
+      secret: urlToken,
+      otherSecret: `${urlToken}x`,
+      sign: (draft) => ({
+        headers: {
+          authorization: `Bearer ${signJws(
+            { alg: "RS256", kid: `g-${index}`, typ: "JWT" },
+            {
+              aud: AUDIENCE,
+              email: EMAIL,
+              email_verified: true,
+              iat: draft.timestamp,
+              exp: draft.timestamp + 3600,
+              iss: "https://accounts.google.com",
+              sub: draft.id,
+            },
+            pair.privateKey,
+          )}`,
+        },
+        body: draft.body,
+        url: `${AUDIENCE}?token=${urlToken}`,
+      }),
+    };
+  }),
+  // Valid while exp (iat + 3600) is less than 30 s past; iat itself is not bounded.
+  validTimestamp: (now, fraction) => now - Math.round(((fraction + 1) / 2) * (3600 + SKEW - 1)),
+  clockOutside: (timestamp, delta) => timestamp + 3600 + SKEW + delta,
+  verify: async (request, secrets, now, tolerance) =>
+    pubsubVerifier.verify(request, {
+      secrets,
+      nowSeconds: now,
+      toleranceSeconds: tolerance,
+      options: pubsubOptions,
+    }),
+  identify: (request, json) => pubsubVerifier.identify(request, () => json),
+  tamperSignature: (signed, position, bit) => tamperJwtSignature(signed, "authorization", position, bit),
+  retime: (signed, delta) => retimeJwt(signed, "authorization", delta),
+  bodySigned: false,
+  headerNames: ["authorization", "x-goog-pubsub-message-id"],
 });

@@ -4,6 +4,19 @@ import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { type HmacOptions, parseProviderOptions } from "../../../../shared/verify/catalog.js";
 import { hmacVerifier } from "../../../../shared/verify/providers/hmac.js";
 import type { InboundRequest } from "../../../../shared/verify/types.js";
+import {
+  base,
+  describeMutationProperties,
+  flipBody,
+  flipChar,
+  hex,
+  hmacHex,
+  PROPERTY_URL,
+  setHeader,
+  shiftSeconds,
+  tamperSignature,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
 import { contextOf, failureOf, flipBit, tamperEncoded, withoutHeader } from "../support/verify-test-kit.js";
 
 const SECRET = "generic-hmac-secret";
@@ -303,4 +316,59 @@ describe("hmacVerifier.identify", () => {
     expect(hmacVerifier.provider).toBe("hmac");
     expect(hmacVerifier.retryHorizonSeconds).toBe(3 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+const HMAC_SIMPLE = { algorithm: "sha256", header: "X-Signature", prefix: "sha256=", encoding: "hex" };
+const HMAC_FULL = {
+  algorithm: "sha512",
+  header: "X-Webhook-Signature",
+  encoding: "base64",
+  secretEncoding: "base64",
+  timestampHeader: "X-Webhook-Timestamp",
+  idHeader: "X-Webhook-Id",
+  signedContent: "{id}.{timestamp}.{method}.{url}.{body}",
+};
+
+describeMutationProperties({
+  name: "hmac (sha256, hex, prefix, body only)",
+  verifier: hmacVerifier,
+  options: HMAC_SIMPLE,
+  secretOf: hex,
+  sign: (d, secret) => base({ "x-signature": `sha256=${hmacHex(secret, d.body)}` }, d.body),
+  tamperSecret: tamperUtf8,
+  mutations: [flipBody, tamperSignature("x-signature", "sha256=", "hex")],
+  headerNames: ["x-signature"],
+});
+
+describeMutationProperties({
+  name: "hmac (sha512, base64 key, template with id, timestamp, method, url)",
+  verifier: hmacVerifier,
+  options: HMAC_FULL,
+  secretOf: (seed) => Buffer.from(seed).toString("base64"),
+  sign: (d, secret) => {
+    const signature = createHmac("sha512", Buffer.from(secret, "base64"))
+      .update(`${d.id}.${d.timestamp}.POST.${PROPERTY_URL}.`)
+      .update(d.body)
+      .digest("base64");
+    return base(
+      {
+        "x-webhook-signature": signature,
+        "x-webhook-timestamp": String(d.timestamp),
+        "x-webhook-id": d.id,
+      },
+      d.body,
+    );
+  },
+  tamperSecret: (secret, position) => flipBit(Buffer.from(secret, "base64"), position).toString("base64"),
+  mutations: [
+    flipBody,
+    tamperSignature("x-webhook-signature", "", "base64"),
+    shiftSeconds("x-webhook-timestamp"),
+    setHeader("x-webhook-id", flipChar),
+    (s) => ({ ...s, method: "PATCH" }),
+    (s, c) => ({ ...s, url: `${s.url}&${c.bit}` }),
+  ],
+  headerNames: ["x-webhook-signature", "x-webhook-timestamp", "x-webhook-id"],
 });

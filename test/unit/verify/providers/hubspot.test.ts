@@ -4,6 +4,15 @@ import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import type { PublicUrlOptions } from "../../../../shared/verify/catalog.js";
 import { hubspotSignedUri, hubspotVerifier } from "../../../../shared/verify/providers/hubspot.js";
 import type { InboundRequest } from "../../../../shared/verify/types.js";
+import {
+  base,
+  describeMutationProperties,
+  flipBody,
+  hex,
+  setHeader,
+  tamperSignature,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
 import { contextOf, failureOf, flipBit, tamperEncoded, withoutHeader } from "../support/verify-test-kit.js";
 
 const SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
@@ -230,4 +239,33 @@ describe("hubspotVerifier.identify", () => {
     expect(hubspotVerifier.provider).toBe("hubspot");
     expect(hubspotVerifier.retryHorizonSeconds).toBe(2 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+/** `PROPERTY_URL` as HubSpot signs it (its listed escapes decoded), written out by hand. */
+const HUBSPOT_SIGNED_URL = "https://hooks.example.test/webhooks/src?next=a:b/c&q=%20";
+
+describeMutationProperties({
+  name: "hubspot",
+  verifier: hubspotVerifier,
+  secretOf: hex,
+  sign: (d, secret) => {
+    const ms = String(d.timestamp * 1000);
+    const signature = createHmac("sha256", secret)
+      .update(`POST${HUBSPOT_SIGNED_URL}`)
+      .update(d.body)
+      .update(ms)
+      .digest("base64");
+    return base({ "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": ms }, d.body);
+  },
+  tamperSecret: tamperUtf8,
+  mutations: [
+    flipBody,
+    tamperSignature("x-hubspot-signature-v3", "", "base64"),
+    setHeader("x-hubspot-request-timestamp", (old, c) => String(Math.max(0, Number(old) + c.delta))),
+    (s, c) => ({ ...s, url: `${s.url}${c.bit}` }),
+    (s) => ({ ...s, method: "PUT" }),
+  ],
+  headerNames: ["x-hubspot-signature-v3", "x-hubspot-request-timestamp", "x-hubspot-signature"],
 });

@@ -2,6 +2,12 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { intercomVerifier } from "../../../../shared/verify/providers/intercom.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "c3f1a7d2-8b4e-4f6a-9d0c-2e5b7a1f3c9d";
@@ -100,4 +106,18 @@ describe("intercomVerifier.identify", () => {
     expect(intercomVerifier.provider).toBe("intercom");
     expect(intercomVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+describeSignedRequestProperties({
+  name: "intercom",
+  verifier: intercomVerifier,
+  sign: (m, secret) => ({
+    headers: { "x-hub-signature": `sha1=${hmac("sha1", secret, m.body).toString("hex")}` },
+    body: m.body,
+    url: PROPERTY_URL,
+  }),
+  tamperSignature: tamperHeader("x-hub-signature", "sha1=", "hex"),
+  headerNames: ["x-hub-signature"],
 });

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import fc from "fast-check";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,13 +12,17 @@ import { createJwtVerifier, jwtVerifier } from "../../../../shared/verify/provid
 import { createJwksKeys, unguardedJwksFetch } from "../../../../shared/verify/schemes/jwks.js";
 import { parseJwtKey } from "../../../../shared/verify/schemes/jwt-keys.js";
 import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../../../../shared/verify/types.js";
+import { type LocalJwksServer, publicJwk, signJws, startJwksServer } from "../../../support/jws.js";
 import {
-  type LocalJwksServer,
-  publicJwk,
-  signJws,
-  startJwksServer,
-} from "../../conformance/cases/group-c.js";
-import { flipBit, requestOf } from "../support/verify-test-kit.js";
+  describeAsyncVerifierProperties,
+  type Key,
+  retimeJwt,
+  type Scheme,
+  SKEW,
+  tamperJwtSignature,
+} from "../support/async-verifier-properties.js";
+import { seedArb } from "../support/property-kit.js";
+import { ed25519KeyPair, flipBit, requestOf } from "../support/verify-test-kit.js";
 
 const NOW = 1_700_000_000;
 const BODY = JSON.stringify({ type: "order.created", order: { id: 42 } });
@@ -640,3 +645,125 @@ describe("jwtVerifier with a remote JWKS (real HTTP server on 127.0.0.1)", () =>
     );
   });
 });
+
+// Properties on generated requests (see support/async-verifier-properties.ts).
+
+/** JWT sources below bound `iat` to 300 s. */
+const MAX_AGE = 300;
+
+const jwtWindow = {
+  validTimestamp: (now: number, fraction: number) =>
+    now - Math.round(((fraction + 1) / 2) * (MAX_AGE + SKEW)) + SKEW,
+  clockOutside: (timestamp: number, delta: number, later: boolean) =>
+    later ? timestamp + MAX_AGE + SKEW + delta : timestamp - SKEW - delta,
+};
+
+function jwtScheme(name: string, options: JwtOptions, keyArb: fc.Arbitrary<Key>): Scheme {
+  const verifier: ProviderVerifier<JwtOptions> = createJwtVerifier();
+  const header = (options.header ?? "authorization").toLowerCase();
+  return {
+    name,
+    keyArb,
+    ...jwtWindow,
+    verify: async (request, secrets, now, tolerance) =>
+      verifier.verify(request, { secrets, nowSeconds: now, toleranceSeconds: tolerance, options }),
+    identify: (request, json) => verifier.identify(request, () => json, { secret: undefined, options }),
+    tamperSignature: (signed, position, bit) => tamperJwtSignature(signed, header, position, bit),
+    retime: (signed, delta) => retimeJwt(signed, header, delta),
+    bodySigned: options.bodyHashClaim !== undefined,
+    headerNames: [header, "authorization", "content-type"],
+  };
+}
+
+// Key pools: P-256 keys cannot be derived from a seed; pick from a few.
+const ecPool = Array.from({ length: 4 }, () => generateKeyPairSync("ec", { namedCurve: "P-256" }));
+const indexArb = (length: number) => fc.nat(length - 1);
+
+const plaidOptions: JwtOptions = {
+  header: "plaid-verification",
+  algorithms: ["ES256"],
+  bodyHashClaim: "request_body_sha256",
+  maxAgeSeconds: MAX_AGE,
+};
+const plaidKeyOf = (index: number): Key => {
+  const pair = ecPool[index % ecPool.length];
+  const other = ecPool[(index + 1) % ecPool.length];
+  if (!pair || !other) throw new Error("empty pool");
+  // The same kid on every key: the key itself, not the kid, must decide.
+  const jwk = (key: KeyObject) => JSON.stringify(publicJwk(key, "plaid-kid", "ES256"));
+  return {
+    secret: jwk(pair.privateKey),
+    otherSecret: jwk(other.privateKey),
+    sign: (draft) => ({
+      headers: {
+        "plaid-verification": signJws(
+          { alg: "ES256", kid: "plaid-kid" },
+          { iat: draft.timestamp, request_body_sha256: sha256Hex(draft.body) },
+          pair.privateKey,
+        ),
+      },
+      body: draft.body,
+    }),
+  };
+};
+
+const hsOptions: JwtOptions = {
+  algorithms: ["HS256", "RS256"],
+  bodyHashClaim: "body_sha256",
+  maxAgeSeconds: MAX_AGE,
+};
+const hsKeyOf = (seed: Uint8Array): Key => {
+  const secret = Buffer.from(seed).toString("hex");
+  return {
+    secret,
+    otherSecret: flipBit(Buffer.from(secret), 3).toString("utf8"),
+    sign: (draft) => ({
+      headers: {
+        authorization: `Bearer ${signJws(
+          { alg: "HS256", typ: "JWT" },
+          {
+            iat: draft.timestamp,
+            exp: draft.timestamp + MAX_AGE,
+            jti: draft.id,
+            body_sha256: sha256Hex(draft.body),
+          },
+          Buffer.from(secret),
+        )}`,
+      },
+      body: draft.body,
+    }),
+  };
+};
+
+const edOptions: JwtOptions = { algorithms: ["EdDSA", "HS256"], maxAgeSeconds: MAX_AGE, bodyHashClaim: "bh" };
+const edKeyOf = (seed: Uint8Array): Key => {
+  const { privateKey, publicKey } = ed25519KeyPair(seed);
+  const other = ed25519KeyPair(flipBit(Buffer.from(seed), 0)).publicKey;
+  const pem = (key: KeyObject) => key.export({ format: "pem", type: "spki" }).toString();
+  return {
+    secret: pem(publicKey),
+    otherSecret: pem(other),
+    sign: (draft) => ({
+      headers: {
+        authorization: `Bearer ${signJws(
+          { alg: "EdDSA" },
+          { iat: draft.timestamp, jti: draft.id, bh: sha256Hex(draft.body) },
+          privateKey,
+        )}`,
+      },
+      body: draft.body,
+    }),
+  };
+};
+
+describeAsyncVerifierProperties(
+  jwtScheme(
+    "jwt ES256 (Plaid: static JWK, request_body_sha256)",
+    plaidOptions,
+    indexArb(ecPool.length).map(plaidKeyOf),
+  ),
+);
+describeAsyncVerifierProperties(
+  jwtScheme("jwt HS256 (shared secret, body hash)", hsOptions, seedArb.map(hsKeyOf)),
+);
+describeAsyncVerifierProperties(jwtScheme("jwt EdDSA (PEM key, body hash)", edOptions, seedArb.map(edKeyOf)));

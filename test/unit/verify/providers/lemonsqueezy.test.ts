@@ -2,6 +2,15 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { lemonsqueezyVerifier } from "../../../../shared/verify/providers/lemonsqueezy.js";
+import {
+  base,
+  describeMutationProperties,
+  flipBody,
+  hex,
+  hmacHex,
+  tamperSignature,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "lemon-signing-secret-1";
@@ -106,4 +115,16 @@ describe("lemonsqueezyVerifier.identify", () => {
     expect(lemonsqueezyVerifier.provider).toBe("lemonsqueezy");
     expect(lemonsqueezyVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+describeMutationProperties({
+  name: "lemonsqueezy",
+  verifier: lemonsqueezyVerifier,
+  secretOf: hex,
+  sign: (d, secret) => base({ "x-signature": hmacHex(secret, d.body) }, d.body),
+  tamperSecret: tamperUtf8,
+  mutations: [flipBody, tamperSignature("x-signature", "", "hex")],
+  headerNames: ["x-signature"],
 });

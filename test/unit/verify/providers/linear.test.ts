@@ -2,6 +2,13 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { linearVerifier } from "../../../../shared/verify/providers/linear.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  type Message,
+  PROPERTY_URL,
+  tamperHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "lin_wh_c2d3b7e2d0f94a1e8b1c6a3f0e9d8c7b";
@@ -157,4 +164,34 @@ describe("linearVerifier.identify", () => {
     expect(linearVerifier.provider).toBe("linear");
     expect(linearVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+function linearBody(message: Message, timestamp: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      action: "update",
+      type: "Issue",
+      data: { payload: message.body.toString("base64") },
+      webhookId: message.id,
+      webhookTimestamp: timestamp * 1000 + message.millis,
+    }),
+  );
+}
+
+describeSignedRequestProperties({
+  name: "linear",
+  verifier: linearVerifier,
+  sign: (m, secret) => {
+    const body = linearBody(m, m.timestamp);
+    return {
+      headers: { "linear-signature": hmac("sha256", secret, body).toString("hex") },
+      body,
+      url: PROPERTY_URL,
+    };
+  },
+  tamperSignature: tamperHeader("linear-signature", "", "hex"),
+  retime: (r, m, timestamp) => ({ ...r, body: linearBody(m, timestamp) }),
+  headerNames: ["linear-signature", "linear-delivery"],
 });

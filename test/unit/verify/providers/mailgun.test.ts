@@ -2,6 +2,18 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { mailgunVerifier } from "../../../../shared/verify/providers/mailgun.js";
+import {
+  base,
+  describeMutationProperties,
+  editField,
+  flipChar,
+  hex,
+  hmacHex,
+  BOUNDARY as PROPERTY_BOUNDARY,
+  type Scheme,
+  type Signed,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
 import { contextOf, failureOf, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
@@ -210,3 +222,68 @@ describe("mailgunVerifier.identify", () => {
     expect(mailgunVerifier.retryHorizonSeconds).toBe(86_400);
   });
 });
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+type MailgunEncoding = "json" | "form" | "multipart";
+
+function mailgunBody(
+  encoding: MailgunEncoding,
+  fields: Readonly<Record<string, string>>,
+  extra: Buffer,
+): Signed {
+  const names = ["timestamp", "token", "signature"] as const;
+  let body: string;
+  let contentType: string;
+  if (encoding === "json") {
+    contentType = "application/json";
+    body = JSON.stringify({
+      signature: fields,
+      "event-data": { event: "delivered", extra: extra.toString("base64") },
+    });
+  } else if (encoding === "form") {
+    contentType = "application/x-www-form-urlencoded";
+    const params = new URLSearchParams(names.map((name): [string, string] => [name, fields[name] ?? ""]));
+    params.set("event", "opened");
+    params.set("extra", extra.toString("base64"));
+    body = params.toString();
+  } else {
+    contentType = `multipart/form-data; boundary=${PROPERTY_BOUNDARY}`;
+    const part = (name: string, value: string) =>
+      `--${PROPERTY_BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    body = `${names.map((name) => part(name, fields[name] ?? "")).join("")}${part("body-plain", extra.toString("base64"))}--${PROPERTY_BOUNDARY}--\r\n`;
+  }
+  return {
+    ...base({ "content-type": contentType }, Buffer.from(body)),
+    fields,
+    reencode: (next) => mailgunBody(encoding, next, extra),
+  };
+}
+
+function mailgunScheme(encoding: MailgunEncoding): Scheme {
+  return {
+    name: `mailgun (${encoding})`,
+    verifier: mailgunVerifier,
+    secretOf: (seed) => `key-${hex(seed)}`,
+    sign: (d, secret) => {
+      const token = `tok${d.id}`;
+      const fields = {
+        timestamp: String(d.timestamp),
+        token,
+        signature: hmacHex(secret, `${d.timestamp}${token}`),
+      };
+      return mailgunBody(encoding, fields, d.body);
+    },
+    tamperSecret: tamperUtf8,
+    mutations: [
+      editField("token", flipChar),
+      editField("timestamp", (old, c) => String(Math.max(0, Number(old) + c.delta))),
+      editField("signature", (old, c) => tamperEncoded(old, "hex", c.position, c.bit)),
+    ],
+    headerNames: ["content-type"],
+  };
+}
+
+describeMutationProperties(mailgunScheme("json"));
+describeMutationProperties(mailgunScheme("form"));
+describeMutationProperties(mailgunScheme("multipart"));

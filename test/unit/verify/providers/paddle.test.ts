@@ -2,6 +2,13 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { paddleVerifier } from "../../../../shared/verify/providers/paddle.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+  withHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI";
@@ -133,4 +140,26 @@ describe("paddleVerifier.identify", () => {
     expect(paddleVerifier.provider).toBe("paddle");
     expect(paddleVerifier.retryHorizonSeconds).toBe(4 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+describeSignedRequestProperties({
+  name: "paddle",
+  verifier: paddleVerifier,
+  sign: (m, secret) => ({
+    headers: {
+      "paddle-signature": `ts=${m.timestamp};h1=${hmac("sha256", secret, `${m.timestamp}:`, m.body).toString("hex")}`,
+    },
+    body: m.body,
+    url: PROPERTY_URL,
+  }),
+  tamperSignature: tamperHeader("paddle-signature", "h1=", "hex"),
+  retime: (r, _m, timestamp) =>
+    withHeader(
+      r,
+      "paddle-signature",
+      (r.headers["paddle-signature"] ?? "").replace(/^ts=\d+/, `ts=${timestamp}`),
+    ),
+  headerNames: ["paddle-signature"],
 });

@@ -2,6 +2,12 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { pagerdutyVerifier } from "../../../../shared/verify/providers/pagerduty.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "Jm3fMJ/TzF0cLn1Dfb3NqbuW6uUR1qT3mMN2ALm8V6iVZCuAhqYaxLEGZ3cmh8gU";
@@ -120,4 +126,18 @@ describe("pagerdutyVerifier.identify", () => {
     expect(pagerdutyVerifier.provider).toBe("pagerduty");
     expect(pagerdutyVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+describeSignedRequestProperties({
+  name: "pagerduty",
+  verifier: pagerdutyVerifier,
+  sign: (m, secret) => ({
+    headers: { "x-pagerduty-signature": `v1=${hmac("sha256", secret, m.body).toString("hex")}` },
+    body: m.body,
+    url: PROPERTY_URL,
+  }),
+  tamperSignature: tamperHeader("x-pagerduty-signature", "v1=", "hex"),
+  headerNames: ["x-pagerduty-signature"],
 });

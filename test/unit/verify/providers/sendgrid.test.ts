@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import {
@@ -6,6 +7,7 @@ import {
   SENDGRID_TIMESTAMP_HEADER,
   sendgridVerifier,
 } from "../../../../shared/verify/providers/sendgrid.js";
+import { describeAsyncVerifierProperties, type Key } from "../support/async-verifier-properties.js";
 import {
   contextOf,
   failureOf,
@@ -248,4 +250,64 @@ describe("sendgridVerifier.identify", () => {
   it("declares a 3-day retry horizon", () => {
     expect(sendgridVerifier.retryHorizonSeconds).toBe(3 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/async-verifier-properties.ts).
+
+// Key pool: P-256 keys cannot be derived from a seed; pick from a few.
+const ecPool = Array.from({ length: 4 }, () => generateKeyPairSync("ec", { namedCurve: "P-256" }));
+const indexArb = (length: number) => fc.nat(length - 1);
+describeAsyncVerifierProperties({
+  name: "sendgrid",
+  keyArb: indexArb(ecPool.length).map((index): Key => {
+    const pair = ecPool[index];
+    const other = ecPool[(index + 1) % ecPool.length];
+    if (!pair || !other) throw new Error("empty pool");
+    return {
+      secret: spki(pair.publicKey),
+      otherSecret: spki(other.publicKey),
+      sign: (draft) => {
+        const timestamp = String(draft.timestamp);
+        const signature = sign("sha256", Buffer.concat([Buffer.from(timestamp), draft.body]), {
+          key: pair.privateKey,
+          dsaEncoding: "der",
+        });
+        return {
+          headers: {
+            [SENDGRID_SIGNATURE_HEADER]: signature.toString("base64"),
+            [SENDGRID_TIMESTAMP_HEADER]: timestamp,
+          },
+          body: draft.body,
+        };
+      },
+    };
+  }),
+  toleranceWindow: true,
+  validTimestamp: () => Number.NaN, // not used: SendGrid's window is the source's tolerance
+  clockOutside: () => Number.NaN,
+  // async: a synchronous throw becomes a rejection, as for the other schemes.
+  verify: async (request, secrets, now, tolerance) =>
+    sendgridVerifier.verify(request, { secrets, nowSeconds: now, toleranceSeconds: tolerance }),
+  identify: (request, json) => sendgridVerifier.identify(request, () => json),
+  tamperSignature: (signed, position, bit) => ({
+    ...signed,
+    headers: {
+      ...signed.headers,
+      [SENDGRID_SIGNATURE_HEADER]: tamperEncoded(
+        signed.headers[SENDGRID_SIGNATURE_HEADER] ?? "",
+        "base64",
+        position,
+        bit,
+      ),
+    },
+  }),
+  retime: (signed, delta) => ({
+    ...signed,
+    headers: {
+      ...signed.headers,
+      [SENDGRID_TIMESTAMP_HEADER]: String(Number(signed.headers[SENDGRID_TIMESTAMP_HEADER]) + delta),
+    },
+  }),
+  bodySigned: true,
+  headerNames: [SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER],
 });

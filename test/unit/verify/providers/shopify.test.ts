@@ -2,6 +2,12 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { shopifyVerifier } from "../../../../shared/verify/providers/shopify.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "shpss_0123456789abcdef0123456789abcdef";
@@ -113,4 +119,18 @@ describe("shopifyVerifier.identify", () => {
     expect(shopifyVerifier.provider).toBe("shopify");
     expect(shopifyVerifier.retryHorizonSeconds).toBe(3 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+describeSignedRequestProperties({
+  name: "shopify",
+  verifier: shopifyVerifier,
+  sign: (m, secret) => ({
+    headers: { "x-shopify-hmac-sha256": hmac("sha256", secret, m.body).toString("base64") },
+    body: m.body,
+    url: PROPERTY_URL,
+  }),
+  tamperSignature: tamperHeader("x-shopify-hmac-sha256", "", "base64"),
+  headerNames: ["x-shopify-hmac-sha256", "x-shopify-topic", "x-shopify-webhook-id"],
 });

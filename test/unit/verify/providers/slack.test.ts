@@ -3,6 +3,13 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { slackVerifier } from "../../../../shared/verify/providers/slack.js";
 import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+  withHeader,
+} from "../support/signed-request-properties.js";
+import {
   contextOf,
   failureOf,
   flipBit,
@@ -217,4 +224,22 @@ describe("slackVerifier.identify", () => {
     expect(slackVerifier.contentTypes).toEqual(["application/json", "application/x-www-form-urlencoded"]);
     expect(slackVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+describeSignedRequestProperties({
+  name: "slack",
+  verifier: slackVerifier,
+  sign: (m, secret) => ({
+    headers: {
+      "x-slack-signature": `v0=${hmac("sha256", secret, `v0:${m.timestamp}:`, m.body).toString("hex")}`,
+      "x-slack-request-timestamp": String(m.timestamp),
+    },
+    body: m.body,
+    url: PROPERTY_URL,
+  }),
+  tamperSignature: tamperHeader("x-slack-signature", "v0=", "hex"),
+  retime: (r, _m, timestamp) => withHeader(r, "x-slack-request-timestamp", String(timestamp)),
+  headerNames: ["x-slack-signature", "x-slack-request-timestamp"],
 });

@@ -3,6 +3,12 @@ import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { squareVerifier } from "../../../../shared/verify/providers/square.js";
 import type { InboundRequest } from "../../../../shared/verify/types.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "Ibxx_5AKakO-3qeNVR61Dw";
@@ -123,4 +129,21 @@ describe("squareVerifier.identify", () => {
     expect(squareVerifier.provider).toBe("square");
     expect(squareVerifier.retryHorizonSeconds).toBe(4 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+describeSignedRequestProperties({
+  name: "square",
+  verifier: squareVerifier,
+  options: { publicUrl: PROPERTY_URL },
+  sign: (m, secret) => ({
+    headers: {
+      "x-square-hmacsha256-signature": hmac("sha256", secret, PROPERTY_URL, m.body).toString("base64"),
+    },
+    body: m.body,
+    url: "https://internal.example.test/other",
+  }),
+  tamperSignature: tamperHeader("x-square-hmacsha256-signature", "", "base64"),
+  headerNames: ["x-square-hmacsha256-signature"],
 });

@@ -12,6 +12,13 @@ import {
   signStandardWebhook,
   signStandardWebhookAsymmetric,
 } from "../../../../shared/verify/sign.js";
+import type { SyncProviderVerifier } from "../../../../shared/verify/types.js";
+import {
+  describeSeededKeyProperties,
+  type Message,
+  type Scheme,
+  tamperPrefixed,
+} from "../support/seeded-key-properties.js";
 import {
   contextOf,
   ed25519KeyPair,
@@ -338,4 +345,62 @@ describe("standardWebhooksVerifier against the standardwebhooks package", () => 
     expect(() => new Webhook(SECRET).verify(`${BODY} `, headers)).toThrow();
     expect(reasonOf(headers, [SECRET], `${BODY} `)).toBe(SIGNATURE_FAILURES.noMatchingSignature);
   });
+});
+
+// Properties on generated requests (see support/seeded-key-properties.ts).
+
+function standardHeaders(message: Message, signature: string, family = "webhook"): Record<string, string> {
+  return {
+    [`${family}-id`]: message.id,
+    [`${family}-timestamp`]: String(message.timestamp),
+    [`${family}-signature`]: signature,
+  };
+}
+
+function tamperWhsec(secret: string, position: number): string {
+  return whsec(flipBit(Buffer.from(secret.slice("whsec_".length), "base64"), position));
+}
+
+const standardV1 = (verifier: SyncProviderVerifier, family: string): Scheme => ({
+  name: `${verifier.provider} v1 (${family}-*)`,
+  verifier,
+  keyOf(seed) {
+    const secret = whsec(Buffer.from(seed));
+    return { secret, sign: (m) => standardHeaders(m, signStandardWebhook({ ...m, secret }), family) };
+  },
+  tamperSecret: tamperWhsec,
+  tamperSignature: (headers, position, bit) => ({
+    ...headers,
+    [`${family}-signature`]: tamperPrefixed(
+      headers[`${family}-signature`] ?? "",
+      ",",
+      "base64",
+      position,
+      bit,
+    ),
+  }),
+  retime: (headers, timestamp) => ({ ...headers, [`${family}-timestamp`]: String(timestamp) }),
+  headerNames: [`${family}-id`, `${family}-timestamp`, `${family}-signature`],
+});
+
+describeSeededKeyProperties(standardV1(standardWebhooksVerifier, "webhook"));
+describeSeededKeyProperties(standardV1(svixVerifier, "svix"));
+describeSeededKeyProperties({
+  name: "standard-webhooks v1a",
+  verifier: standardWebhooksVerifier,
+  keyOf(seed) {
+    const { privateKey, publicKey } = ed25519KeyPair(seed);
+    return {
+      secret: formatStandardWebhookPublicKey(publicKey),
+      sign: (m) => standardHeaders(m, signStandardWebhookAsymmetric({ ...m, privateKey })),
+    };
+  },
+  tamperSecret: (secret, position) =>
+    `whpk_${flipBit(Buffer.from(secret.slice("whpk_".length), "base64"), position).toString("base64")}`,
+  tamperSignature: (headers, position, bit) => ({
+    ...headers,
+    "webhook-signature": tamperPrefixed(headers["webhook-signature"] ?? "", ",", "base64", position, bit),
+  }),
+  retime: (headers, timestamp) => ({ ...headers, "webhook-timestamp": String(timestamp) }),
+  headerNames: ["webhook-id", "webhook-timestamp", "webhook-signature"],
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { stripeVerifier } from "../../../../shared/verify/providers/stripe.js";
 import { signStripe } from "../../../../shared/verify/sign.js";
+import { describeSeededKeyProperties, tamperPrefixed, tamperUtf8 } from "../support/seeded-key-properties.js";
 import { contextOf, failureOf, flipBit, requestOf, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "whsec_test_4eC39HqLyjWDarjtT1zdp7dc";
@@ -138,4 +139,23 @@ describe("stripeVerifier.identify", () => {
     expect(stripeVerifier.provider).toBe("stripe");
     expect(stripeVerifier.retryHorizonSeconds).toBe(4 * 86_400);
   });
+});
+
+// Properties on generated requests (see support/seeded-key-properties.ts).
+
+describeSeededKeyProperties({
+  name: "stripe",
+  verifier: stripeVerifier,
+  keyOf(seed) {
+    const secret = `whsec_${Buffer.from(seed).toString("hex")}`;
+    return { secret, sign: (m) => ({ "stripe-signature": signStripe({ ...m, secret }) }) };
+  },
+  tamperSecret: tamperUtf8,
+  tamperSignature: (headers, position, bit) => ({
+    "stripe-signature": tamperPrefixed(headers["stripe-signature"] ?? "", "v1=", "hex", position, bit),
+  }),
+  retime: (headers, timestamp) => ({
+    "stripe-signature": (headers["stripe-signature"] ?? "").replace(/^t=\d+/, `t=${timestamp}`),
+  }),
+  headerNames: ["stripe-signature"],
 });

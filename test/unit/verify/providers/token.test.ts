@@ -2,6 +2,14 @@ import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import type { TokenOptions } from "../../../../shared/verify/catalog.js";
 import { tokenVerifier } from "../../../../shared/verify/providers/token.js";
+import {
+  base,
+  describeMutationProperties,
+  flipChar,
+  hex,
+  setHeader,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
 import { contextOf, failureOf, requestOf } from "../support/verify-test-kit.js";
 
 const TOKEN = "tok_9f86d081884c7d659a2feaa0c55ad015";
@@ -106,4 +114,16 @@ describe("tokenVerifier.identify", () => {
     expect(tokenVerifier.provider).toBe("token");
     expect(tokenVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+describeMutationProperties({
+  name: "token (Bearer)",
+  verifier: tokenVerifier,
+  secretOf: hex,
+  sign: (d, secret) => base({ authorization: `Bearer ${secret}` }, d.body),
+  tamperSecret: tamperUtf8,
+  mutations: [setHeader("authorization", (old, c) => `Bearer ${flipChar(old.slice("Bearer ".length), c)}`)],
+  headerNames: ["authorization"],
 });

@@ -3,6 +3,12 @@ import { describe, expect, it } from "vitest";
 import { SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { twilioVerifier } from "../../../../shared/verify/providers/twilio.js";
 import type { InboundRequest } from "../../../../shared/verify/types.js";
+import {
+  describeSignedRequestProperties,
+  hmac,
+  PROPERTY_URL,
+  tamperHeader,
+} from "../support/signed-request-properties.js";
 import { contextOf, failureOf, flipBit, tamperEncoded } from "../support/verify-test-kit.js";
 
 const SECRET = "12345";
@@ -313,4 +319,49 @@ describe("twilioVerifier.identify", () => {
     expect(twilioVerifier.contentTypes).toEqual(["application/x-www-form-urlencoded", "application/json"]);
     expect(twilioVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/signed-request-properties.ts).
+
+/** Twilio's canonical parameter string: names sorted, each name's distinct values sorted. */
+function twilioParams(params: readonly (readonly [string, string])[]): string {
+  let data = "";
+  for (const name of [...new Set(params.map(([n]) => n))].sort()) {
+    for (const value of [...new Set(params.filter(([n]) => n === name).map(([, v]) => v))].sort()) {
+      data += name + value;
+    }
+  }
+  return data;
+}
+
+describeSignedRequestProperties({
+  name: "twilio (form)",
+  verifier: twilioVerifier,
+  sign: (m, secret) => {
+    const body = m.params.map(([name, value]) => `${name}=${value}`).join("&");
+    return {
+      headers: {
+        "x-twilio-signature": hmac("sha1", secret, PROPERTY_URL, twilioParams(m.params)).toString("base64"),
+      },
+      body: Buffer.from(body),
+      url: PROPERTY_URL,
+    };
+  },
+  tamperSignature: tamperHeader("x-twilio-signature", "", "base64"),
+  headerNames: ["x-twilio-signature", "i-twilio-idempotency-token"],
+});
+
+describeSignedRequestProperties({
+  name: "twilio (JSON, bodySHA256)",
+  verifier: twilioVerifier,
+  sign: (m, secret) => {
+    const url = `${PROPERTY_URL}&bodySHA256=${createHash("sha256").update(m.body).digest("hex")}`;
+    return {
+      headers: { "x-twilio-signature": hmac("sha1", secret, url).toString("base64") },
+      body: m.body,
+      url,
+    };
+  },
+  tamperSignature: tamperHeader("x-twilio-signature", "", "base64"),
+  headerNames: ["x-twilio-signature", "i-twilio-idempotency-token"],
 });

@@ -3,6 +3,16 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError, SIGNATURE_FAILURES } from "../../../../shared/domain/errors.js";
 import { zoomEncryptedToken, zoomVerifier } from "../../../../shared/verify/providers/zoom.js";
 import {
+  base,
+  describeMutationProperties,
+  flipBody,
+  hex,
+  hmacHex,
+  shiftSeconds,
+  tamperSignature,
+  tamperUtf8,
+} from "../support/mutation-properties.js";
+import {
   contextOf,
   failureOf,
   flipBit,
@@ -166,4 +176,27 @@ describe("zoomVerifier.identify", () => {
     expect(zoomVerifier.provider).toBe("zoom");
     expect(zoomVerifier.retryHorizonSeconds).toBe(86_400);
   });
+});
+
+// Properties on generated requests (see support/mutation-properties.ts).
+
+describeMutationProperties({
+  name: "zoom",
+  verifier: zoomVerifier,
+  secretOf: hex,
+  sign: (d, secret) =>
+    base(
+      {
+        "x-zm-signature": `v0=${hmacHex(secret, `v0:${d.timestamp}:`, d.body)}`,
+        "x-zm-request-timestamp": String(d.timestamp),
+      },
+      d.body,
+    ),
+  tamperSecret: tamperUtf8,
+  mutations: [
+    flipBody,
+    tamperSignature("x-zm-signature", "v0=", "hex"),
+    shiftSeconds("x-zm-request-timestamp"),
+  ],
+  headerNames: ["x-zm-signature", "x-zm-request-timestamp", "x-zm-trackingid"],
 });
