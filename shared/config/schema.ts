@@ -191,6 +191,20 @@ function checkDedupeWindow(source: SourceInput, i: number, ctx: RefineContext): 
   });
 }
 
+/** Adds `id` to `seen`, reporting it at `path` when it is already there. */
+function claimId(
+  seen: Set<string>,
+  id: string,
+  path: (string | number)[],
+  noun: "source" | "subscription",
+  ctx: RefineContext,
+): void {
+  if (seen.has(id)) {
+    ctx.addIssue({ code: "custom", path, message: `duplicate ${noun} id '${id}'` });
+  }
+  seen.add(id);
+}
+
 export const configSchema = z
   .strictObject({
     sources: z.array(sourceSchema),
@@ -202,27 +216,13 @@ export const configSchema = z
     z.superRefine((config, ctx) => {
       const sourceIds = new Set<string>();
       config.sources.forEach((source, i) => {
-        if (sourceIds.has(source.id)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["sources", i, "id"],
-            message: `duplicate source id '${source.id}'`,
-          });
-        }
-        sourceIds.add(source.id);
+        claimId(sourceIds, source.id, ["sources", i, "id"], "source", ctx);
         checkProviderSettings(source, i, ctx);
         checkDedupeWindow(source, i, ctx);
       });
       const subIds = new Set<string>();
       config.subscriptions.forEach((sub, i) => {
-        if (subIds.has(sub.id)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["subscriptions", i, "id"],
-            message: `duplicate subscription id '${sub.id}'`,
-          });
-        }
-        subIds.add(sub.id);
+        claimId(subIds, sub.id, ["subscriptions", i, "id"], "subscription", ctx);
         const target = sub.target;
         if (target.type === "http") {
           const refs = Array.isArray(target.secret) ? target.secret : [target.secret];

@@ -140,7 +140,7 @@ const jwtOptions = z.strictObject({
   /** Claim holding the hex SHA-256 of the body (Plaid: `request_body_sha256`). */
   bodyHashClaim: z.optional(z.string().check(z.minLength(1))),
   /** Reject tokens whose `iat` is older than this (Plaid: 300). */
-  maxAgeSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(86_400))),
+  maxAgeSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(DAY_SECONDS))),
   /** Claim used as the delivery id (default `jti`). */
   idClaim: z.optional(z.string().check(z.minLength(1))),
   /** Claim used as the event type (default: body `type`, else `jwt`). */

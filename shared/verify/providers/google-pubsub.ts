@@ -11,7 +11,7 @@ import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../typ
 /**
  * Google Cloud Pub/Sub push with authentication: `Authorization: Bearer <OIDC ID token>` that Google
  * signs (RS256) for the subscription's service account. Verified against Google's key set (cached, see
- * `c-jwks.ts`): `iss` is Google, `aud` the subscription's configured audience, `email` the configured
+ * `schemes/jwks.ts`): `iss` is Google, `aud` the subscription's configured audience, `email` the configured
  * service account with `email_verified: true`, `exp` not past (30 s skew).
  *
  * The token does NOT cover the body: it proves the request comes from Pub/Sub for this subscription,

@@ -19,7 +19,7 @@ import type { InboundRequest, ProviderVerifier, VerifiedSignature } from "../typ
 /**
  * Generic JWT webhooks (Plaid's `Plaid-Verification` among them): a compact JWS in a header (default
  * `Authorization: Bearer …`), verified with jose against either a remote key set (`options.jwksUrl`)
- * or the source's `secrets` as static keys (see `c-jwt-keys.ts`; rotation = several, the one that
+ * or the source's `secrets` as static keys (see `schemes/jwt-keys.ts`; rotation = several, the one that
  * verified is reported). The accepted algorithms are pinned per source, `none` never verifies, and
  * HMAC algorithms only ever meet HMAC secrets.
  *
