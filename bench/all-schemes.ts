@@ -1,5 +1,5 @@
 import { createHash, createHmac, generateKeyPairSync, sign as signAsymmetric } from "node:crypto";
-import { type ProviderName, parseProviderOptions } from "../shared/verify/provider-options.js";
+import { type ProviderName, parseProviderOptions } from "../shared/verify/catalog.js";
 import { verifierFor } from "../shared/verify/registry.js";
 import type { InboundRequest } from "../shared/verify/types.js";
 import { type BenchRow, bodyOf, compare, row } from "./verifiers.js";

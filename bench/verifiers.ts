@@ -2,7 +2,9 @@ import { createHmac, createSecretKey, generateKeyPairSync, randomBytes } from "n
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Webhook } from "standardwebhooks";
-import { githubVerifier } from "../shared/verify/github.js";
+import { githubVerifier } from "../shared/verify/providers/github.js";
+import { standardWebhooksVerifier } from "../shared/verify/providers/standard-webhooks.js";
+import { stripeVerifier } from "../shared/verify/providers/stripe.js";
 import {
   formatStandardWebhookPublicKey,
   signGithub,
@@ -10,8 +12,6 @@ import {
   signStandardWebhookAsymmetric,
   signStripe,
 } from "../shared/verify/sign.js";
-import { standardWebhooksVerifier } from "../shared/verify/standard-webhooks.js";
-import { stripeVerifier } from "../shared/verify/stripe.js";
 import type { InboundRequest, ProviderVerifier } from "../shared/verify/types.js";
 import { fmt, printTable } from "./table.js";
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { targetSecretRefs, type WebhooksConfig } from "../shared/config/schema.js";
-import { standardWebhooksVerifier } from "../shared/verify/standard-webhooks.js";
+import { standardWebhooksVerifier } from "../shared/verify/providers/standard-webhooks.js";
 import type { LocalRequest } from "./api-server.js";
 
 export interface SinkDelivery {

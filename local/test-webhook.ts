@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ProviderName, SourceConfig } from "../shared/config/schema.js";
+import type { SourceConfig } from "../shared/config/schema.js";
+import type { ProviderName } from "../shared/verify/catalog.js";
 import { signGithub, signStandardWebhook, signStripe } from "../shared/verify/sign.js";
 
 /** Providers `signedTestWebhook` can sign a sample for. */

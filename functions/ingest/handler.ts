@@ -23,8 +23,8 @@ import { systemClock } from "../../shared/ports/clock.js";
 import { DEDUPE_LEASE_SECONDS } from "../../shared/topology/durations.js";
 import { INGEST_ROUTE_KEYS } from "../../shared/topology/topology.js";
 import { createIngestWebhook } from "../../shared/use-cases/ingest-webhook.js";
-import { createJwksKeys } from "../../shared/verify/c-jwks.js";
 import { createVerifierFor } from "../../shared/verify/registry.js";
+import { createJwksKeys } from "../../shared/verify/schemes/jwks.js";
 
 const logger = new Logger();
 const metrics = new Metrics();

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { DestinationPolicy } from "../domain/destination-policy.js";
-import type { JwksFetch } from "../verify/c-jwks.js";
+import type { JwksFetch } from "../verify/schemes/jwks.js";
 import { destinationPolicyFromEnv, guardedAgents, type Resolver, SsrfGuard } from "./ssrf-guard.js";
 
 export interface GuardedGetOptions {

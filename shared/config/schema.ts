@@ -9,9 +9,7 @@ import {
   PROVIDERS,
   type ProviderName,
   SECRETS_OPTIONAL,
-} from "../verify/provider-options.js";
-
-export { PROVIDERS, type ProviderName };
+} from "../verify/catalog.js";
 
 /** Lower-case id used in URLs, queue names and CloudEvents: `billing`, `gh-main`. */
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -56,7 +54,7 @@ const sourceSchema = z.strictObject({
   provider: z.enum(PROVIDERS),
   /** Required by every provider but `jwt` with a `jwksUrl` and `google-pubsub`. */
   secrets: z.optional(z.array(secretRefSchema).check(z.minLength(1, "needs at least one secret"))),
-  /** Provider-specific settings; see `shared/verify/provider-options.ts`. */
+  /** Provider-specific settings; see `shared/verify/catalog.ts`. */
   options: z.optional(z.record(z.string(), z.unknown())),
   /** Accepted clock difference for signed timestamps, both directions. */
   toleranceSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3_600))),
@@ -193,6 +191,20 @@ function checkDedupeWindow(source: SourceInput, i: number, ctx: RefineContext): 
   });
 }
 
+/** Adds `id` to `seen`, reporting it at `path` when it is already there. */
+function claimId(
+  seen: Set<string>,
+  id: string,
+  path: (string | number)[],
+  noun: "source" | "subscription",
+  ctx: RefineContext,
+): void {
+  if (seen.has(id)) {
+    ctx.addIssue({ code: "custom", path, message: `duplicate ${noun} id '${id}'` });
+  }
+  seen.add(id);
+}
+
 export const configSchema = z
   .strictObject({
     sources: z.array(sourceSchema),
@@ -204,27 +216,13 @@ export const configSchema = z
     z.superRefine((config, ctx) => {
       const sourceIds = new Set<string>();
       config.sources.forEach((source, i) => {
-        if (sourceIds.has(source.id)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["sources", i, "id"],
-            message: `duplicate source id '${source.id}'`,
-          });
-        }
-        sourceIds.add(source.id);
+        claimId(sourceIds, source.id, ["sources", i, "id"], "source", ctx);
         checkProviderSettings(source, i, ctx);
         checkDedupeWindow(source, i, ctx);
       });
       const subIds = new Set<string>();
       config.subscriptions.forEach((sub, i) => {
-        if (subIds.has(sub.id)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["subscriptions", i, "id"],
-            message: `duplicate subscription id '${sub.id}'`,
-          });
-        }
-        subIds.add(sub.id);
+        claimId(subIds, sub.id, ["subscriptions", i, "id"], "subscription", ctx);
         const target = sub.target;
         if (target.type === "http") {
           const refs = Array.isArray(target.secret) ? target.secret : [target.secret];

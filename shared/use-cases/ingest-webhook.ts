@@ -1,4 +1,4 @@
-import type { ProviderName, SourceConfig, WebhooksConfig } from "../config/schema.js";
+import type { SourceConfig, WebhooksConfig } from "../config/schema.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
 import { buildCloudEvent, eventIdFor, isJsonContentType, parseJsonBody } from "../domain/cloud-event.js";
 import { dedupeInputFor, dedupeKeyFor } from "../domain/dedupe-key.js";
@@ -13,7 +13,7 @@ import type { Clock } from "../ports/clock.js";
 import type { DedupeStore } from "../ports/dedupe-store.js";
 import type { MessageQueue } from "../ports/message-queue.js";
 import type { SecretResolver } from "../ports/secret-resolver.js";
-import { parseProviderOptions } from "../verify/provider-options.js";
+import { type ProviderName, parseProviderOptions } from "../verify/catalog.js";
 import type { ChallengeReply, InboundRequest, ProviderVerifier } from "../verify/types.js";
 
 export interface IngestRequest extends InboundRequest {

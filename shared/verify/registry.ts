@@ -1,24 +1,57 @@
-import type { ProviderName } from "../config/schema.js";
-import type { JwksKeys } from "./c-jwks.js";
-import { githubVerifier } from "./github.js";
-import { createGooglePubsubVerifier } from "./google-pubsub.js";
-import { groupAVerifiers } from "./group-a.js";
-import { groupBVerifiers } from "./group-b.js";
-import { groupCVerifiers } from "./group-c.js";
-import { createJwtVerifier } from "./jwt.js";
-import { standardWebhooksVerifier, svixVerifier } from "./standard-webhooks.js";
-import { stripeVerifier } from "./stripe.js";
+import type { ProviderName } from "./catalog.js";
+import { basicVerifier } from "./providers/basic.js";
+import { githubVerifier } from "./providers/github.js";
+import { createGooglePubsubVerifier, googlePubsubVerifier } from "./providers/google-pubsub.js";
+import { hmacVerifier } from "./providers/hmac.js";
+import { hubspotVerifier } from "./providers/hubspot.js";
+import { intercomVerifier } from "./providers/intercom.js";
+import { createJwtVerifier, jwtVerifier } from "./providers/jwt.js";
+import { lemonsqueezyVerifier } from "./providers/lemonsqueezy.js";
+import { linearVerifier } from "./providers/linear.js";
+import { mailgunVerifier } from "./providers/mailgun.js";
+import { paddleVerifier } from "./providers/paddle.js";
+import { pagerdutyVerifier } from "./providers/pagerduty.js";
+import { sendgridVerifier } from "./providers/sendgrid.js";
+import { shopifyVerifier } from "./providers/shopify.js";
+import { slackVerifier } from "./providers/slack.js";
+import { squareVerifier } from "./providers/square.js";
+import { standardWebhooksVerifier, svixVerifier } from "./providers/standard-webhooks.js";
+import { stripeVerifier } from "./providers/stripe.js";
+import { tokenVerifier } from "./providers/token.js";
+import { twilioVerifier } from "./providers/twilio.js";
+import { twitchVerifier } from "./providers/twitch.js";
+import { zoomVerifier } from "./providers/zoom.js";
+import type { JwksKeys } from "./schemes/jwks.js";
 import type { ProviderVerifier } from "./types.js";
 
-/** One verifier per provider of `PROVIDERS`; the type makes a missing one a compile error. */
+/**
+ * One verifier per provider of `PROVIDERS`, in the catalog's order; the type makes a missing one a
+ * compile error.
+ */
 export const verifiers = {
   "standard-webhooks": standardWebhooksVerifier,
   svix: svixVerifier,
-  github: githubVerifier,
   stripe: stripeVerifier,
-  ...groupAVerifiers,
-  ...groupBVerifiers,
-  ...groupCVerifiers,
+  github: githubVerifier,
+  slack: slackVerifier,
+  shopify: shopifyVerifier,
+  twilio: twilioVerifier,
+  square: squareVerifier,
+  paddle: paddleVerifier,
+  pagerduty: pagerdutyVerifier,
+  linear: linearVerifier,
+  intercom: intercomVerifier,
+  hubspot: hubspotVerifier,
+  zoom: zoomVerifier,
+  twitch: twitchVerifier,
+  mailgun: mailgunVerifier,
+  sendgrid: sendgridVerifier,
+  lemonsqueezy: lemonsqueezyVerifier,
+  jwt: jwtVerifier,
+  "google-pubsub": googlePubsubVerifier,
+  hmac: hmacVerifier,
+  token: tokenVerifier,
+  basic: basicVerifier,
 } satisfies Record<ProviderName, ProviderVerifier>;
 
 export type VerifierFor = (provider: ProviderName) => ProviderVerifier;

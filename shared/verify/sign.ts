@@ -1,6 +1,6 @@
 import { type KeyObject, sign as signMessage } from "node:crypto";
-import { computeHmac, utf8HmacKey } from "./crypto.js";
-import { PUBLIC_KEY_PREFIX, standardWebhookKey } from "./standard-webhooks-keys.js";
+import { computeHmac, utf8HmacKey } from "./schemes/hmac.js";
+import { PUBLIC_KEY_PREFIX, standardWebhookKey } from "./schemes/standard-webhooks-keys.js";
 
 /**
  * Pure signers for the schemes the verifiers accept: the outbound delivery signer uses

@@ -1,4 +1,4 @@
-import type { ProviderName } from "../config/schema.js";
+import type { ProviderName } from "./catalog.js";
 
 /** What a verifier sees of an inbound HTTP request. */
 export interface InboundRequest {

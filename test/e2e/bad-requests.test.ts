@@ -5,9 +5,9 @@ import { signedTestWebhook } from "../../local/test-webhook.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { signGithub } from "../../shared/verify/sign.js";
 import { collectMessages, sqsClient } from "../support/aws.js";
+import { signJws } from "../support/jws.js";
 import { head, type RawResponse, rawRequest } from "../support/raw-http.js";
 import { startTestPlatform } from "../support/test-platform.js";
-import { signJws } from "../unit/conformance/cases/group-c.js";
 
 /**
  * The catalogue of bad requests, sent through the local runtime (API server, ingest sandbox, emulators).

@@ -3,13 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { collectMessages, sqsClient } from "../support/aws.js";
+import { type LocalJwksServer, publicJwk, signJws, startJwksServer } from "../support/jws.js";
 import { startTestPlatform } from "../support/test-platform.js";
-import {
-  type LocalJwksServer,
-  publicJwk,
-  signJws,
-  startJwksServer,
-} from "../unit/conformance/cases/group-c.js";
 
 const SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 let platform: LocalPlatform;

@@ -58,6 +58,18 @@ describe("parseConfig", () => {
     ).toContain("eventType");
   });
 
+  it("names every duplicate source and subscription id at its own index", () => {
+    const message = messageOf({
+      sources: [valid.sources[0], { id: "gh", provider: "github", secrets: ["s"] }, valid.sources[0]],
+      subscriptions: [valid.subscriptions[0], valid.subscriptions[0], valid.subscriptions[0]],
+    });
+    expect(message).toContain("sources[2].id: duplicate source id 'stripe'");
+    expect(message).toContain("subscriptions[1].id: duplicate subscription id 'audit'");
+    expect(message).toContain("subscriptions[2].id: duplicate subscription id 'audit'");
+    expect(message).not.toContain("sources[0].id");
+    expect(message).not.toContain("subscriptions[0].id");
+  });
+
   it("requires an http(s) URL and a secret for HTTP targets", () => {
     const message = messageOf({
       ...valid,

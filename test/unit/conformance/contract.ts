@@ -1,4 +1,4 @@
-import type { ProviderName } from "../../../shared/config/schema.js";
+import type { ProviderName } from "../../../shared/verify/catalog.js";
 
 /**
  * The conformance suite's contract: one `ConformanceCase` per way a provider signs. A case builds an

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../../shared/config/env.js";
-import { type LocalJwksServer, publicJwk, signJws, startJwksServer } from "../conformance/cases/group-c.js";
+import { type LocalJwksServer, publicJwk, signJws, startJwksServer } from "../../support/jws.js";
 
 const fixture = JSON.parse(
   readFileSync("test/fixtures/events/api-gateway-v2/post-webhook-github.json", "utf8"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PROVIDERS, type ProviderName } from "../../../shared/config/schema.js";
+import { PROVIDERS, type ProviderName } from "../../../shared/verify/catalog.js";
 import { verifierFor, verifiers } from "../../../shared/verify/registry.js";
 
 describe("verifierFor", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PROVIDERS, type ProviderName } from "../../../shared/config/schema.js";
 import { SIGNATURE_FAILURES } from "../../../shared/domain/errors.js";
+import { PROVIDERS, type ProviderName } from "../../../shared/verify/catalog.js";
 import { verifierFor } from "../../../shared/verify/registry.js";
 import type { InboundRequest, SyncProviderVerifier } from "../../../shared/verify/types.js";
 import fixture from "../../fixtures/signature-vectors.json" with { type: "json" };
@@ -12,7 +12,7 @@ import {
   tamperEncoded,
   whsec,
   withoutHeader,
-} from "./verify-test-kit.js";
+} from "./support/verify-test-kit.js";
 
 /**
  * Published vectors (copied from the providers' docs and SDK tests into `test/fixtures`). Every vector

@@ -12,7 +12,7 @@ import type { HttpRequest } from "../../../../shared/ports/http-sender.js";
 import type { MessageQueue, OutboundMessage } from "../../../../shared/ports/message-queue.js";
 import { createDeliverEvents } from "../../../../shared/use-cases/deliver/deliver-batch.js";
 import { type DeliverDeps, statePortsOf } from "../../../../shared/use-cases/deliver/deps.js";
-import { standardWebhooksVerifier } from "../../../../shared/verify/standard-webhooks.js";
+import { standardWebhooksVerifier } from "../../../../shared/verify/providers/standard-webhooks.js";
 import { InMemoryDeliveryStore } from "../../../support/in-memory-delivery-store.js";
 import { eventBody, NOW, SECRET, subscription } from "./steps-kit.js";
 

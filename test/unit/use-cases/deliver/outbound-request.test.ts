@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { outboundRequest } from "../../../../shared/use-cases/deliver/outbound-request.js";
-import { standardWebhooksVerifier } from "../../../../shared/verify/standard-webhooks.js";
+import { standardWebhooksVerifier } from "../../../../shared/verify/providers/standard-webhooks.js";
 import { eventBody, NOW, SECRET, subscription } from "./steps-kit.js";
 
 const request = (overrides: Partial<Parameters<typeof outboundRequest>[0]> = {}) =>

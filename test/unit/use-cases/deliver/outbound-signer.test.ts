@@ -5,8 +5,8 @@ import {
   outboundSignatureHeader,
   SIGNING_KEY_PREFIX,
 } from "../../../../shared/use-cases/deliver/outbound-signer.js";
+import { standardWebhooksVerifier } from "../../../../shared/verify/providers/standard-webhooks.js";
 import { formatStandardWebhookPublicKey } from "../../../../shared/verify/sign.js";
-import { standardWebhooksVerifier } from "../../../../shared/verify/standard-webhooks.js";
 
 const OLD = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW = "whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE";
