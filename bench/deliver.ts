@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
@@ -81,12 +82,18 @@ export async function benchDeliver(
     counting(sqs, counts);
     const ddb = new DynamoDBClient({ endpoint: ddbEmu.endpoint, region: "us-east-1", credentials });
     counting(ddb, counts);
-    const provisioned = await provision(topology, { sqs, dynamodb: ddb });
+    const s3 = new S3Client({
+      endpoint: sqsEmu.endpoint,
+      region: "us-east-1",
+      credentials,
+      forcePathStyle: true,
+    });
+    const provisioned = await provision(topology, { sqs, dynamodb: ddb, s3 });
     counts.clear();
     const subscription = config.subscriptions[0] as SubscriptionConfig & { target: HttpTarget };
     const queueName = queueNames.subscription("bench", "bench");
     const messageQueue = new SqsMessageQueue(sqs);
-    const table = new DynamoDbDeliveryStore(ddb, provisioned.deliveryTableName);
+    const table = new DynamoDbDeliveryStore(ddb, provisioned.tableNames.delivery);
     const deliver = createDeliverEvents(
       {
         subscriptionFor: () => subscription,
@@ -99,10 +106,11 @@ export async function benchDeliver(
         }),
         ...statePortsOf(table),
         secrets: new CachingSecretResolver(),
+        payloads: { get: () => Promise.reject(new Error("the bench sends no claim-checked bodies")) },
         clock: systemClock,
         random: Math.random,
       },
-      { userAgent: "bench", leaseSeconds: 60, deliveredTtlSeconds: 86_400, attemptLogTtlSeconds: 86_400 },
+      { userAgent: "bench", attemptLogTtlSeconds: 86_400, statsTtlSeconds: 86_400 },
     );
     const body = (i: number) =>
       JSON.stringify({

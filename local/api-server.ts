@@ -7,6 +7,11 @@ import { routeTable } from "../shared/http/routes.js";
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any function runs. */
 const MAX_API_BODY_BYTES = 10 * 1024 * 1024;
 
+/** The event for this request is larger than Lambda takes (thrown by the local function host). */
+export class PayloadTooLargeForLambdaError extends Error {
+  override readonly name = "RequestEntityTooLargeException";
+}
+
 export interface ApiRoute {
   /** API Gateway route key: `"POST /webhooks/{sourceId}"` or `"$default"`. */
   readonly routeKey: string;
@@ -30,6 +35,8 @@ export type LocalHandler = (request: LocalRequest, response: ServerResponse) => 
 
 export interface ApiServerOptions {
   readonly routes: readonly ApiRoute[];
+  /** Largest request body the front door takes (default API Gateway's 10 MB). */
+  readonly maxBodyBytes?: number;
   readonly extra?: readonly LocalHandler[];
   /** Where failures of the server itself are reported (they never reach the caller). */
   readonly log?: (line: string) => void;
@@ -163,9 +170,14 @@ export function createApiServer(options: ApiServerOptions): Server {
     invoke(event)
       .then((result) => writeResult(response, result))
       .catch((error: unknown) => {
-        // What API Gateway answers when the integration fails (error, crash or timeout).
+        // What API Gateway answers when the integration fails (error, crash or timeout), or when the
+        // event is over Lambda's 6 MB invocation payload.
         log(`api: ${match.routeKey} integration failed: ${(error as Error)?.message ?? String(error)}`);
-        sendJson(response, 500, { message: "Internal Server Error" });
+        if (error instanceof PayloadTooLargeForLambdaError) {
+          sendJson(response, 413, { message: "Request Entity Too Large" });
+        } else {
+          sendJson(response, 500, { message: "Internal Server Error" });
+        }
       })
       .catch((error: unknown) => fail(response, error));
   };
@@ -177,7 +189,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     request.on("error", () => undefined);
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_API_BODY_BYTES) tooLarge = true;
+      if (size > (options.maxBodyBytes ?? MAX_API_BODY_BYTES)) tooLarge = true;
       else chunks.push(chunk);
     });
     request.on("end", () => {

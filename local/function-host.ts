@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { PayloadTooLargeForLambdaError } from "./api-server.js";
 import type { LocalPolicy } from "./iam-policy.js";
+
+/** Lambda's limit on a synchronous invocation's payload. */
+const LAMBDA_MAX_PAYLOAD_BYTES = 6_291_456;
 
 export class FunctionInvocationError extends Error {
   override readonly name = "FunctionInvocationError";
@@ -104,6 +108,13 @@ export class FunctionHost {
 
   async invoke<T = unknown>(event: unknown): Promise<T> {
     if (this.stopped) throw new FunctionInvocationError(`${this.options.name} is stopped`);
+    // Lambda refuses an invocation payload over 6 MB before any code runs.
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    if (bytes > LAMBDA_MAX_PAYLOAD_BYTES) {
+      throw new PayloadTooLargeForLambdaError(
+        `${bytes} byte request must be smaller than ${LAMBDA_MAX_PAYLOAD_BYTES} bytes for the Invoke operation`,
+      );
+    }
     await this.ready;
     const id = randomUUID();
     const timeoutMs = this.options.timeoutSeconds * 1000;

@@ -40,8 +40,7 @@ export const localArn = {
 export function resolveResource(topology: Topology, resource: ResourceRef): string {
   switch (resource.ref) {
     case "table": {
-      const name = resource.table === "dedupe" ? topology.table.name : topology.deliveryTable.name;
-      const arn = localArn.table(name);
+      const arn = localArn.table(topology.tables[resource.table].name);
       return resource.index === undefined ? arn : `${arn}/index/${resource.index}`;
     }
     case "queue":
@@ -53,6 +52,10 @@ export function resolveResource(topology: Topology, resource: ResourceRef): stri
     }
     case "secret":
       return resource.arn;
+    case "bucket-objects":
+      return `${localArn.bucket(topology.payloadBucket.localName)}/${resource.prefix}*`;
+    case "stream-failures":
+      return localArn.queue(topology.streamFailures.name);
   }
 }
 

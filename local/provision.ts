@@ -1,11 +1,20 @@
 import {
+  type AttributeDefinition,
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import {
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { DeliveryTableSpec, Topology } from "../shared/topology/topology.js";
+import type { TableKey } from "../shared/topology/grants.js";
+import type { PayloadBucketSpec, TableSpec, Topology } from "../shared/topology/topology.js";
 
 export interface ProvisionedQueue {
   readonly url: string;
@@ -15,10 +24,13 @@ export interface ProvisionedQueue {
 }
 
 export interface Provisioned {
-  readonly tableName: string;
-  readonly deliveryTableName: string;
+  readonly tableNames: Readonly<Record<TableKey, string>>;
+  /** The event table's stream, which the router's mapping reads. */
+  readonly eventStreamArn: string;
+  readonly bucketName: string;
   /** By topology queue key. */
   readonly queues: ReadonlyMap<string, ProvisionedQueue>;
+  readonly streamFailures: { readonly url: string; readonly arn: string };
   /** `${queueUrlPrefix}${queueName}` is a queue's URL on this emulator. */
   readonly queueUrlPrefix: string;
 }
@@ -32,54 +44,43 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
   return { url: QueueUrl, arn };
 }
 
-/** Creates the topology's table, queues and DLQs on the emulators, with the attributes CDK deploys. */
-/** Creates the dedupe table (on demand, TTL), as CDK deploys it; an existing table is left alone. */
-export async function createDedupeTable(dynamodb: DynamoDBClient, spec: Topology["table"]): Promise<void> {
-  await ignoreExisting(async () => {
-    await dynamodb.send(
+/**
+ * Creates a table as CDK deploys it — on demand, string keys, TTL, its index and stream — and returns its
+ * stream's ARN (if it has one). A table that exists already is left alone.
+ */
+export async function createTable(dynamodb: DynamoDBClient, spec: TableSpec): Promise<string | undefined> {
+  const keys = [spec.partitionKey, spec.sortKey, spec.index?.partitionKey, spec.index?.sortKey].filter(
+    (k): k is string => k !== undefined,
+  );
+  const definitions: AttributeDefinition[] = [...new Set(keys)].map((name) => ({
+    AttributeName: name,
+    AttributeType: "S",
+  }));
+  try {
+    const out = await dynamodb.send(
       new CreateTableCommand({
         TableName: spec.name,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: spec.partitionKey, AttributeType: "S" }],
-        KeySchema: [{ AttributeName: spec.partitionKey, KeyType: "HASH" }],
-      }),
-    );
-    await dynamodb.send(
-      new UpdateTimeToLiveCommand({
-        TableName: spec.name,
-        TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
-      }),
-    );
-  });
-}
-
-/** Creates the delivery-state table (pk/sk, `bySubscription` index, TTL), as CDK deploys it. */
-export async function createDeliveryTable(dynamodb: DynamoDBClient, spec: DeliveryTableSpec): Promise<void> {
-  await ignoreExisting(async () => {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: spec.name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: spec.partitionKey, AttributeType: "S" },
-          { AttributeName: spec.sortKey, AttributeType: "S" },
-          { AttributeName: spec.index.partitionKey, AttributeType: "S" },
-          { AttributeName: spec.index.sortKey, AttributeType: "S" },
-        ],
+        AttributeDefinitions: definitions,
         KeySchema: [
           { AttributeName: spec.partitionKey, KeyType: "HASH" },
-          { AttributeName: spec.sortKey, KeyType: "RANGE" },
+          ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: "RANGE" as const }] : []),
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: spec.index.name,
-            KeySchema: [
-              { AttributeName: spec.index.partitionKey, KeyType: "HASH" },
-              { AttributeName: spec.index.sortKey, KeyType: "RANGE" },
-            ],
-            Projection: { ProjectionType: "ALL" },
-          },
-        ],
+        ...(spec.index
+          ? {
+              GlobalSecondaryIndexes: [
+                {
+                  IndexName: spec.index.name,
+                  KeySchema: [
+                    { AttributeName: spec.index.partitionKey, KeyType: "HASH" },
+                    { AttributeName: spec.index.sortKey, KeyType: "RANGE" },
+                  ],
+                  Projection: { ProjectionType: "ALL" },
+                },
+              ],
+            }
+          : {}),
+        ...(spec.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
       }),
     );
     await dynamodb.send(
@@ -88,24 +89,52 @@ export async function createDeliveryTable(dynamodb: DynamoDBClient, spec: Delive
         TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
       }),
     );
-  });
-}
-
-async function ignoreExisting(create: () => Promise<void>): Promise<void> {
-  try {
-    await create();
+    return out.TableDescription?.LatestStreamArn;
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    // It exists (another stack on the same emulator, or a persistent one): its stream is read from the
+    // oldest record it still holds, as a new mapping would (at least once: consumers dedupe on the id).
+    const existing = await dynamodb.send(new DescribeTableCommand({ TableName: spec.name }));
+    return existing.Table?.LatestStreamArn;
   }
 }
 
+/** The payload bucket with its per-source expiry, as CDK deploys it (the emulator may not expire). */
+async function createBucket(s3: S3Client, name: string, spec: PayloadBucketSpec): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+  }
+  if (spec.expiry.length === 0) return;
+  await s3.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: name,
+      LifecycleConfiguration: {
+        Rules: spec.expiry.map((rule, i) => ({
+          ID: `expire-${i}`,
+          Status: "Enabled",
+          Filter: { Prefix: rule.prefix },
+          Expiration: { Days: rule.days },
+        })),
+      },
+    }),
+  );
+}
+
+/** Creates the topology's tables, bucket, queues and DLQs on the emulators, with what CDK deploys. */
 export async function provision(
   topology: Topology,
-  clients: { sqs: SQSClient; dynamodb: DynamoDBClient },
+  clients: { sqs: SQSClient; dynamodb: DynamoDBClient; s3: S3Client },
 ): Promise<Provisioned> {
-  await createDedupeTable(clients.dynamodb, topology.table);
-  const delivery = topology.deliveryTable;
-  await createDeliveryTable(clients.dynamodb, delivery);
+  const eventStreamArn = await createTable(clients.dynamodb, topology.tables.events);
+  await createTable(clients.dynamodb, topology.tables.delivery);
+  if (!eventStreamArn) {
+    throw new Error(
+      `Table ${topology.tables.events.name} exists already: its stream cannot be read from the start.`,
+    );
+  }
+  await createBucket(clients.s3, topology.payloadBucket.localName, topology.payloadBucket);
 
   const queues = new Map<string, ProvisionedQueue>();
   for (const spec of topology.queues) {
@@ -122,13 +151,18 @@ export async function provision(
     });
     queues.set(spec.key, { url: queue.url, arn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn });
   }
-  const ingress = queues.get("ingress");
-  if (!ingress) throw new Error("topology has no ingress queue");
-  const ingressName = topology.queues.find((q) => q.key === "ingress")?.name ?? "";
+  const streamFailures = await createQueue(clients.sqs, topology.streamFailures.name, {
+    MessageRetentionPeriod: String(topology.streamFailures.retentionSeconds),
+  });
   return {
-    tableName: topology.table.name,
-    deliveryTableName: delivery.name,
+    tableNames: { events: topology.tables.events.name, delivery: topology.tables.delivery.name },
+    eventStreamArn,
+    bucketName: topology.payloadBucket.localName,
     queues,
-    queueUrlPrefix: ingress.url.slice(0, ingress.url.length - ingressName.length),
+    streamFailures,
+    queueUrlPrefix: streamFailures.url.slice(
+      0,
+      streamFailures.url.length - topology.streamFailures.name.length,
+    ),
   };
 }

@@ -10,12 +10,15 @@ import {
 import type { Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ENV } from "../shared/config/env.js";
 import { loadConfigFile, parseConfig } from "../shared/config/load-config.js";
 import type { WebhooksConfig } from "../shared/config/schema.js";
 import { BUNDLING } from "../shared/topology/bundling.js";
+import type { TableKey } from "../shared/topology/grants.js";
 import { buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
 import { type ApiRoute, createApiServer } from "./api-server.js";
 import { type BuiltFunction, bundleFunction, bundleIamGuard } from "./bundle.js";
@@ -32,6 +35,10 @@ import { createLocalSink, type LocalSink } from "./local-sink.js";
 import { provision } from "./provision.js";
 import { pointSinkTargetsAt } from "./sink-targets.js";
 import { SqsPoller } from "./sqs-poller.js";
+import { StreamPoller, type StreamPollerOptions } from "./stream-poller.js";
+
+/** A Function URL takes what Lambda takes: a 6 MB request. */
+const FUNCTION_URL_MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 export interface LocalPlatformOptions {
   readonly configPath: string;
@@ -64,18 +71,24 @@ export interface LocalPlatformOptions {
 }
 
 export interface LocalState {
+  /** Where senders post: `<ingestUrl><sourceId>` (the HTTP API's, or the Function URL's if it is the only ingress). */
   readonly ingestUrl: string;
+  /** The Function URL's ingest base, when the config's `ingress` is `both`. */
+  readonly functionIngestUrl?: string;
   /** Absolute path of the config the stack runs (its own copy, local sink targets pointed at it). */
   readonly configPath: string;
   readonly sqsEndpoint: string;
   readonly dynamodbEndpoint: string;
   readonly queues: Record<string, { readonly url: string; readonly dlqUrl: string }>;
+  /** The stream mapping's on-failure queue. */
+  readonly streamFailuresUrl: string;
 }
 
 export interface LocalPlatform extends LocalState {
   readonly baseUrl: string;
-  readonly ingressQueue: { readonly url: string; readonly dlqUrl: string };
-  readonly tableName: string;
+  /** The event table and the delivery-state table. */
+  readonly tableNames: Readonly<Record<TableKey, string>>;
+  readonly bucketName: string;
   readonly config: WebhooksConfig;
   readonly topology: Topology;
   /** This stack's own build directory (removed on stop). */
@@ -123,45 +136,65 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
       },
     };
+    // fauxqs serves S3 on the SQS endpoint (path-style).
+    const s3Endpoint = sqsEndpoint;
     const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbEndpoint });
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodbEndpoint });
+    const s3 = new S3Client({ ...clientConfig, endpoint: s3Endpoint, forcePathStyle: true });
     cleanups.push(async () => {
       sqs.destroy();
       dynamodb.destroy();
+      streams.destroy();
+      s3.destroy();
     });
-    const provisioned = await provision(topology, { sqs, dynamodb });
+    const provisioned = await provision(topology, { sqs, dynamodb, s3 });
 
-    // The front door listens first: the config the functions read points local sinks at its port.
+    // The front doors listen first: the config the functions read points local sinks at the port. The
+    // HTTP API routes by the topology's route keys; a Function URL hands every request to its function
+    // (route key `$default`), with Lambda's own payload limit.
     let sink: LocalSink | undefined;
-    const server: Server = createApiServer({
-      routes: topology.functions.flatMap((spec) =>
-        spec.routes.map(
-          (routeKey): ApiRoute => ({
-            routeKey,
-            invoke: async (event) =>
-              (await hostsReady.promise).get(spec.key)?.invoke<APIGatewayProxyStructuredResultV2>(event) ??
-              Promise.reject(new Error(`no function ${spec.key}`)),
+    const invokerOf =
+      (key: string) =>
+      async (event: unknown): Promise<APIGatewayProxyStructuredResultV2> =>
+        (await hostsReady.promise).get(key)?.invoke<APIGatewayProxyStructuredResultV2>(event) ??
+        Promise.reject(new Error(`no function ${key}`));
+    const listen = async (routes: readonly ApiRoute[], port: number, maxBodyBytes?: number) => {
+      const server: Server = createApiServer({
+        routes,
+        ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+        extra: [(request, response) => sink?.handle(request, response) ?? false],
+        log,
+      });
+      server.keepAliveTimeout = 5_000;
+      await new Promise<void>((ok, fail) => {
+        server.once("error", fail);
+        server.listen(port, host, () => ok());
+      });
+      cleanups.push(
+        () =>
+          new Promise<void>((ok) => {
+            server.close(() => ok());
+            server.closeAllConnections();
           }),
-        ),
-      ),
-      extra: [(request, response) => sink?.handle(request, response) ?? false],
-      log,
-    });
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((ok, fail) => {
-      server.once("error", fail);
-      server.listen(options.port, host, () => ok());
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((ok) => {
-          server.close(() => ok());
-          server.closeAllConnections();
-        }),
+      );
+      const address = server.address();
+      return `http://${host}:${typeof address === "object" && address ? address.port : port}`;
+    };
+    const apiRoutes = topology.functions.flatMap((spec) =>
+      spec.routes.map((routeKey): ApiRoute => ({ routeKey, invoke: invokerOf(spec.key) })),
     );
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : options.port;
-    const baseUrl = `http://${host}:${port}`;
+    const urlFunction = topology.functions.find((spec) => spec.functionUrl);
+    const urlRoutes: ApiRoute[] = urlFunction
+      ? [{ routeKey: "$default", invoke: invokerOf(urlFunction.key) }]
+      : [];
+    const baseUrl = topology.ingress.httpApi
+      ? await listen(apiRoutes, options.port)
+      : await listen(urlRoutes, options.port, FUNCTION_URL_MAX_BODY_BYTES);
+    const functionUrlBase =
+      topology.ingress.httpApi && urlFunction
+        ? await listen(urlRoutes, 0, FUNCTION_URL_MAX_BODY_BYTES)
+        : undefined;
 
     const { config: runConfigJson, rewritten } = pointSinkTargetsAt(
       JSON.parse(readFileSync(configPath, "utf8")),
@@ -189,17 +222,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const resolveEnv = (value: EnvValue, bundle: BuiltFunction): string => {
       if (typeof value === "string") return value;
       switch (value.ref) {
-        case "queue-url": {
-          const q = provisioned.queues.get(value.queue);
-          if (!q) throw new Error(`topology references unknown queue ${value.queue}`);
-          return q.url;
-        }
         case "queue-url-prefix":
           return provisioned.queueUrlPrefix;
         case "table-name":
-          return provisioned.tableName;
-        case "delivery-table-name":
-          return provisioned.deliveryTableName;
+          return provisioned.tableNames[value.table];
+        case "bucket-name":
+          return provisioned.bucketName;
         case "config-path":
           return bundle.configPath;
       }
@@ -216,6 +244,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
         [ENV.sqsEndpoint]: sqsEndpoint,
         [ENV.dynamodbEndpoint]: dynamodbEndpoint,
+        [ENV.s3Endpoint]: s3Endpoint,
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
         POWERTOOLS_METRICS_DISABLED: "true",
         ...options.functionEnv,
@@ -262,12 +291,39 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         poller.start();
         cleanups.push(() => poller.stop());
       }
+      for (const trigger of spec.streamTriggers) {
+        if (trigger.table !== "events") throw new Error(`no stream on table ${trigger.table}`);
+        const poller = new StreamPoller({
+          streams,
+          streamArn: provisioned.eventStreamArn,
+          batchSize: trigger.batchSize,
+          maxBatchingWindowSeconds: trigger.maxBatchingWindowSeconds,
+          filters: trigger.filters as StreamPollerOptions["filters"],
+          bisectBatchOnFunctionError: trigger.bisectBatchOnFunctionError,
+          maximumRetryAttempts: trigger.maximumRetryAttempts,
+          maximumRecordAgeSeconds: trigger.maximumRecordAgeSeconds,
+          invoke: (event) => fn.invoke(event),
+          onFailure: async (failure) => {
+            log(
+              `[${spec.key}] stream batch given up on (${failure.requestContext.condition}): sent to ${topology.streamFailures.name}`,
+            );
+            await sqs.send(
+              new SendMessageCommand({
+                QueueUrl: provisioned.streamFailures.url,
+                MessageBody: JSON.stringify(failure),
+              }),
+            );
+          },
+          onError: (message, error) =>
+            log(`[${spec.key}] ${message}: ${(error as Error).message ?? String(error)}`),
+        });
+        poller.start();
+        cleanups.push(() => poller.stop());
+      }
     }
 
     hostsReady.resolve(hosts);
 
-    const ingress = provisioned.queues.get("ingress");
-    if (!ingress) throw new Error("no ingress queue");
     const queues: LocalState["queues"] = {};
     for (const spec of topology.queues) {
       const q = provisioned.queues.get(spec.key);
@@ -275,6 +331,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     }
     const state: LocalState = {
       ingestUrl: `${baseUrl}/webhooks/`,
+      ...(functionUrlBase ? { functionIngestUrl: `${functionUrlBase}/webhooks/` } : {}),
+      streamFailuresUrl: provisioned.streamFailures.url,
       configPath: runConfigPath,
       sqsEndpoint,
       dynamodbEndpoint,
@@ -294,8 +352,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     return {
       ...state,
       baseUrl,
-      ingressQueue: { url: ingress.url, dlqUrl: ingress.dlqUrl },
-      tableName: provisioned.tableName,
+      tableNames: provisioned.tableNames,
+      bucketName: provisioned.bucketName,
       config,
       topology,
       buildDir,

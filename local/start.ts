@@ -49,10 +49,12 @@ async function main(): Promise<void> {
     `Webhooks platform running locally (ready in ${Date.now() - started} ms)`,
     "",
     `  Ingest URL      ${platform.ingestUrl}{sourceId}`,
+    ...(platform.functionIngestUrl ? [`  Function URL    ${platform.functionIngestUrl}{sourceId}`] : []),
     `  Sources         ${platform.config.sources.map((s) => `${s.id} (${s.provider})`).join(", ")}`,
     `  SQS endpoint    ${platform.sqsEndpoint}`,
     `  DynamoDB        ${platform.dynamodbEndpoint}`,
-    `  Ingress queue   ${platform.ingressQueue.url}`,
+    `  Event table     ${platform.tableNames.events} (its stream feeds the router)`,
+    `  Stream failures ${platform.streamFailuresUrl}`,
     "",
     "  Subscriptions:",
     ...platform.config.subscriptions.flatMap((s) => {

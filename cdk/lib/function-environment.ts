@@ -1,5 +1,5 @@
 import { Stack } from "aws-cdk-lib";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type { IConstruct } from "constructs";
 import { BUNDLING } from "../../shared/topology/bundling.js";
 import type { EnvValue } from "../../shared/topology/topology.js";
@@ -10,8 +10,7 @@ export const DEPLOYED_CONFIG_PATH = `/var/task/${BUNDLING.configFileName}`;
 
 export interface EnvironmentResources {
   readonly tables: WebhookTables;
-  /** Looks a queue up by topology key; throws for an unknown key. */
-  readonly queueByKey: (key: string) => sqs.IQueue;
+  readonly payloadBucket: s3.IBucket;
 }
 
 /** `https://sqs.<region>.<suffix>/<account>/`: prefix of every queue URL of the stack `scope` is in. */
@@ -29,14 +28,12 @@ export function resolveEnvironment(
   const resolve = (value: EnvValue): string => {
     if (typeof value === "string") return value;
     switch (value.ref) {
-      case "queue-url":
-        return resources.queueByKey(value.queue).queueUrl;
       case "queue-url-prefix":
         return queueUrlPrefix(scope);
       case "table-name":
-        return resources.tables.dedupe.tableName;
-      case "delivery-table-name":
-        return resources.tables.delivery.tableName;
+        return resources.tables[value.table].tableName;
+      case "bucket-name":
+        return resources.payloadBucket.bucketName;
       case "config-path":
         return DEPLOYED_CONFIG_PATH;
       default: {

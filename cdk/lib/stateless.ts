@@ -1,13 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Annotations, Duration, Validations } from "aws-cdk-lib";
+import { Annotations, type CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -24,6 +25,9 @@ import { resolveEnvironment } from "./function-environment.js";
 import { pascalCase } from "./names.js";
 import type { ResolvedPlatformProps } from "./platform-props.js";
 import type { WebhooksStateful } from "./stateful.js";
+
+/** The router's iterator-age alarm fires when it is this far behind the stream. */
+const ITERATOR_AGE_ALARM_SECONDS = 300;
 
 /** Repository root: `cdk/lib/` is two levels down. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -102,17 +106,20 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 );
 
 /**
- * The stateless half of the platform: the functions, their triggers and permissions, and the HTTP
- * API in front of ingest. Can be destroyed and recreated without losing data.
+ * The stateless half of the platform: the functions, their triggers and permissions, and the front doors
+ * of ingest (an HTTP API, a Function URL, or both, as the config's `ingress` says). Can be destroyed and
+ * recreated without losing data.
  */
 export class WebhooksStateless extends Construct {
   /** Every deployed function, by topology key. */
   readonly functions: ReadonlyMap<FunctionKey, lambda.IFunction>;
-  /** The HTTP API that receives webhooks. */
-  readonly api: apigwv2.IHttpApi;
+  /** The HTTP API that receives webhooks (`ingress` `http-api` or `both`). */
+  readonly api?: apigwv2.IHttpApi;
   /** The API's `$default` stage, with access logging. */
-  readonly stage: apigwv2.IHttpStage;
-  /** Base URL senders post to: `<ingestUrl><sourceId>`. */
+  readonly stage?: apigwv2.IHttpStage;
+  /** The ingest function's URL (`ingress` `function-url` or `both`). */
+  readonly functionUrl?: lambda.IFunctionUrl;
+  /** Base URL senders post to, `<ingestUrl><sourceId>`: the HTTP API's when there is one, else the Function URL's. */
   readonly ingestUrl: string;
 
   private readonly props: WebhooksStatelessProps;
@@ -129,6 +136,67 @@ export class WebhooksStateless extends Construct {
     }
     this.functions = functions;
 
+    let ingestUrl: string | undefined;
+    for (const spec of topology.functions) {
+      const fn = functions.get(spec.key);
+      if (!fn || !spec.functionUrl) continue;
+      const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      Validations.of(url.node.defaultChild ?? url).acknowledge({
+        id: "AwsSolutions-L1",
+        reason: "Not a runtime finding: the function URL is public on purpose (see the APIG4 reason).",
+      });
+      this.functionUrl = url;
+      ingestUrl = `${url.url}webhooks/`;
+    }
+
+    if (topology.ingress.httpApi) {
+      const { api, stage } = this.createHttpApi(props.throttle, retention);
+      this.api = api;
+      this.stage = stage;
+      for (const spec of topology.functions) {
+        const fn = functions.get(spec.key);
+        if (!fn || spec.routes.length === 0) continue;
+        const integration = new HttpLambdaIntegration(`${pascalCase(spec.key)}Integration`, fn, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        });
+        for (const routeKey of spec.routes) {
+          const parsed = parseRouteKey(routeKey);
+          // Same construct ids as HttpApi.addRoutes would give, so existing routes keep their logical ids.
+          const route = new apigwv2.HttpRoute(
+            api,
+            parsed ? `${parsed.method}${parsed.path}` : "DefaultRoute",
+            {
+              httpApi: api,
+              routeKey: parsed
+                ? apigwv2.HttpRouteKey.with(parsed.path, httpMethod(parsed.method))
+                : apigwv2.HttpRouteKey.DEFAULT,
+              integration,
+            },
+          );
+          Validations.of(route.node.defaultChild ?? route).acknowledge({
+            id: "AwsSolutions-APIG4",
+            reason:
+              "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
+              "the ingest function authenticates every request by verifying the provider's HMAC signature " +
+              "and rejects unsigned or mis-signed requests with 401 (requests no other route matches reach " +
+              "$default and get 404/405).",
+          });
+          if (routeKey === WEBHOOK_ROUTE_KEY && parsed) {
+            // `/webhooks/{sourceId}` → `<stage url>webhooks/`
+            ingestUrl = `${stage.url}${parsed.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
+          }
+        }
+      }
+    }
+    if (ingestUrl === undefined) throw new Error("The topology gives the ingest function no front door.");
+    this.ingestUrl = ingestUrl;
+  }
+
+  private createHttpApi(
+    throttle: apigwv2.ThrottleSettings | undefined,
+    retention: logs.RetentionDays,
+  ): { api: apigwv2.HttpApi; stage: apigwv2.HttpStage } {
+    const { topology } = this.props;
     const api = new apigwv2.HttpApi(this, "HttpApi", {
       apiName: `${topology.prefix}-api`,
       description: `Webhook ingestion endpoint (${topology.prefix})`,
@@ -143,44 +211,9 @@ export class WebhooksStateless extends Construct {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         format: ACCESS_LOG_FORMAT,
       },
-      throttle: props.throttle,
+      throttle,
     });
-    this.api = api;
-    this.stage = stage;
-
-    let ingestUrl: string | undefined;
-    for (const spec of topology.functions) {
-      const fn = functions.get(spec.key);
-      if (!fn || spec.routes.length === 0) continue;
-      const integration = new HttpLambdaIntegration(`${pascalCase(spec.key)}Integration`, fn, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      });
-      for (const routeKey of spec.routes) {
-        const parsed = parseRouteKey(routeKey);
-        // Same construct ids as HttpApi.addRoutes would give, so existing routes keep their logical ids.
-        const route = new apigwv2.HttpRoute(api, parsed ? `${parsed.method}${parsed.path}` : "DefaultRoute", {
-          httpApi: api,
-          routeKey: parsed
-            ? apigwv2.HttpRouteKey.with(parsed.path, httpMethod(parsed.method))
-            : apigwv2.HttpRouteKey.DEFAULT,
-          integration,
-        });
-        Validations.of(route.node.defaultChild ?? route).acknowledge({
-          id: "AwsSolutions-APIG4",
-          reason:
-            "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
-            "the ingest function authenticates every request by verifying the provider's HMAC signature " +
-            "and rejects unsigned or mis-signed requests with 401 (requests no other route matches reach " +
-            "$default and get 404/405).",
-        });
-        if (routeKey === WEBHOOK_ROUTE_KEY && parsed) {
-          // `/webhooks/{sourceId}` → `<stage url>webhooks/`
-          ingestUrl = `${stage.url}${parsed.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
-        }
-      }
-    }
-    if (ingestUrl === undefined) throw new Error("The topology has no HTTP route for the ingest function.");
-    this.ingestUrl = ingestUrl;
+    return { api, stage };
   }
 
   private createFunction(spec: FunctionSpec, retention: logs.RetentionDays): NodejsFunction {
@@ -211,8 +244,11 @@ export class WebhooksStateless extends Construct {
       tracing: this.props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: resolveEnvironment(this, spec.environment, {
         tables: resources.tables,
-        queueByKey: (key) => resources.queue(key).queue,
+        payloadBucket: resources.payloadBucket,
       }),
+      // JSON logs; Lambda's own START/END/REPORT lines (billed like any other) only from WARN up.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
       bundling: {
         forceDockerBundling: false,
         minify: BUNDLING.minify,
@@ -242,11 +278,57 @@ export class WebhooksStateless extends Construct {
       );
     }
 
+    for (const trigger of spec.streamTriggers) {
+      const table = resources.tables[trigger.table];
+      fn.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: trigger.batchSize,
+          maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+          filters: trigger.filters.map((pattern) => ({ pattern: JSON.stringify(pattern) })),
+          reportBatchItemFailures: trigger.reportBatchItemFailures,
+          bisectBatchOnError: trigger.bisectBatchOnFunctionError,
+          retryAttempts: trigger.maximumRetryAttempts,
+          maxRecordAge: Duration.seconds(trigger.maximumRecordAgeSeconds),
+          onFailure: new SqsDlq(resources.streamFailures),
+        }),
+      );
+      // How far behind the router is: the age of the last record it read.
+      resources.alarm(
+        `${pascalCase(spec.key)}IteratorAge`,
+        `${spec.name}-iterator-age`,
+        `${spec.name} is more than ${ITERATOR_AGE_ALARM_SECONDS / 60} minutes behind the event stream: ` +
+          "new events wait to be fanned out. Check its errors and throttles.",
+        fn.metric("IteratorAge", {
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        ITERATOR_AGE_ALARM_SECONDS * 1000,
+      );
+    }
+
     // Least privilege, per function: exactly the topology's grants (what each handler calls, on the
-    // resources it calls it on), which the local runtime enforces too. Consuming a trigger's queue is
-    // granted by its event source mapping.
+    // resources it calls it on), which the local runtime enforces too. Consuming a trigger's queue or
+    // stream is granted by its event source mapping.
     resources.grant(role, spec.grants);
     this.warnInlineSecrets(fn, spec.secrets);
+    const policy = role.node.tryFindChild("DefaultPolicy") ?? role;
+    if (spec.grants.some((g) => g.resources.some((r) => r.ref === "bucket-objects"))) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(resources.payloadBucket.node.defaultChild as CfnElement)}.Arn>/events/*]`,
+        reason:
+          "Payload objects are one per event (events/<source>/<event id>); the key prefix is the narrowest " +
+          "grant that lets the function write or read the object of the event it handles.",
+      });
+    }
+    if (spec.streamTriggers.length > 0) {
+      Validations.of(policy).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "dynamodb:ListStreams, which the stream event source mapping needs, supports no resource-level " +
+          "permission (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).",
+      });
+    }
 
     if (this.props.tracing) {
       // Lambda adds the X-Ray statement to the role's default policy; acknowledge it there only.

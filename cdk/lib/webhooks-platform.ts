@@ -1,7 +1,8 @@
 import { CfnOutput, Stack } from "aws-cdk-lib";
 import type * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
-import type * as iam from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import type { WebhooksConfig } from "../../shared/config/schema.js";
 import { buildTopology, type FunctionKey, type Topology } from "../../shared/topology/topology.js";
@@ -37,11 +38,15 @@ export class WebhooksPlatform extends Construct {
   readonly stateless: WebhooksStateless;
   /** Base URL senders post to: `<ingestUrl><sourceId>`. */
   readonly ingestUrl: string;
-  /** The HTTP API that receives webhooks. */
-  readonly api: apigwv2.IHttpApi;
-  /** `dedupe` (dedupe claims) and `delivery` (success records, attempt log, subscription state). */
+  /** The HTTP API that receives webhooks (config `ingress` `http-api` or `both`). */
+  readonly api?: apigwv2.IHttpApi;
+  /** The ingest function's URL (config `ingress` `function-url` or `both`). */
+  readonly functionUrl?: lambda.IFunctionUrl;
+  /** `events` (the event store: dedupe, archive, outbox) and `delivery` (ledger, attempts, state, index). */
   readonly tables: WebhookTables;
-  /** Every queue with its DLQ and DLQ alarm, by topology key: `ingress`, `sub-<subscription id>`. */
+  /** Bodies too large for their event item. */
+  readonly payloadBucket: s3.IBucket;
+  /** Every subscription queue with its DLQ and DLQ alarm, by topology key: `sub-<subscription id>`. */
   readonly queues: ReadonlyMap<string, WebhookQueue>;
   /** Every function by key: `ingest`, `router`, and `deliver` when a subscription delivers over HTTP. */
   readonly functions: ReadonlyMap<FunctionKey, lambda.IFunction>;
@@ -69,14 +74,26 @@ export class WebhooksPlatform extends Construct {
       throttle: resolved.throttle,
     });
     this.ingestUrl = this.stateless.ingestUrl;
-    this.api = this.stateless.api;
+    if (this.stateless.api) this.api = this.stateless.api;
+    if (this.stateless.functionUrl) this.functionUrl = this.stateless.functionUrl;
     this.tables = this.stateful.tables;
+    this.payloadBucket = this.stateful.payloadBucket;
     this.queues = this.stateful.queues;
     this.functions = this.stateless.functions;
 
     new CfnOutput(this, "IngestUrl", {
       value: this.ingestUrl,
       description: "Webhook senders post to <IngestUrl><sourceId>.",
+    });
+    if (this.functionUrl && this.api) {
+      new CfnOutput(this, "FunctionIngestUrl", {
+        value: `${this.functionUrl.url}webhooks/`,
+        description: "The same ingest through the Lambda Function URL: <FunctionIngestUrl><sourceId>.",
+      });
+    }
+    new CfnOutput(this, "StreamFailuresQueueUrl", {
+      value: this.stateful.streamFailures.queueUrl,
+      description: "Stream batches the router gave up on (see README, Operate).",
     });
     for (const { spec, queue, dlq } of this.queues.values()) {
       const name = pascalCase(spec.key);
@@ -108,6 +125,13 @@ export class WebhooksPlatform extends Construct {
           "can be consumed by your own code.",
       );
     }
+    // An event too large for an SQS message carries a `dataref`: its body's key in the payload bucket.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["s3:GetObject"],
+      resourceArns: [this.payloadBucket.arnForObjects("events/*")],
+    });
+    this.payloadBucket.encryptionKey?.grantDecrypt(grantee);
     return queue.grantConsumeMessages(grantee);
   }
 

@@ -1,10 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
+import {
+  createDynamoDbClient,
+  createPayloadStore,
+  createSqsClient,
+} from "../../shared/adapters/aws-clients.js";
 import { CachingSecretResolver } from "../../shared/adapters/caching-secret-resolver.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { fileClock } from "../../shared/adapters/file-clock.js";
@@ -13,13 +16,10 @@ import { deliveryMessageOf, SqsDeliveryQueue } from "../../shared/adapters/sqs-d
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, optionalEnv, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
+import { publishMetricsIfAny } from "../../shared/http/publish-metrics.js";
 import { queueRecordOf, sqsPartialBatchResponse } from "../../shared/http/sqs-records.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import {
-  ATTEMPT_LOG_TTL_SECONDS,
-  DELIVERED_TTL_SECONDS,
-  DELIVERY_LEASE_SECONDS,
-} from "../../shared/topology/durations.js";
+import { ATTEMPT_LOG_TTL_SECONDS, DELIVERY_STATS_TTL_SECONDS } from "../../shared/topology/durations.js";
 import { queueNames, subscriptionIdFromQueueName } from "../../shared/topology/names.js";
 import { createDeliverEvents } from "../../shared/use-cases/deliver/deliver-batch.js";
 import {
@@ -62,16 +62,21 @@ const deliver = createDeliverEvents(
     }),
     ...statePortsOf(table),
     secrets: new CachingSecretResolver(),
+    payloads: createPayloadStore(),
     clock,
     random: Math.random,
   },
   {
     userAgent: "webhooks-platform/0.1",
-    leaseSeconds: DELIVERY_LEASE_SECONDS,
-    deliveredTtlSeconds: DELIVERED_TTL_SECONDS,
     attemptLogTtlSeconds: ATTEMPT_LOG_TTL_SECONDS,
+    statsTtlSeconds: DELIVERY_STATS_TTL_SECONDS,
     pausedRecheckSeconds: Number(optionalEnv(ENV.pausedRecheckSeconds) ?? DEFAULT_PAUSED_RECHECK_SECONDS),
   },
+  (error, eventIds) =>
+    logger.error("could not record the batch's successes; the messages are acknowledged anyway", {
+      error,
+      eventIds,
+    }),
 );
 
 /** Subscription queue → one signed POST per record; retries and dead letters are new messages. */
@@ -82,7 +87,7 @@ const deliverHandler = (event: SQSEvent): Promise<readonly DeliveryResult[]> =>
 // counted, then become the partial batch response, then metrics are flushed and the logger's keys reset.
 export const handler = middy<SQSEvent, readonly DeliveryResult[] | SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(publishMetricsIfAny(metrics))
   .use(
     sqsPartialBatchResponse((results: readonly DeliveryResult[]) =>
       results.filter((r) => r.result === "failed").map((r) => r.messageId),

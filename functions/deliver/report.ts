@@ -8,7 +8,8 @@ type Kind = DeliveryResult["result"];
 type ResultOf<K extends Kind> = Extract<DeliveryResult, { result: K }>;
 
 interface Line<K extends Kind> {
-  readonly level: "info" | "warn" | "error";
+  /** At INFO and above at most one line per outcome worth a person's look; the common ones at DEBUG. */
+  readonly level: "debug" | "info" | "warn" | "error";
   readonly message: string;
   /** Counted once per result of this kind. */
   readonly metric?: string;
@@ -19,7 +20,7 @@ interface Line<K extends Kind> {
 /** How each kind of delivery result is logged and counted: the one place to look. */
 export const RESULT_REPORT: { readonly [K in Kind]: Line<K> } = {
   delivered: {
-    level: "info",
+    level: "debug",
     message: "delivered",
     metric: "Delivered",
     fields: (r) => ({ attempt: r.attempt, outcome: r.outcome }),
@@ -37,7 +38,7 @@ export const RESULT_REPORT: { readonly [K in Kind]: Line<K> } = {
     fields: (r) => ({ attempt: r.attempt, reason: r.reason, detail: r.detail }),
   },
   parked: {
-    level: "info",
+    level: "debug",
     message: "parked",
     fields: (r) => ({ attempt: r.attempt, why: r.why }),
   },
@@ -54,7 +55,7 @@ export const RESULT_REPORT: { readonly [K in Kind]: Line<K> } = {
   },
 };
 
-type Log = Pick<Logger, "info" | "warn" | "error">;
+type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
 type Count = Pick<Metrics, "addMetric">;
 
 function report<K extends Kind>(result: ResultOf<K>, logger: Log, metrics: Count): void {
@@ -67,17 +68,28 @@ function report<K extends Kind>(result: ResultOf<K>, logger: Log, metrics: Count
   if (line.metric) metrics.addMetric(line.metric, MetricUnit.Count, 1);
 }
 
-/** Logs and counts every result the handler returned (`DeliveryRecords`: how many there were). */
+/**
+ * Logs and counts every result the handler returned: one embedded-metric line per batch carries the
+ * counts and every attempt's latency, under the subscription's dimension (a batch comes from one queue).
+ */
 export function reportDeliveryResults(
   logger: Log,
-  metrics: Count,
+  metrics: Count & Pick<Metrics, "addDimension">,
 ): MiddlewareObj<SQSEvent, readonly DeliveryResult[]> {
   return {
     name: "reportDeliveryResults",
     after: (request) => {
       const results = request.response ?? [];
+      const subscription = results.flatMap((r) =>
+        "record" in r && r.record ? [r.record.subscriptionId] : [],
+      )[0];
+      if (subscription !== undefined) metrics.addDimension("subscription", subscription);
       metrics.addMetric("DeliveryRecords", MetricUnit.Count, results.length);
-      for (const result of results) report(result, logger, metrics);
+      for (const result of results) {
+        report(result, logger, metrics);
+        if ("record" in result && result.record)
+          metrics.addMetric("DeliveryLatency", MetricUnit.Milliseconds, result.record.latencyMs);
+      }
     },
   };
 }

@@ -1,62 +1,90 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
+import { createDynamoDbClient, createPayloadStore } from "../../shared/adapters/aws-clients.js";
 import { CachingSecretResolver } from "../../shared/adapters/caching-secret-resolver.js";
-import { DynamoDbDedupeStore } from "../../shared/adapters/dynamodb-dedupe-store.js";
+import { DynamoDbEventStore } from "../../shared/adapters/dynamodb-event-store.js";
 import { createGuardedGet } from "../../shared/adapters/guarded-get.js";
-import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
 import {
+  InvalidRequestError,
   SignatureVerificationError,
   VerificationUnavailableError,
   WebhookError,
 } from "../../shared/domain/errors.js";
 import { headersOf, pathParameter, publicUrlOf, rawBodyOf } from "../../shared/http/api-gateway.js";
+import { publishMetricsIfAny } from "../../shared/http/publish-metrics.js";
 import { errorResponse, json } from "../../shared/http/responses.js";
-import { DEFAULT_ROUTE_KEY, unmatchedRouteError } from "../../shared/http/routes.js";
+import { routeTable, unmatchedRouteError } from "../../shared/http/routes.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { DEDUPE_LEASE_SECONDS } from "../../shared/topology/durations.js";
-import { INGEST_ROUTE_KEYS } from "../../shared/topology/topology.js";
+import { INGEST_ROUTE_KEYS, WEBHOOK_ROUTE_KEY } from "../../shared/topology/topology.js";
 import { createIngestWebhook } from "../../shared/use-cases/ingest-webhook.js";
 import { createVerifierFor } from "../../shared/verify/registry.js";
 import { createJwksKeys } from "../../shared/verify/schemes/jwks.js";
 
+/** A value made on first use, then kept (for clients only some invocations need). */
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+};
+
 const logger = new Logger();
 const metrics = new Metrics();
+const routes = routeTable(INGEST_ROUTE_KEYS);
 
 const ingest = createIngestWebhook({
   config: loadConfigFile(requireEnv(ENV.config)),
   // Remote key sets are fetched through the same SSRF guard as deliveries (policy from the environment).
   verifierFor: createVerifierFor({ jwks: createJwksKeys({ fetch: createGuardedGet() }) }),
   secrets: new CachingSecretResolver(),
-  dedupe: new DynamoDbDedupeStore(createDynamoDbClient(), requireEnv(ENV.dedupeTable)),
-  queue: new SqsMessageQueue(createSqsClient()),
-  ingressQueueUrl: requireEnv(ENV.ingressQueueUrl),
+  events: new DynamoDbEventStore(
+    createDynamoDbClient(),
+    requireEnv(ENV.eventTable),
+    once(createPayloadStore),
+  ),
   clock: systemClock,
-  leaseSeconds: DEDUPE_LEASE_SECONDS,
-  onWarning: (message, error) => logger.warn(message, { error }),
 });
 
 /**
- * POST /webhooks/{sourceId}: verify, dedupe, enqueue, answer 202 `{ id }`. Requests no other route
- * matched arrive through `$default` and get 405 or 404 as `{ code, detail }`.
+ * The source a request is posted to. API Gateway matched `POST /webhooks/{sourceId}` itself; a Function
+ * URL (and API Gateway's `$default` route) hands over every request, so the same route table decides.
+ */
+function sourceIdOf(event: APIGatewayProxyEventV2): string | WebhookError {
+  if (event.routeKey === WEBHOOK_ROUTE_KEY) return pathParameter(event, "sourceId");
+  const method = event.requestContext.http.method;
+  const match = routes.match(method, event.rawPath);
+  if (match?.routeKey !== WEBHOOK_ROUTE_KEY)
+    return unmatchedRouteError(INGEST_ROUTE_KEYS, method, event.rawPath);
+  try {
+    return decodeURIComponent(match.rawPathParameters.sourceId ?? "");
+  } catch {
+    return new InvalidRequestError(`The request path "${event.rawPath}" has a malformed percent-escape.`);
+  }
+}
+
+/**
+ * POST /webhooks/{sourceId}: verify, accept (one conditional write), answer 202 `{ id }`. Anything
+ * else gets 405 or 404 as `{ code, detail }`. An accepted webhook writes no log line at INFO: the event
+ * archive records it, and the router counts acceptances per batch. Duplicates, handshakes and
+ * rejections write one line each.
  */
 const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  if (event.routeKey === DEFAULT_ROUTE_KEY) {
+  const sourceId = sourceIdOf(event);
+  if (sourceId instanceof WebhookError) {
     const method = event.requestContext.http.method;
-    const error = unmatchedRouteError(INGEST_ROUTE_KEYS, method, event.rawPath);
-    logger.info("no route matched", { code: error.code, method, path: event.rawPath });
+    logger.info("no route matched", { code: sourceId.code, method, path: event.rawPath });
     metrics.addMetric("RouteNotMatched", MetricUnit.Count, 1);
-    return errorResponse(error);
+    return errorResponse(sourceId);
   }
   try {
     const result = await ingest({
-      sourceId: pathParameter(event, "sourceId"),
+      sourceId,
       headers: headersOf(event),
       rawBody: rawBodyOf(event),
       url: publicUrlOf(event),
@@ -73,16 +101,23 @@ const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
         body: result.reply.body,
       };
     }
-    logger.appendKeys({ eventId: result.id, sourceId: result.sourceId });
-    logger.info(result.duplicate ? "duplicate webhook acknowledged" : "webhook accepted", {
+    const fields = {
+      eventId: result.id,
+      sourceId: result.sourceId,
       provider: result.provider,
       deliveryId: result.deliveryId,
       eventType: result.eventType,
       secretIndex: result.secretIndex,
-    });
-    metrics.addDimension("source", result.sourceId);
-    metrics.addMetric(result.duplicate ? "WebhookDuplicate" : "WebhookAccepted", MetricUnit.Count, 1);
-    metrics.addMetric(`SecretMatched${result.secretIndex}`, MetricUnit.Count, 1);
+    };
+    if (result.duplicate) {
+      logger.info("duplicate webhook acknowledged", fields);
+      metrics.addDimension("source", result.sourceId);
+      metrics.addMetric("WebhookDuplicate", MetricUnit.Count, 1);
+    } else {
+      logger.debug("webhook accepted", fields);
+    }
+    // Rotation telemetry: a match on any secret but the first (put the new one first, watch the old).
+    if (result.secretIndex > 0) metrics.addMetric(`SecretMatched${result.secretIndex}`, MetricUnit.Count, 1);
     return json(202, { id: result.id, ...(result.duplicate ? { duplicate: true } : {}) });
   } catch (error) {
     if (error instanceof VerificationUnavailableError) {
@@ -105,4 +140,4 @@ const ingestHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
 
 export const handler = middy(ingestHandler)
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+  .use(publishMetricsIfAny(metrics));

@@ -1,14 +1,16 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { createSqsClient } from "../../shared/adapters/aws-clients.js";
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { createDynamoDbClient, createSqsClient } from "../../shared/adapters/aws-clients.js";
+import { DynamoDbEventIndex } from "../../shared/adapters/dynamodb-event-index.js";
 import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
 import { ENV, requireEnv } from "../../shared/config/env.js";
 import { loadConfigFile } from "../../shared/config/load-config.js";
-import { sqsPartialBatchResponse } from "../../shared/http/sqs-records.js";
+import { publishMetricsIfAny } from "../../shared/http/publish-metrics.js";
+import { partialBatchResponse } from "../../shared/http/sqs-records.js";
+import { acceptedRecordsOf } from "../../shared/http/stream-records.js";
 import { queueNames } from "../../shared/topology/names.js";
 import { createRouteEvents, type RouteReport } from "../../shared/use-cases/route-events.js";
 
@@ -21,24 +23,35 @@ const route = createRouteEvents({
   subscriptions: loadConfigFile(requireEnv(ENV.config)).subscriptions,
   queue: new SqsMessageQueue(createSqsClient()),
   queueUrlFor: (subscriptionId) => `${queueUrlPrefix}${queueNames.subscription(prefix, subscriptionId)}`,
+  index: new DynamoDbEventIndex(createDynamoDbClient(), requireEnv(ENV.deliveryTable)),
+  failuresQueueUrl: `${queueUrlPrefix}${queueNames.streamFailures(prefix)}`,
 });
 
-/** Ingress queue → one copy per matching subscription queue; failed records go back to SQS. */
-const routerHandler = async (event: SQSEvent): Promise<RouteReport> => {
-  const report = await route(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
-  for (const bad of report.invalid) logger.error("ingress message is not a webhook CloudEvent", bad);
+/**
+ * The event table's stream → one copy of each new event per matching subscription queue, and the batch
+ * in the event index. One embedded-metric line per batch counts what happened; records whose copies
+ * failed go back to the stream (partial batch response).
+ */
+const routerHandler = async (event: DynamoDBStreamEvent): Promise<RouteReport> => {
+  const report = await route(acceptedRecordsOf(event));
+  for (const bad of report.invalid) logger.error("stream record set aside: it cannot be routed", bad);
+  for (const [source, count] of Object.entries(report.acceptedBySource)) {
+    const single = metrics.singleMetric();
+    single.addDimension("source", source);
+    single.addMetric("WebhookAccepted", MetricUnit.Count, count);
+  }
   metrics.addMetric("EventsFannedOut", MetricUnit.Count, report.fannedOut);
-  metrics.addMetric("EventsUnmatched", MetricUnit.Count, report.unmatched);
-  if (report.failedMessageIds.length > 0) {
-    logger.warn("some records could not be routed and return to the queue", {
-      messageIds: report.failedMessageIds,
+  if (report.unmatched > 0) metrics.addMetric("EventsUnmatched", MetricUnit.Count, report.unmatched);
+  if (report.failedSequenceNumbers.length > 0) {
+    logger.warn("some events could not be enqueued; the stream hands them over again", {
+      sequenceNumbers: report.failedSequenceNumbers,
     });
   }
   return report;
 };
 
-export const handler = middy<SQSEvent, RouteReport | SQSBatchResponse>()
+export const handler = middy<DynamoDBStreamEvent, RouteReport | DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .use(sqsPartialBatchResponse((report: RouteReport) => report.failedMessageIds))
+  .use(publishMetricsIfAny(metrics))
+  .use(partialBatchResponse((report: RouteReport) => report.failedSequenceNumbers))
   .handler(routerHandler);

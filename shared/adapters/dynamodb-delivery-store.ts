@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -16,15 +15,14 @@ import type { AttemptLog, AttemptLogReader, AttemptRecord } from "../ports/attem
 import type { BreakerStore, VersionedBreaker } from "../ports/breaker-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { SubscriptionState, SubscriptionStateStore } from "../ports/subscription-state.js";
-import type {
-  BeginInput,
-  BeginResult,
-  DeliveryKey,
-  SuccessInput,
-  SuccessLedger,
+import {
+  type BatchStats,
+  type DeliveryKey,
+  deliveryKeyOf,
+  type SuccessLedger,
+  type SuccessRecord,
 } from "../ports/success-ledger.js";
 
-const PENDING = "pending";
 const DELIVERED = "delivered";
 const pad = (n: number) => String(n).padStart(4, "0");
 const deliveryKey = (eventId: string, subscriptionId: string) => ({
@@ -51,13 +49,9 @@ function toAttempt(item: Record<string, AttributeValue>): AttemptRecord {
   };
 }
 
-function attemptItem(record: AttemptRecord, ttlSeconds: number): Record<string, AttributeValue> {
-  const iso = new Date(record.at).toISOString();
+/** An attempt's fields, without its key. */
+function attemptFields(record: AttemptRecord): Record<string, AttributeValue> {
   return {
-    pk: { S: `evt#${record.eventId}` },
-    sk: { S: `sub#${record.subscriptionId}#attempt#${pad(record.attempt)}#${record.at}` },
-    gsi1pk: { S: `sub#${record.subscriptionId}` },
-    gsi1sk: { S: `${iso}#${record.eventId}#${pad(record.attempt)}` },
     eventId: { S: record.eventId },
     subscriptionId: { S: record.subscriptionId },
     attempt: { N: String(record.attempt) },
@@ -67,16 +61,45 @@ function attemptItem(record: AttemptRecord, ttlSeconds: number): Record<string, 
     ...(record.status === undefined ? {} : { status: { N: String(record.status) } }),
     ...(record.errorClass === undefined ? {} : { errorClass: { S: record.errorClass } }),
     ...(record.detail === undefined ? {} : { detail: { S: record.detail.slice(0, 1024) } }),
+  };
+}
+
+/** A failed attempt: its own item, in the per-subscription index (successes stay out of it: no index write). */
+function attemptItem(record: AttemptRecord, ttlSeconds: number): Record<string, AttributeValue> {
+  const iso = new Date(record.at).toISOString();
+  return {
+    pk: { S: `evt#${record.eventId}` },
+    sk: { S: `sub#${record.subscriptionId}#attempt#${pad(record.attempt)}#${record.at}` },
+    gsi1pk: { S: `sub#${record.subscriptionId}` },
+    gsi1sk: { S: `${iso}#${record.eventId}#${pad(record.attempt)}` },
+    ...attemptFields(record),
     expiresAt: { N: String(Math.floor(record.at / 1000) + ttlSeconds) },
+  };
+}
+
+/** `stats#<subscription>#2026-12-06T21`: one partition per subscription and hour. */
+export const statsPartition = (subscriptionId: string, at: number): string =>
+  `stats#${subscriptionId}#${new Date(at).toISOString().slice(0, 13)}`;
+
+function statsItem(stats: BatchStats, ttlSeconds: number): Record<string, AttributeValue> {
+  return {
+    pk: { S: statsPartition(stats.subscriptionId, stats.at) },
+    sk: { S: `${String(stats.at).padStart(13, "0")}#${stats.batchKey}` },
+    ok: { N: String(stats.delivered) },
+    ko: { N: String(stats.failed) },
+    lat: { S: JSON.stringify(stats.latenciesMs) },
+    ...(stats.lastError === undefined ? {} : { err: { S: stats.lastError.slice(0, 200) } }),
+    expiresAt: { N: String(Math.floor(stats.at / 1000) + ttlSeconds) },
   };
 }
 
 /**
  * The delivery-state table (`pk`/`sk`, TTL on `expiresAt`, `bySubscription` index), one adapter for
  * every port kept in it:
- * - `SuccessLedger`: `evt#<eventId>` / `sub#<id>#delivery`, the lease and then the success record of one delivery;
- * - `AttemptLog`, `AttemptLogReader`: `evt#<eventId>` / `sub#<id>#attempt#<n>#<at>`, one item per attempt
- *   (also indexed by subscription and time);
+ * - `SuccessLedger`: `evt#<eventId>` / `sub#<id>#delivery`, the success record of one delivery (also the
+ *   log entry of its attempt), and `stats#<id>#<hour>` / `<at>#<batch>`, one statistics item per batch;
+ * - `AttemptLog`, `AttemptLogReader`: `evt#<eventId>` / `sub#<id>#attempt#<n>#<at>`, one item per failed
+ *   attempt (also indexed by subscription and time);
  * - `SubscriptionStateStore`: `sub#<id>` / `state`, paused / disabled;
  * - `BreakerStore`: `dest#<origin>` / `breaker`, versioned;
  * - `RateLimiter`: `rate#<id>` / `<epoch second>`, a counter per second.
@@ -109,49 +132,60 @@ export class DynamoDbDeliveryStore
 
   // SuccessLedger
 
-  async begin(input: BeginInput): Promise<BeginResult> {
-    const token = randomUUID();
-    const now = Math.floor(input.nowMs / 1000);
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            ...deliveryKey(input.eventId, input.subscriptionId),
-            status: { S: PENDING },
-            token: { S: token },
-            leaseUntil: { N: String(now + input.leaseSeconds) },
-            expiresAt: { N: String(now + input.leaseSeconds + 86_400) },
-          },
-          ConditionExpression:
-            "attribute_not_exists(pk) OR expiresAt < :now OR (#status = :pending AND leaseUntil < :now)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":now": { N: String(now) }, ":pending": { S: PENDING } },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return { status: "go", token };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (error.Item?.status?.S === DELIVERED) return { status: "delivered" };
-      const leaseUntil = Number(error.Item?.leaseUntil?.N ?? now + input.leaseSeconds);
-      return { status: "busy", retryAfterSeconds: Math.max(1, leaseUntil - now) };
+  async delivered(keys: readonly DeliveryKey[], nowMs: number): Promise<ReadonlySet<string>> {
+    const found = new Set<string>();
+    const now = Math.floor(nowMs / 1000);
+    const unique = [...new Map(keys.map((k) => [deliveryKeyOf(k), k])).values()];
+    for (let start = 0; start < unique.length; start += 100) {
+      let pending: Record<string, AttributeValue>[] = unique
+        .slice(start, start + 100)
+        .map((k) => deliveryKey(k.eventId, k.subscriptionId));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === 5) throw new Error("DynamoDB left success records unread after 5 rounds");
+        if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
+        const out = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: "eventId, subscriptionId, #result, expiresAt",
+                ExpressionAttributeNames: { "#result": "result" },
+              },
+            },
+          }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const expired = Number(item.expiresAt?.N ?? "0") < now;
+          if (item.result?.S === DELIVERED && !expired) {
+            found.add(
+              deliveryKeyOf({ eventId: item.eventId?.S ?? "", subscriptionId: item.subscriptionId?.S ?? "" }),
+            );
+          }
+        }
+        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
+      }
     }
+    return found;
   }
 
-  async recordSuccess(input: SuccessInput): Promise<void> {
-    // One BatchWriteItem: the success record (replacing the lease) and the attempt's log entry.
+  async recordBatch(
+    successes: readonly SuccessRecord[],
+    stats: readonly BatchStats[],
+    statsTtlSeconds: number,
+  ): Promise<void> {
+    // One BatchWriteItem: each success record (which is its attempt's log entry) and the statistics.
     let items: WriteRequest[] = [
-      {
+      ...successes.map((success) => ({
         PutRequest: {
           Item: {
-            ...deliveryKey(input.eventId, input.subscriptionId),
-            status: { S: DELIVERED },
-            expiresAt: { N: String(input.expiresAtSeconds) },
+            ...deliveryKey(success.attempt.eventId, success.attempt.subscriptionId),
+            ...attemptFields(success.attempt),
+            expiresAt: { N: String(success.expiresAtSeconds) },
           },
         },
-      },
-      { PutRequest: { Item: attemptItem(input.attempt, input.attemptTtlSeconds) } },
+      })),
+      ...stats.map((s) => ({ PutRequest: { Item: statsItem(s, statsTtlSeconds) } })),
     ];
     for (let round = 0; items.length > 0; round++) {
       if (round === 5) throw new Error("DynamoDB left delivery records unprocessed after 5 rounds");
@@ -160,22 +194,6 @@ export class DynamoDbDeliveryStore
         new BatchWriteItemCommand({ RequestItems: { [this.tableName]: items } }),
       );
       items = out.UnprocessedItems?.[this.tableName] ?? [];
-    }
-  }
-
-  async release(input: DeliveryKey & { readonly token: string }): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(input.eventId, input.subscriptionId),
-          ConditionExpression: "#token = :token AND #status = :pending",
-          ExpressionAttributeNames: { "#token": "token", "#status": "status" },
-          ExpressionAttributeValues: { ":token": { S: input.token }, ":pending": { S: PENDING } },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -6,6 +6,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { AcceptResult, EventStore, NewEvent, PayloadStore, StoredEvent } from "../ports/event-store.js";
+import { payloadKey } from "../topology/names.js";
 import { fromItem, INLINE_BLOB_LIMIT_BYTES, packBlob, toItem } from "./event-item.js";
 
 /**
@@ -28,7 +29,9 @@ export class DynamoDbEventStore implements EventStore {
     const blob =
       packed.bytes.length <= INLINE_BLOB_LIMIT_BYTES
         ? packed
-        : { ref: await this.payloads().put(event.id, event.body, event.expiresAt) };
+        : {
+            ref: await this.payloads().put(payloadKey(event.sourceId, event.id), event.body, event.expiresAt),
+          };
     try {
       await this.client.send(
         new PutItemCommand({

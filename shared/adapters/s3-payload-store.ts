@@ -2,7 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { PayloadStore } from "../ports/event-store.js";
 
 /**
- * Bodies too large for the event item, one object per event (`events/<eventId>`), encrypted by the
+ * Bodies too large for the event item, one object per event (`payloadKey`), encrypted by the
  * bucket's default, expired by its lifecycle rule after the retention. The S3 SDK is loaded on the
  * first large body only, so the common path's cold start never pays for it.
  */
@@ -21,17 +21,16 @@ export class S3PayloadStore implements PayloadStore {
 
   async put(key: string, body: Buffer, expiresAt: number): Promise<string> {
     const { s3, sdk } = await this.load();
-    const objectKey = `events/${key}`;
     await s3.send(
       new sdk.PutObjectCommand({
         Bucket: this.bucket,
-        Key: objectKey,
+        Key: key,
         Body: body,
         // Informational: the bucket's lifecycle rule does the expiring.
         Expires: new Date(expiresAt * 1000),
       }),
     );
-    return objectKey;
+    return key;
   }
 
   async get(ref: string): Promise<Buffer> {

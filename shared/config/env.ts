@@ -5,12 +5,12 @@
 export const ENV = {
   /** Path of the webhooks config JSON file (sources and subscriptions). */
   config: "WEBHOOKS_CONFIG",
-  /** DynamoDB table holding dedupe claims. */
-  dedupeTable: "DEDUPE_TABLE_NAME",
-  /** DynamoDB table holding delivery records, attempt logs and subscription state. */
+  /** DynamoDB table holding the events (dedupe record, archive and outbox in one item). */
+  eventTable: "EVENT_TABLE_NAME",
+  /** DynamoDB table holding delivery records, attempt logs, subscription state and the event index. */
   deliveryTable: "DELIVERY_TABLE_NAME",
-  /** URL of the ingress queue that ingest writes to and the router reads. */
-  ingressQueueUrl: "INGRESS_QUEUE_URL",
+  /** S3 bucket for bodies too large for their event item. */
+  payloadBucket: "PAYLOAD_BUCKET_NAME",
   /** Queue URL prefix: `${prefix}${queueName}` is the URL of any queue of this stack. */
   queueUrlPrefix: "QUEUE_URL_PREFIX",
   /** Name prefix of every queue of this stack (see `queueNames`). */
@@ -25,6 +25,7 @@ export const ENV = {
   /** Custom endpoints for the AWS SDK clients (local emulators). Unset in AWS. */
   sqsEndpoint: "WEBHOOKS_SQS_ENDPOINT",
   dynamodbEndpoint: "WEBHOOKS_DYNAMODB_ENDPOINT",
+  s3Endpoint: "WEBHOOKS_S3_ENDPOINT",
   /** Seconds a paused subscription's message waits before it checks again (default 60). */
   pausedRecheckSeconds: "WEBHOOKS_PAUSED_RECHECK_SECONDS",
   /** Local tests only: a file holding the epoch ms the deliver function takes as "now". */

@@ -43,11 +43,27 @@ export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = [
   5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400,
 ];
 
-/** Largest body we accept: the CloudEvent (base64 for binary bodies) must fit one 1 MiB SQS message. */
-export const MAX_BODY_BYTES_LIMIT = 700_000;
+/**
+ * Largest `maxBodyBytes` a source may set: what every ingress passes to the function. Lambda takes an
+ * invocation payload of at most 6 MB (6,291,456 bytes), and API Gateway and Function URLs hand a binary
+ * body over base64-encoded (4/3 of its size) inside the event, so 4.5 MB of body always fits. Bodies
+ * that do not fit the event item go to the payload bucket (claim check), so nothing else limits them.
+ */
+export const MAX_BODY_BYTES_LIMIT = 4_500_000;
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
+/** How long an accepted event stays findable (and can be resent or replayed) by default. */
+export const DEFAULT_RETENTION_DAYS = 7;
+/**
+ * Batching windows of the router's and deliveries' triggers. At low traffic a window lets several
+ * webhooks share one invocation and one write of each per-batch item (the event index, delivery
+ * stats), which is most of the cost per webhook; it adds at most the window to the latency.
+ */
+export const DEFAULT_BATCHING = { routerWindowSeconds: 1, deliveryWindowSeconds: 1 } as const;
+/** `http-api`: API Gateway (throttling, custom domains, WAF); `function-url`: no per-request charge. */
+export const INGRESS_KINDS = ["http-api", "function-url", "both"] as const;
+export type IngressKind = (typeof INGRESS_KINDS)[number];
 
 const sourceSchema = z.strictObject({
   id,
@@ -61,6 +77,8 @@ const sourceSchema = z.strictObject({
   /** How long a delivery id is remembered; defaults to the provider's retry horizon. */
   dedupeWindowSeconds: z.optional(z.number().check(z.int(), z.gte(60), z.lte(30 * 86_400))),
   maxBodyBytes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_BODY_BYTES_LIMIT))),
+  /** Days this source's events stay in the archive (default: the top-level `retentionDays`). */
+  retentionDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(365))),
 });
 
 const httpTargetSchema = z.strictObject({
@@ -211,6 +229,17 @@ export const configSchema = z
     subscriptions: z.array(subscriptionSchema),
     /** Let a deployed stack deliver to loopback/private addresses and plain HTTP (default false). */
     allowPrivateDestinations: z.optional(z.boolean()),
+    /** Days an accepted event stays in the archive (default `DEFAULT_RETENTION_DAYS`). */
+    retentionDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(365))),
+    /** Which front door receives webhooks (default `http-api`). */
+    ingress: z.optional(z.enum(INGRESS_KINDS)),
+    /** Trigger batching windows in seconds (defaults `DEFAULT_BATCHING`). */
+    batching: z.optional(
+      z.strictObject({
+        routerWindowSeconds: z.optional(z.number().check(z.int(), z.gte(0), z.lte(300))),
+        deliveryWindowSeconds: z.optional(z.number().check(z.int(), z.gte(0), z.lte(300))),
+      }),
+    ),
   })
   .check(
     z.superRefine((config, ctx) => {
@@ -257,3 +286,13 @@ export type HttpTarget = z.infer<typeof httpTargetSchema>;
 /** A target's signing secrets as a list, whether the config gave one or several. */
 export const targetSecretRefs = (target: HttpTarget): readonly SecretRef[] =>
   Array.isArray(target.secret) ? target.secret : [target.secret];
+
+/** How long a source's events are kept, in seconds: the archive's retention, at least the dedupe window. */
+export function eventLifetimeSeconds(
+  config: Pick<WebhooksConfig, "retentionDays">,
+  source: Pick<SourceConfig, "retentionDays" | "dedupeWindowSeconds">,
+  retryHorizonSeconds: number,
+): number {
+  const retention = (source.retentionDays ?? config.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400;
+  return Math.max(retention, source.dedupeWindowSeconds ?? retryHorizonSeconds);
+}

@@ -23,6 +23,11 @@ export interface WebhookCloudEvent {
   readonly webhookprovider: string;
   /** The provider's own delivery id, when it sends one (`webhook-id`, `X-GitHub-Delivery`, Stripe `id`). */
   readonly webhookdeliveryid?: string;
+  /**
+   * CloudEvents' `dataref` extension: where the payload is, for an event too large to carry it (the
+   * payload bucket's object key). Deliveries fetch it and POST the event with its data.
+   */
+  readonly dataref?: string;
 }
 
 const cloudEventSchema = z.looseObject({
@@ -37,6 +42,7 @@ const cloudEventSchema = z.looseObject({
   webhooksourceid: z.string(),
   webhookprovider: z.string(),
   webhookdeliveryid: z.optional(z.string()),
+  dataref: z.optional(z.string()),
 });
 
 export class InvalidCloudEventError extends Error {
@@ -83,23 +89,44 @@ export function buildCloudEvent(input: {
   readonly eventType: string;
   readonly receivedAt: Date;
   readonly contentType: string | undefined;
-  readonly rawBody: Buffer;
-  /** The parsed body when it is JSON; undefined otherwise. */
-  readonly json: unknown;
+  /** The body as posted, or where it is kept when the event is too large to carry it. */
+  readonly body: Buffer | { readonly ref: string };
 }): WebhookCloudEvent {
-  const isJson = input.json !== undefined;
-  return {
-    specversion: "1.0",
+  const head = {
+    specversion: "1.0" as const,
     id: input.eventId,
     source: `/webhooks/${input.sourceId}`,
     type: input.eventType,
     time: input.receivedAt.toISOString(),
-    datacontenttype: isJson ? "application/json" : (input.contentType ?? "application/octet-stream"),
-    ...(isJson ? { data: input.json } : { data_base64: input.rawBody.toString("base64") }),
     webhooksourceid: input.sourceId,
     webhookprovider: input.provider,
     ...(input.deliveryId ? { webhookdeliveryid: input.deliveryId } : {}),
   };
+  if (!Buffer.isBuffer(input.body)) {
+    return {
+      ...head,
+      datacontenttype: input.contentType ?? "application/octet-stream",
+      dataref: input.body.ref,
+    };
+  }
+  return { ...head, ...dataOf(input.body, input.contentType) };
+}
+
+/** `data` (parsed JSON) or `data_base64` (anything else, byte for byte), with its content type. */
+function dataOf(
+  rawBody: Buffer,
+  contentType: string | undefined,
+): Pick<WebhookCloudEvent, "datacontenttype" | "data" | "data_base64"> {
+  const json = parseJsonBody(rawBody, contentType);
+  return json !== undefined
+    ? { datacontenttype: "application/json", data: json }
+    : { datacontenttype: contentType ?? "application/octet-stream", data_base64: rawBody.toString("base64") };
+}
+
+/** The event with its payload in place of its `dataref` (what a delivery POSTs). */
+export function withData(event: WebhookCloudEvent, rawBody: Buffer): WebhookCloudEvent {
+  const { dataref: _ref, data: _data, data_base64: _base64, datacontenttype, ...rest } = event;
+  return { ...rest, ...dataOf(rawBody, datacontenttype) };
 }
 
 /** Parses the body as JSON when the content type says JSON (or is absent) and it parses; else undefined. */

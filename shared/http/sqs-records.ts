@@ -26,24 +26,28 @@ export function queueRecordOf(record: SQSRecord): QueueRecord {
 }
 
 /**
- * Turns what the handler returned into SQS's partial batch response: the records `failedMessageIds`
- * names go back to the queue, every other one is deleted. The handler returns its use case's own report
- * (`R`) and the middleware's `after` replaces it with `{ batchItemFailures }`, so other middlewares used
- * after this one still see the report.
+ * Turns what the handler returned into a partial batch response (SQS and DynamoDB stream mappings read
+ * the same shape): the items `failedIds` names (message ids, or stream sequence numbers) go back, every
+ * other one is done. The handler returns its use case's own report (`R`) and the middleware's `after`
+ * replaces it with `{ batchItemFailures }`, so other middlewares used after this one still see the report.
  *
  * Not Powertools' batch utility: it runs a handler per record, and our use cases work on the whole batch
  * at once (one read of each subscription's state and each breaker per batch; the router sends one
- * SendMessageBatch per subscription queue). Measured, it would also add about 8.5 kB (8%) to the
- * minified deliver bundle. Middy's `sqs-partial-batch-failure` is not published for middy 7.
+ * SendMessageBatch per subscription queue and writes one index item per batch). Measured, it would also
+ * add about 8.5 kB (8%) to the minified deliver bundle. Middy's `sqs-partial-batch-failure` is not
+ * published for middy 7.
  */
-export function sqsPartialBatchResponse<R>(
-  failedMessageIds: (report: R) => readonly string[],
-): MiddlewareObj<SQSEvent, R | SQSBatchResponse> {
+export function partialBatchResponse<E, R>(
+  failedIds: (report: R) => readonly string[],
+): MiddlewareObj<E, R | SQSBatchResponse> {
   return {
-    name: "sqsPartialBatchResponse",
+    name: "partialBatchResponse",
     after: (request) => {
-      const failed = failedMessageIds(request.response as R);
+      const failed = failedIds(request.response as R);
       request.response = { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     },
   };
 }
+
+export const sqsPartialBatchResponse = <R>(failedMessageIds: (report: R) => readonly string[]) =>
+  partialBatchResponse<SQSEvent, R>(failedMessageIds);

@@ -13,7 +13,7 @@ export interface AttemptRecord {
   readonly result: "delivered" | "retry-scheduled" | "dead-lettered";
 }
 
-/** Where the deliver use case writes every failed attempt (a success is logged by `SuccessLedger.recordSuccess`). */
+/** Where the deliver use case writes every failed attempt (a success is logged by `SuccessLedger.recordBatch`). */
 export interface AttemptLog {
   recordAttempt(record: AttemptRecord, ttlSeconds: number): Promise<void>;
 }
@@ -22,6 +22,6 @@ export interface AttemptLog {
 export interface AttemptLogReader {
   /** Every attempt at one event, oldest first. */
   attemptsForEvent(eventId: string): Promise<AttemptRecord[]>;
-  /** A subscription's latest attempts, newest first. */
+  /** A subscription's latest failed attempts, newest first (successes are counted in its statistics). */
   attemptsForSubscription(subscriptionId: string, limit: number): Promise<AttemptRecord[]>;
 }

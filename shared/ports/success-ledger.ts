@@ -1,39 +1,49 @@
 import type { AttemptRecord } from "./attempt-log.js";
 
 /**
- * At most one successful POST per (event, subscription): a lease taken before the POST, then a success
- * record that outlives every copy of the message.
+ * At most one successful POST per (event, subscription) that anyone knows of: before a batch is
+ * attempted, one read tells which of its deliveries already succeeded; after it, one write records the
+ * batch's successes — each success record is also the attempt log entry of that attempt. There is no
+ * lease: a copy of a message delivered at the same moment as another may POST too (receivers dedupe on
+ * `webhook-id`), but a copy arriving after a recorded success never does.
  */
-export type BeginResult =
-  | { readonly status: "go"; readonly token: string }
-  /** A POST of this event to this subscription already succeeded: do not send it again. */
-  | { readonly status: "delivered" }
-  /** Another attempt holds the lease right now (a redelivered copy); come back later. */
-  | { readonly status: "busy"; readonly retryAfterSeconds: number };
-
 export interface DeliveryKey {
   readonly eventId: string;
   readonly subscriptionId: string;
 }
 
-export interface BeginInput extends DeliveryKey {
-  readonly nowMs: number;
-  readonly leaseSeconds: number;
+export interface SuccessRecord {
+  /** The successful attempt. */
+  readonly attempt: AttemptRecord;
+  /** No copy is POSTed again before this time, and the attempt stays in the log until then (epoch s). */
+  readonly expiresAtSeconds: number;
 }
 
-export interface SuccessInput extends DeliveryKey {
-  /** No copy is POSTed again before this time (epoch seconds). */
-  readonly expiresAtSeconds: number;
-  /** The successful attempt, logged in the same write. */
-  readonly attempt: AttemptRecord;
-  readonly attemptTtlSeconds: number;
+/** What one batch did for one subscription, for its statistics (success rate, latency, last error). */
+export interface BatchStats {
+  readonly subscriptionId: string;
+  /** Epoch ms of the batch. */
+  readonly at: number;
+  readonly delivered: number;
+  readonly failed: number;
+  /** Latency of every attempt of the batch, ms. */
+  readonly latenciesMs: readonly number[];
+  /** The last failure's one-line description. */
+  readonly lastError?: string;
+  /** Names the batch (its first message id): writing it again overwrites, never double counts. */
+  readonly batchKey: string;
 }
+
+/** `${eventId}#${subscriptionId}`: how `delivered` names a delivery. */
+export const deliveryKeyOf = (key: DeliveryKey): string => `${key.eventId}#${key.subscriptionId}`;
 
 export interface SuccessLedger {
-  /** Takes the lease for one POST, unless the delivery already succeeded or another attempt holds it. */
-  begin(input: BeginInput): Promise<BeginResult>;
-  /** Records the success (replacing the lease) and its attempt, in one call. */
-  recordSuccess(input: SuccessInput): Promise<void>;
-  /** Gives the lease up after a failed attempt, so the scheduled retry can take it. */
-  release(input: DeliveryKey & { readonly token: string }): Promise<void>;
+  /** Which of these deliveries already succeeded, as `deliveryKeyOf` keys (one read for the batch). */
+  delivered(keys: readonly DeliveryKey[], nowMs: number): Promise<ReadonlySet<string>>;
+  /** Records a batch's successes and its statistics, in one write call (nothing to write: no call). */
+  recordBatch(
+    successes: readonly SuccessRecord[],
+    stats: readonly BatchStats[],
+    ttlSeconds: number,
+  ): Promise<void>;
 }

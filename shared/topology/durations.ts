@@ -10,12 +10,10 @@ export const INGEST_TIMEOUT_SECONDS = 10;
 export const ROUTER_TIMEOUT_SECONDS = 30;
 export const DELIVER_TIMEOUT_SECONDS = 60;
 
-/** A dedupe claim outlives the ingest invocation that made it; after that a retry may take it over. */
-export const DEDUPE_LEASE_SECONDS = INGEST_TIMEOUT_SECONDS + 5;
-/** One delivery attempt holds its (event, subscription) lease at most as long as the function runs. */
-export const DELIVERY_LEASE_SECONDS = DELIVER_TIMEOUT_SECONDS;
-/** Successes are remembered longer than any copy of a message can live (queue retention, 4 days). */
-export const DELIVERED_TTL_SECONDS = 7 * DAY_SECONDS;
+/**
+ * Attempts are kept 30 days; a success record is its attempt's log entry, so it too outlives every copy
+ * of a message (queue retention 4 days, DLQ 14) and stops a late copy from being POSTed again.
+ */
 export const ATTEMPT_LOG_TTL_SECONDS = 30 * DAY_SECONDS;
 
 /** Receives before SQS moves a message to the DLQ: the safety net for crashing consumers. */
@@ -30,3 +28,14 @@ export const DLQ_RETENTION_SECONDS = 14 * DAY_SECONDS;
 
 /** Lambda's guidance: a queue's visibility timeout is at least 6x its consumer's timeout. */
 export const visibilityTimeoutFor = (consumerTimeoutSeconds: number): number => consumerTimeoutSeconds * 6;
+
+/** The on-failure queue keeps what the stream mapping gave up on as long as SQS can. */
+export const STREAM_FAILURES_RETENTION_SECONDS = 14 * DAY_SECONDS;
+/**
+ * The router's stream mapping: retries of a failing batch (split in halves first) before it goes to the
+ * on-failure queue, and the oldest record it still hands over (a stream keeps records 24 hours).
+ */
+export const STREAM_MAX_RETRY_ATTEMPTS = 100;
+export const STREAM_MAX_RECORD_AGE_SECONDS = DAY_SECONDS;
+/** Delivery statistics per subscription and hour are kept this long (the ops API reads the last hour). */
+export const DELIVERY_STATS_TTL_SECONDS = 2 * DAY_SECONDS;

@@ -11,7 +11,7 @@
  */
 
 /** The DynamoDB tables of the topology. */
-export type TableKey = "dedupe" | "delivery";
+export type TableKey = "events" | "delivery";
 
 /** A resource a grant names; each runtime resolves it to its own ARN. */
 export type ResourceRef =
@@ -22,7 +22,11 @@ export type ResourceRef =
   /** The dead-letter queue of a topology queue, by the queue's key. */
   | { readonly ref: "dlq"; readonly queue: string }
   /** A Secrets Manager secret, by its full ARN (from the config). */
-  | { readonly ref: "secret"; readonly arn: string };
+  | { readonly ref: "secret"; readonly arn: string }
+  /** Objects of the payload bucket under `prefix` (`events/*`). */
+  | { readonly ref: "bucket-objects"; readonly prefix: string }
+  /** The router's on-failure queue (`Topology.streamFailures`). */
+  | { readonly ref: "stream-failures" };
 
 export interface Grant {
   /** IAM actions, e.g. `dynamodb:PutItem`; never a wildcard. */
@@ -34,6 +38,7 @@ export const table = (key: TableKey, index?: string): ResourceRef =>
   index === undefined ? { ref: "table", table: key } : { ref: "table", table: key, index };
 export const queue = (key: string): ResourceRef => ({ ref: "queue", queue: key });
 export const dlq = (key: string): ResourceRef => ({ ref: "dlq", queue: key });
+export const bucketObjects = (prefix: string): ResourceRef => ({ ref: "bucket-objects", prefix });
 export const secrets = (arns: readonly string[]): ResourceRef[] =>
   arns.map((arn) => ({ ref: "secret", arn }));
 
@@ -53,5 +58,9 @@ export function describeResource(resource: ResourceRef): string {
       return `the DLQ of queue ${resource.queue}`;
     case "secret":
       return `secret ${resource.arn}`;
+    case "bucket-objects":
+      return `objects ${resource.prefix}* of the payload bucket`;
+    case "stream-failures":
+      return "the stream failures queue";
   }
 }

@@ -16,12 +16,13 @@ const RESOURCE_PREFIX_PATTERN = /^[A-Za-z0-9-]{1,30}$/;
 export const isResourcePrefix = (prefix: string): boolean => RESOURCE_PREFIX_PATTERN.test(prefix);
 
 export const tableNames = {
-  dedupe: (prefix: string) => `${prefix}-dedupe`,
+  events: (prefix: string) => `${prefix}-events`,
   delivery: (prefix: string) => `${prefix}-delivery`,
 } as const;
 
 export const queueNames = {
-  ingress: (prefix: string) => `${prefix}-ingress`,
+  /** Where the router's event source mapping sends the stream batches it gave up on. */
+  streamFailures: (prefix: string) => `${prefix}-stream-failures`,
   subscription: (prefix: string, subscriptionId: string) => `${prefix}-sub-${subscriptionId}`,
   dlq: (queueName: string) => `${queueName}-dlq`,
 } as const;
@@ -40,3 +41,12 @@ export const apiName = (prefix: string): string => `${prefix}-api`;
 
 /** The CloudWatch alarm that fires when a DLQ holds a message. */
 export const dlqAlarmName = (dlqName: string): string => `${dlqName}-not-empty`;
+
+/**
+ * The local payload bucket's name (S3 names are lower-case and global; a deployed stack lets CloudFormation
+ * name its bucket and hands the name to the functions).
+ */
+export const localBucketName = (prefix: string): string => `${prefix.toLowerCase()}-payloads`;
+
+/** Where a body too large for its event item is kept: one object per event, under its source. */
+export const payloadKey = (sourceId: string, eventId: string): string => `events/${sourceId}/${eventId}`;

@@ -1,6 +1,12 @@
 import { ENV } from "../config/env.js";
-import type { WebhooksConfig } from "../config/schema.js";
+import {
+  DEFAULT_BATCHING,
+  eventLifetimeSeconds,
+  type IngressKind,
+  type WebhooksConfig,
+} from "../config/schema.js";
 import { DEFAULT_ROUTE_KEY } from "../http/routes.js";
+import { RETRY_HORIZON_SECONDS } from "../verify/catalog.js";
 import {
   DELIVER_TIMEOUT_SECONDS,
   DLQ_RETENTION_SECONDS,
@@ -8,37 +14,56 @@ import {
   MAX_RECEIVE_COUNT,
   QUEUE_RETENTION_SECONDS,
   ROUTER_TIMEOUT_SECONDS,
+  STREAM_FAILURES_RETENTION_SECONDS,
+  STREAM_MAX_RECORD_AGE_SECONDS,
+  STREAM_MAX_RETRY_ATTEMPTS,
   visibilityTimeoutFor,
 } from "./durations.js";
-import { dlq, type Grant, nonEmpty, queue as queueRef, secrets, type TableKey, table } from "./grants.js";
-import { functionName, isResourcePrefix, queueNames, RESOURCE_PREFIX_RULE, tableNames } from "./names.js";
+import {
+  bucketObjects,
+  dlq,
+  type Grant,
+  nonEmpty,
+  queue as queueRef,
+  type ResourceRef,
+  secrets,
+  type TableKey,
+  table,
+} from "./grants.js";
+import {
+  functionName,
+  isResourcePrefix,
+  localBucketName,
+  queueNames,
+  RESOURCE_PREFIX_RULE,
+  tableNames,
+} from "./names.js";
 import { type SecretUsage, sourceSecrets, targetSecrets } from "./secrets.js";
 
 /**
- * The infrastructure spec: the wiring of the platform as plain data — tables, every queue and DLQ, every
- * function with its trigger, routes, environment and IAM grants. The CDK construct (`cdk/`) deploys
- * exactly this, and the local runtime (`local/`) runs exactly this; neither has its own copy.
- * `test/cdk/topology-parity.test.ts` proves the two agree. Names come from `names.ts`, timeouts, leases
- * and TTLs from `durations.ts`, the build from `bundling.ts`.
+ * The infrastructure spec: the wiring of the platform as plain data — tables (and the event table's
+ * stream), the payload bucket, every queue and DLQ, every function with its triggers, routes, environment
+ * and IAM grants. The CDK construct (`cdk/`) deploys exactly this, and the local runtime (`local/`) runs
+ * exactly this; neither has its own copy. `test/cdk/topology-parity.test.ts` proves the two agree. Names
+ * come from `names.ts`, timeouts and TTLs from `durations.ts`, the build from `bundling.ts`.
  */
 
 /** An environment value: a literal, or a reference each runtime resolves to its own resource. */
 export type EnvValue =
   | string
-  | { readonly ref: "queue-url"; readonly queue: string }
   | { readonly ref: "queue-url-prefix" }
-  | { readonly ref: "table-name" }
-  | { readonly ref: "delivery-table-name" }
+  | { readonly ref: "table-name"; readonly table: TableKey }
+  | { readonly ref: "bucket-name" }
   | { readonly ref: "config-path" };
 
-export type QueueRole = "ingress" | "http-subscription" | "queue-subscription";
+export type QueueRole = "http-subscription" | "queue-subscription";
 
 export interface QueueSpec {
-  /** Stable key used by references (`ingress`, `sub-billing`). */
+  /** Stable key used by references (`sub-billing`). */
   readonly key: string;
   readonly role: QueueRole;
   readonly name: string;
-  readonly subscriptionId?: string;
+  readonly subscriptionId: string;
   readonly visibilityTimeoutSeconds: number;
   readonly retentionSeconds: number;
   readonly dlq: {
@@ -59,6 +84,28 @@ export interface SqsTriggerSpec {
   readonly maxConcurrency?: number;
 }
 
+/**
+ * A Lambda event filter (the EventBridge pattern syntax), passed to the mapping as is and matched by
+ * the local runtime's stream reader with the same meaning (`local/event-pattern.ts`).
+ */
+export type EventFilter = Readonly<Record<string, unknown>>;
+
+/** A DynamoDB stream event source mapping. */
+export interface StreamTriggerSpec {
+  readonly table: TableKey;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly startingPosition: "TRIM_HORIZON";
+  /** Records matching none of these never reach the function (and are not billed). */
+  readonly filters: readonly EventFilter[];
+  readonly reportBatchItemFailures: true;
+  readonly bisectBatchOnFunctionError: true;
+  readonly maximumRetryAttempts: number;
+  readonly maximumRecordAgeSeconds: number;
+  /** Where batches given up on go (their shard and sequence range, not the items): `streamFailures`. */
+  readonly onFailure: "stream-failures";
+}
+
 export type FunctionKey = "ingest" | "router" | "deliver";
 
 export interface FunctionSpec {
@@ -72,7 +119,10 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, EnvValue>>;
   /** API Gateway HTTP API route keys integrated with this function (`shared/http/routes.ts`). */
   readonly routes: readonly string[];
+  /** A Lambda Function URL (auth NONE: the function authenticates every request itself). */
+  readonly functionUrl: boolean;
   readonly sqsTriggers: readonly SqsTriggerSpec[];
+  readonly streamTriggers: readonly StreamTriggerSpec[];
   /**
    * What the function's code may call, on which resources: CDK grants exactly these to its role, and
    * the local runtime refuses any other AWS SDK call from its sandbox (see `grants.ts`).
@@ -90,17 +140,25 @@ export interface TableSpec {
   readonly ttlAttribute: string;
   /** A global secondary index (string keys, all attributes projected). */
   readonly index?: { readonly name: string; readonly partitionKey: string; readonly sortKey: string };
+  /** A stream of the table's changes, new images only. */
+  readonly stream?: "NEW_IMAGE";
 }
 
-/** Dedupe claims, one item per dedupe key (`pk`). */
-export interface DedupeTableSpec extends TableSpec {
+/**
+ * The event table: one item per accepted event (`pk` = event id), written once by ingest — the dedupe
+ * record, the archive and the outbox at once (`shared/adapters/event-item.ts` has the layout). Its
+ * stream feeds the router.
+ */
+export interface EventTableSpec extends TableSpec {
   readonly partitionKey: "pk";
-  readonly ttlAttribute: "expiresAt";
+  readonly ttlAttribute: "exp";
+  readonly stream: "NEW_IMAGE";
 }
 
 /**
  * Delivery state, one table: success records and attempt logs per event (`pk = evt#<id>`), subscription
- * state (`pk = sub#<id>`); the `bySubscription` index lists a subscription's attempts by time.
+ * state (`pk = sub#<id>`), breakers, rate counters, the event index the router writes per batch and the
+ * delivery statistics; the `bySubscription` index lists a subscription's failed attempts by time.
  */
 export interface DeliveryTableSpec extends TableSpec {
   readonly partitionKey: "pk";
@@ -113,11 +171,23 @@ export interface DeliveryTableSpec extends TableSpec {
   };
 }
 
+/** The bucket for bodies too large for their event item; objects expire with their events. */
+export interface PayloadBucketSpec {
+  /** The bucket's name on the emulator; a deployed stack lets CloudFormation name it. */
+  readonly localName: string;
+  /** One expiry per source (`events/<sourceId>/`), the same lifetime as its event items. */
+  readonly expiry: readonly { readonly prefix: string; readonly days: number }[];
+}
+
 export interface Topology {
   readonly prefix: string;
-  readonly table: DedupeTableSpec;
-  readonly deliveryTable: DeliveryTableSpec;
+  readonly tables: { readonly events: EventTableSpec; readonly delivery: DeliveryTableSpec };
+  readonly payloadBucket: PayloadBucketSpec;
   readonly queues: readonly QueueSpec[];
+  /** The stream mapping's on-failure destination (no DLQ of its own: it is where failures rest). */
+  readonly streamFailures: { readonly name: string; readonly retentionSeconds: number };
+  /** Which front doors reach the ingest function. */
+  readonly ingress: { readonly httpApi: boolean; readonly functionUrl: boolean };
   readonly functions: readonly FunctionSpec[];
 }
 
@@ -125,10 +195,23 @@ export interface Topology {
 export const WEBHOOK_ROUTE_KEY = "POST /webhooks/{sourceId}";
 export const INGEST_ROUTE_KEYS = [WEBHOOK_ROUTE_KEY, DEFAULT_ROUTE_KEY] as const;
 
-/** Both tables by key, for code that treats them alike (the CDK construct builds both in one loop). */
-export const tableSpecs = (topology: Topology): Readonly<Record<TableKey, TableSpec>> => ({
-  dedupe: topology.table,
-  delivery: topology.deliveryTable,
+/**
+ * What the router is handed from the event table's stream: new events, and events accepted again over
+ * an item past its TTL (a `MODIFY` of the whole item). An operator's payload erasure (`er`) is not routed,
+ * and neither are TTL deletions (`REMOVE`).
+ */
+export const ROUTER_STREAM_FILTERS: readonly EventFilter[] = [
+  { eventName: ["INSERT"] },
+  { eventName: ["MODIFY"], dynamodb: { NewImage: { er: { BOOL: [{ exists: false }] } } } },
+];
+
+/** The event index and delivery statistics items are at most this many events each. */
+export const ROUTER_BATCH_SIZE = 100;
+export const DELIVERY_BATCH_SIZE = 10;
+
+const ingressOf = (kind: IngressKind = "http-api") => ({
+  httpApi: kind !== "function-url",
+  functionUrl: kind !== "http-api",
 });
 
 export function buildTopology(config: WebhooksConfig, options: { prefix: string }): Topology {
@@ -136,43 +219,27 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
   if (!isResourcePrefix(prefix)) {
     throw new Error(`Resource prefix '${prefix}' must be ${RESOURCE_PREFIX_RULE}.`);
   }
-  const router = { timeoutSeconds: ROUTER_TIMEOUT_SECONDS, memoryMb: 512 };
-  const deliver = { timeoutSeconds: DELIVER_TIMEOUT_SECONDS, memoryMb: 512 };
+  const batching = { ...DEFAULT_BATCHING, ...config.batching };
+  const ingress = ingressOf(config.ingress);
 
-  const queue = (
-    key: string,
-    role: QueueRole,
-    name: string,
-    consumerTimeoutSeconds: number,
-    subscriptionId?: string,
-  ): QueueSpec => ({
-    key,
-    role,
-    name,
-    ...(subscriptionId === undefined ? {} : { subscriptionId }),
-    visibilityTimeoutSeconds: visibilityTimeoutFor(consumerTimeoutSeconds),
-    retentionSeconds: QUEUE_RETENTION_SECONDS,
-    dlq: {
-      name: queueNames.dlq(name),
-      maxReceiveCount: MAX_RECEIVE_COUNT,
-      retentionSeconds: DLQ_RETENTION_SECONDS,
-    },
-  });
-
-  const subscriptionQueues = config.subscriptions.map((sub) =>
-    queue(
-      `sub-${sub.id}`,
-      sub.target.type === "http" ? "http-subscription" : "queue-subscription",
-      queueNames.subscription(prefix, sub.id),
+  const subscriptionQueues: QueueSpec[] = config.subscriptions.map((sub) => {
+    const name = queueNames.subscription(prefix, sub.id);
+    return {
+      key: `sub-${sub.id}`,
+      role: sub.target.type === "http" ? "http-subscription" : "queue-subscription",
+      name,
+      subscriptionId: sub.id,
       // Queue subscriptions are read by internal consumers; give them the same room as delivery.
-      deliver.timeoutSeconds,
-      sub.id,
-    ),
-  );
-  const queues = [
-    queue("ingress", "ingress", queueNames.ingress(prefix), router.timeoutSeconds),
-    ...subscriptionQueues,
-  ];
+      visibilityTimeoutSeconds: visibilityTimeoutFor(DELIVER_TIMEOUT_SECONDS),
+      retentionSeconds: QUEUE_RETENTION_SECONDS,
+      dlq: {
+        name: queueNames.dlq(name),
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+        retentionSeconds: DLQ_RETENTION_SECONDS,
+      },
+    };
+  });
+  const httpQueues = subscriptionQueues.filter((q) => q.role === "http-subscription");
 
   const common: Record<string, EnvValue> = {
     [ENV.config]: { ref: "config-path" },
@@ -180,6 +247,9 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     POWERTOOLS_METRICS_NAMESPACE: "Webhooks",
     NODE_OPTIONS: "--enable-source-maps",
   };
+  const allowPrivate = config.allowPrivateDestinations === true ? "true" : "false";
+  const payloads = bucketObjects("events/");
+  const streamFailuresQueue: ResourceRef = { ref: "stream-failures" };
 
   const functions: FunctionSpec[] = [
     {
@@ -191,19 +261,19 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       environment: {
         ...common,
         POWERTOOLS_SERVICE_NAME: "webhooks-ingest",
-        [ENV.allowPrivateDestinations]: config.allowPrivateDestinations === true ? "true" : "false", // JWKS
-        [ENV.dedupeTable]: { ref: "table-name" },
-        [ENV.ingressQueueUrl]: { ref: "queue-url", queue: "ingress" },
+        [ENV.allowPrivateDestinations]: allowPrivate, // JWKS fetches
+        [ENV.eventTable]: { ref: "table-name", table: "events" },
+        [ENV.payloadBucket]: { ref: "bucket-name" },
       },
-      routes: INGEST_ROUTE_KEYS,
+      routes: ingress.httpApi ? INGEST_ROUTE_KEYS : [],
+      functionUrl: ingress.functionUrl,
       sqsTriggers: [],
+      streamTriggers: [],
       grants: nonEmpty([
-        // The dedupe claim: conditional put, mark enqueued, release (shared/adapters/dynamodb-dedupe-store.ts).
-        {
-          actions: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-          resources: [table("dedupe")],
-        },
-        { actions: ["sqs:SendMessage"], resources: [queueRef("ingress")] },
+        // The one conditional write that accepts an event (shared/adapters/dynamodb-event-store.ts).
+        { actions: ["dynamodb:PutItem"], resources: [table("events")] },
+        // A body too large for the item goes to the bucket first (claim check).
+        { actions: ["s3:PutObject"], resources: [payloads] },
         { actions: ["secretsmanager:GetSecretValue"], resources: secrets(sourceSecrets(config).secretArns) },
       ]),
       secrets: sourceSecrets(config),
@@ -212,67 +282,96 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
       key: "router",
       name: functionName(prefix, "router"),
       entry: "functions/router/handler.ts",
-      ...router,
+      timeoutSeconds: ROUTER_TIMEOUT_SECONDS,
+      memoryMb: 512,
       environment: {
         ...common,
         POWERTOOLS_SERVICE_NAME: "webhooks-router",
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
+        [ENV.deliveryTable]: { ref: "table-name", table: "delivery" },
+        [ENV.payloadBucket]: { ref: "bucket-name" },
       },
       routes: [],
-      sqsTriggers: [
-        { queue: "ingress", batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+      functionUrl: false,
+      sqsTriggers: [],
+      streamTriggers: [
+        {
+          table: "events",
+          batchSize: ROUTER_BATCH_SIZE,
+          maxBatchingWindowSeconds: batching.routerWindowSeconds,
+          startingPosition: "TRIM_HORIZON",
+          filters: ROUTER_STREAM_FILTERS,
+          reportBatchItemFailures: true,
+          bisectBatchOnFunctionError: true,
+          maximumRetryAttempts: STREAM_MAX_RETRY_ATTEMPTS,
+          maximumRecordAgeSeconds: STREAM_MAX_RECORD_AGE_SECONDS,
+          onFailure: "stream-failures",
+        },
       ],
-      // Consuming ingress comes with the trigger; the router only sends (SendMessageBatch is sqs:SendMessage).
+      // Reading the stream comes with the trigger. The router sends each event to its subscriptions'
+      // queues (SendMessageBatch is sqs:SendMessage), sets unroutable records aside on the failures
+      // queue and writes the event index item of each batch. A body kept in the bucket travels as a
+      // reference, so the router never reads the bucket.
       grants: nonEmpty([
-        { actions: ["sqs:SendMessage"], resources: subscriptionQueues.map((q) => queueRef(q.key)) },
+        {
+          actions: ["sqs:SendMessage"],
+          resources: [...subscriptionQueues.map((q) => queueRef(q.key)), streamFailuresQueue],
+        },
+        { actions: ["dynamodb:PutItem"], resources: [table("delivery")] },
       ]),
       secrets: { secretArns: [], inlineAt: [] },
     },
   ];
 
-  const httpQueues = subscriptionQueues.filter((q) => q.role === "http-subscription");
   if (httpQueues.length > 0) {
     functions.push({
       key: "deliver",
       name: functionName(prefix, "deliver"),
       entry: "functions/deliver/handler.ts",
-      ...deliver,
+      timeoutSeconds: DELIVER_TIMEOUT_SECONDS,
+      memoryMb: 512,
       environment: {
         ...common,
         POWERTOOLS_SERVICE_NAME: "webhooks-deliver",
-        [ENV.allowPrivateDestinations]: config.allowPrivateDestinations === true ? "true" : "false",
+        [ENV.allowPrivateDestinations]: allowPrivate,
         [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
-        [ENV.deliveryTable]: { ref: "delivery-table-name" },
+        [ENV.deliveryTable]: { ref: "table-name", table: "delivery" },
+        [ENV.payloadBucket]: { ref: "bucket-name" },
       },
       routes: [],
+      functionUrl: false,
       sqsTriggers: httpQueues.map((q) => {
-        const maxConcurrency = config.subscriptions.find((s) => s.id === q.subscriptionId)?.maxConcurrency;
+        const sub = config.subscriptions.find((s) => s.id === q.subscriptionId);
         return {
           queue: q.key,
-          batchSize: 10,
-          maxBatchingWindowSeconds: 0,
+          batchSize: DELIVERY_BATCH_SIZE,
+          maxBatchingWindowSeconds: batching.deliveryWindowSeconds,
           reportBatchItemFailures: true,
-          ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+          ...(sub?.maxConcurrency === undefined ? {} : { maxConcurrency: sub.maxConcurrency }),
         };
       }),
+      streamTriggers: [],
       grants: nonEmpty([
         // Retries and parking are new messages on the queue; dead letters go to its DLQ.
         {
           actions: ["sqs:SendMessage"],
           resources: httpQueues.flatMap((q) => [queueRef(q.key), dlq(q.key)]),
         },
-        // Leases, success records, attempt log, subscription state, breakers and rate counters
-        // (shared/adapters/dynamodb-delivery-store.ts). The attempt-log index is read by ops only.
+        // Success ledger (read per batch, written per batch), attempt log, subscription state, breakers,
+        // rate counters and statistics (shared/adapters/dynamodb-delivery-store.ts). The attempt-log
+        // index is read by ops only.
         {
           actions: [
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
             "dynamodb:BatchWriteItem",
           ],
           resources: [table("delivery")],
         },
+        // The body of an event too large for an SQS message (the message carries a reference).
+        { actions: ["s3:GetObject"], resources: [payloads] },
         { actions: ["secretsmanager:GetSecretValue"], resources: secrets(targetSecrets(config).secretArns) },
       ]),
       secrets: targetSecrets(config),
@@ -281,15 +380,36 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
 
   return {
     prefix,
-    table: { name: tableNames.dedupe(prefix), partitionKey: "pk", ttlAttribute: "expiresAt" },
-    deliveryTable: {
-      name: tableNames.delivery(prefix),
-      partitionKey: "pk",
-      sortKey: "sk",
-      ttlAttribute: "expiresAt",
-      index: { name: "bySubscription", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+    tables: {
+      events: {
+        name: tableNames.events(prefix),
+        partitionKey: "pk",
+        ttlAttribute: "exp",
+        stream: "NEW_IMAGE",
+      },
+      delivery: {
+        name: tableNames.delivery(prefix),
+        partitionKey: "pk",
+        sortKey: "sk",
+        ttlAttribute: "expiresAt",
+        index: { name: "bySubscription", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+      },
     },
-    queues,
+    payloadBucket: {
+      localName: localBucketName(prefix),
+      expiry: config.sources.map((source) => ({
+        prefix: `events/${source.id}/`,
+        days: Math.ceil(
+          eventLifetimeSeconds(config, source, RETRY_HORIZON_SECONDS[source.provider]) / 86_400,
+        ),
+      })),
+    },
+    queues: subscriptionQueues,
+    streamFailures: {
+      name: queueNames.streamFailures(prefix),
+      retentionSeconds: STREAM_FAILURES_RETENTION_SECONDS,
+    },
+    ingress,
     functions,
   };
 }

@@ -1,17 +1,16 @@
 import type { SourceConfig, WebhooksConfig } from "../config/schema.js";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "../config/schema.js";
-import { buildCloudEvent, eventIdFor, isJsonContentType, parseJsonBody } from "../domain/cloud-event.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS, eventLifetimeSeconds } from "../config/schema.js";
+import { eventIdFor, isJsonContentType, parseJsonBody } from "../domain/cloud-event.js";
 import { dedupeInputFor, dedupeKeyFor } from "../domain/dedupe-key.js";
 import {
-  InFlightError,
   InvalidRequestError,
   PayloadTooLargeError,
   UnknownSourceError,
   UnsupportedMediaTypeError,
 } from "../domain/errors.js";
+import { keptHeaders } from "../domain/kept-headers.js";
 import type { Clock } from "../ports/clock.js";
-import type { DedupeStore } from "../ports/dedupe-store.js";
-import type { MessageQueue } from "../ports/message-queue.js";
+import type { EventStore } from "../ports/event-store.js";
 import type { SecretResolver } from "../ports/secret-resolver.js";
 import { type ProviderName, parseProviderOptions } from "../verify/catalog.js";
 import type { ChallengeReply, InboundRequest, ProviderVerifier } from "../verify/types.js";
@@ -23,7 +22,7 @@ export interface IngestRequest extends InboundRequest {
 export interface IngestResult {
   /** Our event id; the same for every retry of one provider event. */
   readonly id: string;
-  /** True when this event was already enqueued and this request changed nothing. */
+  /** True when this event was accepted before and this request changed nothing. */
   readonly duplicate: boolean;
   readonly sourceId: string;
   readonly provider: ProviderName;
@@ -31,7 +30,7 @@ export interface IngestResult {
   readonly eventType: string;
   /** Which configured secret verified the request (rotation telemetry). */
   readonly secretIndex: number;
-  /** A handshake the provider expects answered as is; nothing was enqueued. */
+  /** A handshake the provider expects answered as is; nothing was stored. */
   readonly reply?: ChallengeReply;
 }
 
@@ -39,21 +38,15 @@ export interface IngestDeps {
   readonly config: WebhooksConfig;
   readonly verifierFor: (provider: ProviderName) => ProviderVerifier;
   readonly secrets: SecretResolver;
-  readonly dedupe: DedupeStore;
-  readonly queue: MessageQueue;
-  readonly ingressQueueUrl: string;
+  readonly events: EventStore;
   readonly clock: Clock;
-  readonly leaseSeconds: number;
-  /** Told when a step that must not fail the request went wrong (the event is safe either way). */
-  readonly onWarning?: (message: string, error: unknown) => void;
 }
 
 /**
- * Verify → dedupe → enqueue. Order matters for safety:
- * - nothing unauthenticated reaches the dedupe table;
- * - the claim is a lease, so a crash after claiming never blocks the provider's retry for long;
- * - an enqueue failure releases the claim and fails the request, so the provider retries;
- * - only after the message is on the queue is the claim marked enqueued and 2xx returned.
+ * Verify → accept. Nothing unauthenticated reaches the event table; a verified event is accepted by one
+ * conditional write keyed by its event id, so a provider retry (or a concurrent copy) of an accepted
+ * event changes nothing and gets the same id; if the write fails, nothing was accepted, the sender gets
+ * a 5xx and retries. There is no second step that could fail after the acceptance.
  */
 export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) => Promise<IngestResult> {
   const sources = new Map<string, SourceConfig>(deps.config.sources.map((s) => [s.id, s]));
@@ -132,38 +125,23 @@ export function createIngestWebhook(deps: IngestDeps): (request: IngestRequest) 
     };
     if (identity.reply) return { ...result, duplicate: false, reply: identity.reply };
 
-    const claim = await deps.dedupe.claim({
-      key,
-      eventId,
+    // The one write: the event item is the dedupe record, the archive and the outbox (its stream feeds
+    // the router). Once it is written the event is accepted, durably and exactly once.
+    const accepted = await deps.events.accept(
+      {
+        id: eventId,
+        sourceId: source.id,
+        provider: source.provider,
+        type: identity.eventType,
+        ...(identity.deliveryId ? { deliveryId: identity.deliveryId } : {}),
+        receivedAt: nowMs,
+        ...(contentType ? { contentType } : {}),
+        headers: keptHeaders(request.headers),
+        body: request.rawBody,
+        expiresAt: nowSeconds + eventLifetimeSeconds(deps.config, source, verifier.retryHorizonSeconds),
+      },
       nowSeconds,
-      leaseSeconds: deps.leaseSeconds,
-      ttlSeconds: source.dedupeWindowSeconds ?? verifier.retryHorizonSeconds,
-    });
-    if (claim.status === "duplicate") return { ...result, id: claim.eventId, duplicate: true };
-    if (claim.status === "in-flight") throw new InFlightError(claim.retryAfterSeconds);
-
-    const event = buildCloudEvent({
-      eventId,
-      sourceId: source.id,
-      provider: source.provider,
-      deliveryId: identity.deliveryId,
-      eventType: identity.eventType,
-      receivedAt: new Date(nowMs),
-      contentType,
-      rawBody: request.rawBody,
-      json: json(),
-    });
-    try {
-      await deps.queue.send(deps.ingressQueueUrl, { body: JSON.stringify(event) });
-    } catch (error) {
-      await deps.dedupe.release({ key, token: claim.token }).catch(() => undefined);
-      throw error;
-    }
-    // The event is on the queue: acknowledge it even if marking the claim fails. The pending claim
-    // then only turns a later retry into an in-flight answer until its lease ends.
-    await deps.dedupe
-      .complete({ key, token: claim.token })
-      .catch((error: unknown) => deps.onWarning?.("could not mark the dedupe claim enqueued", error));
-    return { ...result, duplicate: false };
+    );
+    return { ...result, duplicate: accepted.status === "duplicate" };
   };
 }

@@ -1,78 +1,145 @@
 import type { SubscriptionConfig } from "../config/schema.js";
-import { parseCloudEvent } from "../domain/cloud-event.js";
+import { buildCloudEvent } from "../domain/cloud-event.js";
 import { subscriptionMatches } from "../domain/routing.js";
+import type { EventIndex } from "../ports/event-index.js";
+import type { StoredEvent } from "../ports/event-store.js";
 import type { MessageQueue, OutboundMessage } from "../ports/message-queue.js";
 
-export interface QueueRecord {
-  readonly messageId: string;
-  readonly body: string;
+/** One record of the event table's stream, as the edge decoded it. */
+export interface AcceptedRecord {
+  /** The stream sequence number: what a partial batch response names. */
+  readonly sequenceNumber: string;
+  /** The event, or why its item could not be read (with the key it had, when known). */
+  readonly event: StoredEvent | { readonly invalid: string; readonly eventId?: string };
 }
 
 export interface RouteReport {
-  /** Records to hand back to SQS (partial batch failure). */
-  readonly failedMessageIds: readonly string[];
-  /** (record, subscription) pairs enqueued. */
+  /** Sequence numbers to hand back to the stream (the mapping retries from the lowest). */
+  readonly failedSequenceNumbers: readonly string[];
+  /** Events accepted, per source (what ingest no longer counts, one line per batch instead). */
+  readonly acceptedBySource: Readonly<Record<string, number>>;
+  /** (event, subscription) pairs enqueued. */
   readonly fannedOut: number;
-  /** Records no subscription wanted. */
+  /** Events no subscription wanted. */
   readonly unmatched: number;
-  readonly invalid: readonly { messageId: string; reason: string }[];
+  readonly invalid: readonly { readonly sequenceNumber: string; readonly reason: string }[];
 }
 
 export interface RouteDeps {
   readonly subscriptions: readonly SubscriptionConfig[];
   readonly queue: MessageQueue;
   readonly queueUrlFor: (subscriptionId: string) => string;
+  readonly index: EventIndex;
+  /**
+   * Where a record that can never be routed is set aside (the stream mapping's on-failure queue): a
+   * retry would not help it, and reporting it failed would hold back the records behind it.
+   */
+  readonly failuresQueueUrl: string;
 }
 
 /**
- * Fans each ingress event out to the queue of every subscription that wants it, as the same
- * CloudEvent. Sends are batched per subscription queue; a record fails (and SQS redelivers it) if any
- * of its copies failed to enqueue. A redelivery can copy an event again to a subscription that already
- * had it: consumers dedupe on the CloudEvent `id`, which never changes.
+ * The outbox relay: each event the event table's stream hands over becomes a CloudEvent on the queue of
+ * every subscription that wants it (one SendMessageBatch per queue), and the batch is recorded in the
+ * event index (one write per batch) so ops can list it. The index goes first: if it fails the whole batch
+ * is retried before anything was sent. A record whose copy failed to enqueue is reported; the mapping
+ * retries from it, so some copies may be sent twice — consumers and the delivery ledger key on the event
+ * id, which never changes. A body kept in the payload bucket travels as a reference (`dataref`).
  */
 export function createRouteEvents(
   deps: RouteDeps,
-): (records: readonly QueueRecord[]) => Promise<RouteReport> {
+): (records: readonly AcceptedRecord[]) => Promise<RouteReport> {
   return async (records) => {
-    const perSubscription = new Map<string, { message: OutboundMessage; record: number }[]>();
-    const failed = new Set<number>();
-    const invalid: { messageId: string; reason: string }[] = [];
-    let unmatched = 0;
+    const invalid: { sequenceNumber: string; reason: string }[] = [];
+    const events: { record: AcceptedRecord; event: StoredEvent }[] = [];
+    const setAside: OutboundMessage[] = [];
+    const unroutable = (record: AcceptedRecord, reason: string, eventId: string | undefined) => {
+      invalid.push({ sequenceNumber: record.sequenceNumber, reason });
+      setAside.push({
+        body: JSON.stringify({
+          kind: "unroutable-record",
+          sequenceNumber: record.sequenceNumber,
+          eventId,
+          reason,
+        }),
+      });
+    };
+    for (const record of records) {
+      if ("invalid" in record.event) unroutable(record, record.event.invalid, record.event.eventId);
+      else if (record.event.body === undefined && record.event.bodyRef === undefined)
+        unroutable(record, "the event item holds no payload", record.event.id);
+      else events.push({ record, event: record.event });
+    }
+    // Set aside before anything else: if this fails, the whole batch is retried.
+    if (setAside.length > 0) {
+      const failedToSetAside = await deps.queue.sendBatch(deps.failuresQueueUrl, setAside);
+      if (failedToSetAside.length > 0) throw new Error("could not set unroutable stream records aside");
+    }
 
-    records.forEach((record, index) => {
-      let event: ReturnType<typeof parseCloudEvent>;
-      try {
-        event = parseCloudEvent(record.body);
-      } catch (error) {
-        invalid.push({ messageId: record.messageId, reason: (error as Error).message });
-        failed.add(index);
+    const first = records[0]?.sequenceNumber;
+    if (first !== undefined && events.length > 0) {
+      await deps.index.append(
+        events.map(({ event }) => ({
+          id: event.id,
+          sourceId: event.sourceId,
+          type: event.type,
+          receivedAt: event.receivedAt,
+          expiresAt: event.expiresAt,
+        })),
+        first,
+      );
+    }
+
+    const perSubscription = new Map<string, { message: OutboundMessage; index: number }[]>();
+    const acceptedBySource: Record<string, number> = {};
+    let unmatched = 0;
+    events.forEach(({ event }, index) => {
+      acceptedBySource[event.sourceId] = (acceptedBySource[event.sourceId] ?? 0) + 1;
+      const targets = deps.subscriptions.filter((sub) =>
+        subscriptionMatches(sub, { sourceId: event.sourceId, type: event.type }),
+      );
+      if (targets.length === 0) {
+        unmatched++;
         return;
       }
-      const targets = deps.subscriptions.filter((sub) =>
-        subscriptionMatches(sub, { sourceId: event.webhooksourceid, type: event.type }),
+      const body = JSON.stringify(
+        buildCloudEvent({
+          eventId: event.id,
+          sourceId: event.sourceId,
+          provider: event.provider,
+          deliveryId: event.deliveryId,
+          eventType: event.type,
+          receivedAt: new Date(event.receivedAt),
+          contentType: event.contentType,
+          body: event.body ?? { ref: event.bodyRef as string },
+        }),
       );
-      if (targets.length === 0) unmatched++;
       for (const sub of targets) {
         const list = perSubscription.get(sub.id) ?? [];
-        list.push({ message: { body: record.body }, record: index });
+        list.push({ message: { body }, index });
         perSubscription.set(sub.id, list);
       }
     });
 
+    const failed = new Set<number>();
     let fannedOut = 0;
     await Promise.all(
       [...perSubscription].map(async ([subscriptionId, items]) => {
-        const failedIndexes = await deps.queue.sendBatch(
-          deps.queueUrlFor(subscriptionId),
-          items.map((item) => item.message),
-        );
+        const failedIndexes = await deps.queue
+          .sendBatch(
+            deps.queueUrlFor(subscriptionId),
+            items.map((item) => item.message),
+          )
+          .catch(() => items.map((_, i) => i));
         fannedOut += items.length - failedIndexes.length;
-        for (const i of failedIndexes) failed.add((items[i] as { record: number }).record);
+        for (const i of failedIndexes) failed.add((items[i] as { index: number }).index);
       }),
     );
 
     return {
-      failedMessageIds: [...failed].sort((a, b) => a - b).map((i) => (records[i] as QueueRecord).messageId),
+      failedSequenceNumbers: [...failed].map(
+        (i) => (events[i] as { record: AcceptedRecord }).record.sequenceNumber,
+      ),
+      acceptedBySource,
       fannedOut,
       unmatched,
       invalid,

@@ -66,16 +66,17 @@ describe("another team's CDK app with a WebhooksPlatform in its own stack", () =
       ["deliver", "ingest", "router"].map((key) => `${CONSUMER_PREFIX}-${key}`),
     );
     expect(names("AWS::DynamoDB::Table", "TableName").sort()).toEqual([
-      `${CONSUMER_PREFIX}-dedupe`,
       `${CONSUMER_PREFIX}-delivery`,
+      `${CONSUMER_PREFIX}-events`,
     ]);
     expect(names("AWS::SQS::Queue", "QueueName").filter((n) => n !== undefined)).toEqual(
-      expect.arrayContaining(
-        ["ingress", "sub-billing", "sub-audit"].flatMap((q) => [
+      expect.arrayContaining([
+        ...["sub-billing", "sub-audit"].flatMap((q) => [
           `${CONSUMER_PREFIX}-${q}`,
           `${CONSUMER_PREFIX}-${q}-dlq`,
         ]),
-      ),
+        `${CONSUMER_PREFIX}-stream-failures`,
+      ]),
     );
     first.template.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
   });
@@ -87,7 +88,7 @@ describe("another team's CDK app with a WebhooksPlatform in its own stack", () =
     expect(render(ingest[0]?.[1].Value)).toMatch(/\/webhooks\/$/);
   });
 
-  it("lets the team's own role consume its queue subscription, and only that queue", () => {
+  it("lets the team's own role consume its queue subscription (and read claim-checked payloads), nothing else", () => {
     const [roleId] = resourcesOfType(first.template, "AWS::IAM::Role").find(([id]) =>
       id.startsWith("AuditReader"),
     ) ?? ["?"];
@@ -101,7 +102,13 @@ describe("another team's CDK app with a WebhooksPlatform in its own stack", () =
     expect(resourcesOf(statementsAllowing(statements, "sqs:ReceiveMessage"))).toEqual([
       render(getAttArn(auditId)),
     ]);
-    expect(resourcesOf(statements)).toEqual([render(getAttArn(auditId))]);
+    const [bucketId] = resourcesOfType(first.template, "AWS::S3::Bucket")[0] ?? ["?"];
+    expect(resourcesOf(statementsAllowing(statements, "s3:GetObject"))).toEqual([
+      `${render(getAttArn(bucketId))}/events/*`,
+    ]);
+    expect(resourcesOf(statements).sort()).toEqual(
+      [render(getAttArn(auditId)), `${render(getAttArn(bucketId))}/events/*`].sort(),
+    );
   });
 
   it("bundles every function with the config object written next to it as JSON", () => {

@@ -40,41 +40,41 @@ const statementsOf = (key: string): PolicyStatement[] => {
 const queueArn = (name: string): string =>
   render(getAttArn(resourceWith(synth.template, "AWS::SQS::Queue", "QueueName", name)[0]));
 
-const tableArn = (): string => {
-  const [tableId] = resourcesOfType(synth.template, "AWS::DynamoDB::Table")[0] ?? ["?"];
-  return render(getAttArn(tableId));
-};
+const tableArnOf = (name: string): string =>
+  render(getAttArn(resourceWith(synth.template, "AWS::DynamoDB::Table", "TableName", name)[0]));
+/** The event table: the one ingest writes. */
+const tableArn = (): string => tableArnOf(synth.topology.tables.events.name);
+const deliveryTableArn = (): string => tableArnOf(synth.topology.tables.delivery.name);
+const bucketObjectsArn = (): string =>
+  `${render(getAttArn(resourcesOfType(synth.template, "AWS::S3::Bucket")[0]?.[0] ?? "?"))}/events/*`;
 
 const arnsOf = (refs: readonly SecretRef[]): string[] =>
   refs.flatMap((secret) => (typeof secret === "string" ? [] : [secret.secretArn]));
 
-const subscriptionQueues = () => synth.topology.queues.filter((q) => q.role !== "ingress");
-const ingress = () => synth.topology.queues.filter((q) => q.role === "ingress");
+const subscriptionQueues = () => synth.topology.queues;
 
 describe("ingest IAM role", () => {
-  it("can send only to the ingress queue", () => {
-    const sends = statementsAllowing(statementsOf("ingest"), "sqs:SendMessage");
-    expect(resourcesOf(sends)).toEqual(ingress().map((q) => queueArn(q.name)));
-  });
-
-  it("has no permission at all on subscription queues or DLQs", () => {
+  it("may send to no queue at all", () => {
+    expect(statementsAllowing(statementsOf("ingest"), "sqs:SendMessage")).toEqual([]);
     const touched = resourcesOf(statementsOf("ingest"));
     for (const spec of subscriptionQueues()) {
       expect(touched).not.toContain(queueArn(spec.name));
       expect(touched).not.toContain(queueArn(spec.dlq.name));
     }
-    for (const spec of ingress()) expect(touched).not.toContain(queueArn(spec.dlq.name));
   });
 
-  it("may put, update and delete items of the dedupe table and nothing else on it", () => {
+  it("may only put items into the event table (the one write that accepts an event)", () => {
     const onTable = statementsOf("ingest").filter((s) =>
       asArray(s.Resource).map(render).includes(tableArn()),
     );
-    expect(onTable.flatMap((s) => asArray(s.Action)).sort()).toEqual([
-      "dynamodb:DeleteItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]);
+    expect(onTable.flatMap((s) => asArray(s.Action)).sort()).toEqual(["dynamodb:PutItem"]);
+    expect(resourcesOf(statementsOf("ingest"))).not.toContain(deliveryTableArn());
+  });
+
+  it("may put payload objects (bodies too large for the item) and read none", () => {
+    const puts = statementsAllowing(statementsOf("ingest"), "s3:PutObject");
+    expect(resourcesOf(puts)).toEqual([bucketObjectsArn()]);
+    expect(statementsAllowing(statementsOf("ingest"), "s3:GetObject")).toEqual([]);
   });
 
   it("may read exactly the Secrets Manager secrets of the sources", () => {
@@ -86,18 +86,22 @@ describe("ingest IAM role", () => {
 });
 
 describe("router IAM role", () => {
-  it("cannot touch the dedupe table", () => {
+  it("reads the event table only through its stream, and writes only the event index", () => {
     const statements = statementsOf("router");
-    expect(resourcesOf(statements)).not.toContain(tableArn());
-    expect(statements.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith("dynamodb:"))).toEqual([]);
+    const onEvents = statements.filter((s) => asArray(s.Resource).map(render).includes(tableArn()));
+    expect(onEvents).toEqual([]);
+    const puts = statementsAllowing(statements, "dynamodb:PutItem");
+    expect(resourcesOf(puts)).toEqual([deliveryTableArn()]);
   });
 
-  it("can send to every subscription queue and to nothing else", () => {
+  it("can send to every subscription queue and the stream failures queue, and to nothing else", () => {
     const sends = statementsAllowing(statementsOf("router"), "sqs:SendMessage");
-    expect(resourcesOf(sends).sort()).toEqual(
-      subscriptionQueues()
-        .map((q) => queueArn(q.name))
-        .sort(),
+    // The failures queue twice: the router's own grant, and the one the mapping's on-failure destination adds.
+    expect([...new Set(resourcesOf(sends))].sort()).toEqual(
+      [
+        ...subscriptionQueues().map((q) => queueArn(q.name)),
+        queueArn(synth.topology.streamFailures.name),
+      ].sort(),
     );
   });
 
@@ -124,7 +128,7 @@ describe("deliver IAM role", () => {
     );
   });
 
-  it("cannot touch the dedupe table", () => {
+  it("cannot touch the event table", () => {
     expect(resourcesOf(statementsOf("deliver"))).not.toContain(tableArn());
   });
 
@@ -133,7 +137,7 @@ describe("deliver IAM role", () => {
       synth.template,
       "AWS::DynamoDB::Table",
       "TableName",
-      synth.topology.deliveryTable.name,
+      synth.topology.tables.delivery.name,
     );
     const batch = statementsAllowing(statementsOf("deliver"), "dynamodb:BatchWriteItem");
     expect(resourcesOf(batch)).toEqual([render(getAttArn(deliveryId))]);
@@ -156,14 +160,22 @@ describe("function IAM roles", () => {
     }
   });
 
-  it("grant no wildcard actions or resources", () => {
+  it("grant no wildcard actions, and wildcard resources only where AWS offers nothing narrower", () => {
     for (const key of synth.topology.functions.map((f) => f.key)) {
       for (const statement of statementsOf(key)) {
         expect(
           asArray(statement.Action).filter((a) => a.includes("*")),
           key,
         ).toEqual([]);
-        expect(asArray(statement.Resource).map(render), key).not.toContain("*");
+        const resources = asArray(statement.Resource).map(render);
+        if (resources.includes("*")) {
+          // dynamodb:ListStreams takes no resource: the stream mapping needs it on "*".
+          expect(asArray(statement.Action), key).toEqual(["dynamodb:ListStreams"]);
+        }
+        for (const resource of resources.filter((r) => r !== "*" && r.includes("*"))) {
+          // Payload objects are one per event: a key prefix is as narrow as it gets.
+          expect(resource, key).toBe(bucketObjectsArn());
+        }
       }
     }
   });

@@ -17,7 +17,8 @@ describe("WebhooksStateful", () => {
     new WebhooksStateful(stack, "Stateful", { topology, alarmTopic: topic });
     const template = Template.fromStack(stack);
     const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
-    expect(alarms.length).toBe(topology.queues.length);
+    // One per DLQ, and one on the stream failures queue.
+    expect(alarms.length).toBe(topology.queues.length + 1);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([
         { Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) },

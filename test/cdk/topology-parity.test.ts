@@ -19,6 +19,7 @@ import {
 
 let synth: SynthResult;
 let topology: Topology;
+const bucketId = (): string => resourcesOfType(synth.template, "AWS::S3::Bucket")[0]?.[0] ?? "?";
 
 beforeAll(() => {
   synth = synthTemplate();
@@ -58,8 +59,102 @@ describe("topology parity (sample config)", () => {
     const deployed = resourcesOfType(synth.template, "AWS::SQS::Queue").map(
       ([, q]) => q.Properties.QueueName,
     );
-    const specified = topology.queues.flatMap((q) => [q.name, q.dlq.name]);
+    const specified = [...topology.queues.flatMap((q) => [q.name, q.dlq.name]), topology.streamFailures.name];
     expect(new Set(deployed)).toEqual(new Set(specified));
+  });
+
+  it("deploys both tables with the spec's keys, TTL attribute, index and stream", () => {
+    for (const spec of Object.values(topology.tables)) {
+      const [, table] = resourceWith(synth.template, "AWS::DynamoDB::Table", "TableName", spec.name);
+      expect(table.Properties.KeySchema).toEqual([
+        { AttributeName: spec.partitionKey, KeyType: "HASH" },
+        ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: "RANGE" }] : []),
+      ]);
+      expect(table.Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: spec.ttlAttribute,
+        Enabled: true,
+      });
+      expect(table.Properties.StreamSpecification).toEqual(
+        spec.stream ? { StreamViewType: spec.stream } : undefined,
+      );
+      expect(
+        (table.Properties.GlobalSecondaryIndexes as { IndexName: string }[] | undefined)?.map(
+          (i) => i.IndexName,
+        ),
+      ).toEqual(spec.index ? [spec.index.name] : undefined);
+    }
+  });
+
+  it("deploys the payload bucket private, encrypted, TLS only, with one expiry per source as the spec says", () => {
+    const [, bucket] = resourcesOfType(synth.template, "AWS::S3::Bucket")[0] ?? [];
+    expect(bucket?.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: expect.any(Object) }],
+      },
+    });
+    const lifecycle = bucket?.Properties.LifecycleConfiguration as
+      | { Rules: { Prefix: string; ExpirationInDays: number }[] }
+      | undefined;
+    const rules = lifecycle?.Rules ?? [];
+    expect(rules.map((r) => [r.Prefix, r.ExpirationInDays])).toEqual(
+      topology.payloadBucket.expiry.map((e) => [e.prefix, e.days]),
+    );
+    const [, policy] = resourcesOfType(synth.template, "AWS::S3::BucketPolicy")[0] ?? [];
+    expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it("maps every stream trigger with the spec's batching, filters, bisect, retries, record age and on-failure queue", () => {
+    const mappings = resourcesOfType(synth.template, "AWS::Lambda::EventSourceMapping");
+    for (const spec of topology.functions) {
+      const [fnId] = functionFor(spec.key);
+      for (const trigger of spec.streamTriggers) {
+        const [tableId] = resourceWith(
+          synth.template,
+          "AWS::DynamoDB::Table",
+          "TableName",
+          topology.tables[trigger.table].name,
+        );
+        const matching = mappings.filter(
+          ([, m]) =>
+            render(m.Properties.FunctionName) === render(ref(fnId)) &&
+            render(m.Properties.EventSourceArn) === `\${${tableId}.StreamArn}`,
+        );
+        expect(matching, `${spec.key} <- ${trigger.table} stream`).toHaveLength(1);
+        expect(matching[0]?.[1].Properties).toMatchObject({
+          BatchSize: trigger.batchSize,
+          MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+          StartingPosition: trigger.startingPosition,
+          FunctionResponseTypes: ["ReportBatchItemFailures"],
+          BisectBatchOnFunctionError: trigger.bisectBatchOnFunctionError,
+          MaximumRetryAttempts: trigger.maximumRetryAttempts,
+          MaximumRecordAgeInSeconds: trigger.maximumRecordAgeSeconds,
+          FilterCriteria: { Filters: trigger.filters.map((f) => ({ Pattern: JSON.stringify(f) })) },
+          DestinationConfig: {
+            OnFailure: { Destination: getAttArn(queueNamed(topology.streamFailures.name)[0]) },
+          },
+        });
+      }
+    }
+  });
+
+  it("gives the ingest function the front doors the spec names: HTTP API routes and a Function URL", () => {
+    const urls = resourcesOfType(synth.template, "AWS::Lambda::Url");
+    const withUrl = topology.functions.filter((f) => f.functionUrl);
+    expect(urls).toHaveLength(withUrl.length);
+    for (const spec of withUrl) {
+      const [fnId] = functionFor(spec.key);
+      const url = urls.find(([, u]) => render(u.Properties.TargetFunctionArn) === render(getAttArn(fnId)));
+      expect(url?.[1].Properties.AuthType, spec.key).toBe("NONE");
+    }
+    expect(resourcesOfType(synth.template, "AWS::ApiGatewayV2::Api")).toHaveLength(
+      topology.ingress.httpApi ? 1 : 0,
+    );
   });
 
   it("deploys every function with the spec's timeout, memory, runtime and architecture", () => {
@@ -99,12 +194,10 @@ describe("topology parity (sample config)", () => {
     const expected = (value: EnvValue): unknown => {
       if (typeof value === "string") return value;
       switch (value.ref) {
-        case "queue-url":
-          return ref(queueNamed(findQueue(topology, value.queue).name)[0]);
         case "table-name":
-          return ref(String(tableIdNamed(topology.table.name)));
-        case "delivery-table-name":
-          return ref(String(tableIdNamed(topology.deliveryTable.name)));
+          return ref(String(tableIdNamed(topology.tables[value.table].name)));
+        case "bucket-name":
+          return ref(resourcesOfType(synth.template, "AWS::S3::Bucket")[0]?.[0] ?? "?");
         case "config-path":
           return DEPLOYED_CONFIG_PATH;
         case "queue-url-prefix":
@@ -168,10 +261,13 @@ describe("topology parity (sample config)", () => {
     const arnOf = (resource: ResourceRef): string => {
       switch (resource.ref) {
         case "table": {
-          const spec = resource.table === "dedupe" ? topology.table : topology.deliveryTable;
-          const arn = render(getAttArn(tableIdNamed(spec.name)));
+          const arn = render(getAttArn(tableIdNamed(topology.tables[resource.table].name)));
           return resource.index === undefined ? arn : `${arn}/index/${resource.index}`;
         }
+        case "bucket-objects":
+          return `${render(getAttArn(bucketId()))}/${resource.prefix}*`;
+        case "stream-failures":
+          return render(getAttArn(queueNamed(topology.streamFailures.name)[0]));
         case "queue":
           return render(getAttArn(queueNamed(findQueue(topology, resource.queue).name)[0]));
         case "dlq":
@@ -188,6 +284,8 @@ describe("topology parity (sample config)", () => {
       "sqs:GetQueueUrl",
       "sqs:ReceiveMessage",
     ];
+    const streamReading = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"];
+    const onFailureSending = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"];
     const pairs = (actions: readonly string[], resources: readonly string[]) =>
       actions.flatMap((action) => resources.map((resource) => `${action} ${resource}`));
     for (const spec of topology.functions) {
@@ -201,9 +299,19 @@ describe("topology parity (sample config)", () => {
         ),
       );
       const fromTopology = spec.grants.flatMap((g) => pairs(g.actions, g.resources.map(arnOf)));
-      const fromTriggers = spec.sqsTriggers.flatMap((t) =>
-        pairs(consumption, [render(getAttArn(queueNamed(findQueue(topology, t.queue).name)[0]))]),
-      );
+      const fromTriggers = [
+        ...spec.sqsTriggers.flatMap((t) =>
+          pairs(consumption, [render(getAttArn(queueNamed(findQueue(topology, t.queue).name)[0]))]),
+        ),
+        // A stream mapping reads its stream, and sends what it gives up on to its on-failure queue.
+        ...spec.streamTriggers.flatMap((t) => [
+          ...pairs(streamReading, [
+            `\${${resourceWith(synth.template, "AWS::DynamoDB::Table", "TableName", topology.tables[t.table].name)[0]}.StreamArn}`,
+          ]),
+          "dynamodb:ListStreams *",
+          ...pairs(onFailureSending, [render(getAttArn(queueNamed(topology.streamFailures.name)[0]))]),
+        ]),
+      ];
       const logs = pairs(["logs:CreateLogStream", "logs:PutLogEvents"], [render(getAttArn(logGroupId))]);
       expect(fromTopology.length, spec.key).toBeGreaterThan(0);
       expect([...granted].sort(), spec.key).toEqual(

@@ -34,8 +34,11 @@ function dlqIds(): Set<string> {
   );
 }
 
+/** Queues that feed a consumer: every queue but the DLQs and the stream failures queue (a terminal store). */
 const sourceQueues = () =>
-  resourcesOfType(synth.template, "AWS::SQS::Queue").filter(([id]) => !dlqIds().has(id));
+  resourcesOfType(synth.template, "AWS::SQS::Queue").filter(
+    ([id, q]) => !dlqIds().has(id) && q.Properties.QueueName !== synth.topology.streamFailures.name,
+  );
 const deadLetterQueues = () =>
   resourcesOfType(synth.template, "AWS::SQS::Queue").filter(([id]) => dlqIds().has(id));
 
@@ -109,15 +112,16 @@ describe("WebhooksStack event source mappings", () => {
   });
 });
 
-describe("WebhooksStack dedupe table", () => {
-  it("is on-demand, keyed by pk, with PITR, TTL on expiresAt and server-side encryption", () => {
+describe("WebhooksStack event table", () => {
+  it("is on-demand, keyed by pk, with PITR, TTL on exp, a stream of new images and server-side encryption", () => {
     synth.template.hasResourceProperties("AWS::DynamoDB::Table", {
-      TableName: `${synth.topology.prefix}-dedupe`,
+      TableName: `${synth.topology.prefix}-events`,
       BillingMode: "PAY_PER_REQUEST",
       KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
       AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      TimeToLiveSpecification: { AttributeName: "exp", Enabled: true },
+      StreamSpecification: { StreamViewType: "NEW_IMAGE" },
       SSESpecification: { SSEEnabled: true },
     });
   });
@@ -194,7 +198,7 @@ describe("WebhooksStack outputs", () => {
     const outputs = Object.values(synth.template.toJSON().Outputs as Record<string, { Value: unknown }>).map(
       (o) => render(o.Value),
     );
-    for (const spec of synth.topology.queues.filter((q) => q.role !== "ingress")) {
+    for (const spec of synth.topology.queues) {
       const [queueId] = resourceWith(synth.template, "AWS::SQS::Queue", "QueueName", spec.name);
       const [dlqId] = resourceWith(synth.template, "AWS::SQS::Queue", "QueueName", spec.dlq.name);
       expect(outputs).toContain(render(ref(queueId)));

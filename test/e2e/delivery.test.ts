@@ -59,7 +59,7 @@ beforeAll(async () => {
     },
     { [ENV.pausedRecheckSeconds]: "1" },
   );
-  store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.deliveryTable.name);
+  store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.tables.delivery.name);
 });
 
 afterAll(async () => {

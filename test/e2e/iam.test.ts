@@ -73,12 +73,12 @@ describe("deliver without dynamodb:BatchWriteItem (the grant the deployed stack 
     const denial = await eventually(() => logs.find((l) => l.includes("AccessDeniedException")));
     expect(denial).toContain("[deliver]");
     expect(denial).toContain("is not authorized to perform: dynamodb:BatchWriteItem on resource:");
-    expect(denial).toContain(`table/${platform.topology.deliveryTable.name}`);
+    expect(denial).toContain(`table/${platform.topology.tables.delivery.name}`);
     expect(sink.receivedOn("/billing").length).toBeGreaterThanOrEqual(1);
 
     const success = await dynamoDbClient().send(
       new GetItemCommand({
-        TableName: platform.topology.deliveryTable.name,
+        TableName: platform.topology.tables.delivery.name,
         Key: { pk: { S: `evt#${String(body.id)}` }, sk: { S: "sub#billing#delivery" } },
         ConsistentRead: true,
       }),
@@ -87,7 +87,7 @@ describe("deliver without dynamodb:BatchWriteItem (the grant the deployed stack 
   });
 });
 
-describe("ingest without sqs:SendMessage", () => {
+describe("ingest without dynamodb:PutItem", () => {
   let platform: LocalPlatform;
   const logs: string[] = [];
 
@@ -96,21 +96,25 @@ describe("ingest without sqs:SendMessage", () => {
       "iam-ingest",
       { sources: [stripe], subscriptions: [{ id: "audit", target: { type: "queue" } }] },
       {},
-      { onLog: (line) => logs.push(line), alterTopology: without("ingest", "sqs:SendMessage") },
+      { onLog: (line) => logs.push(line), alterTopology: without("ingest", "dynamodb:PutItem") },
     );
   });
   afterAll(async () => {
     await platform?.stop();
   });
 
-  it("answers a valid webhook 500 internal_error, logs the denial and enqueues nothing", async () => {
+  it("answers a valid webhook 500 internal_error, logs the denial and accepts nothing", async () => {
     const { status, body } = await post(platform);
     expect(status).toBe(500);
     expect(body).toEqual({ code: "internal_error", detail: expect.any(String) });
     const denial = logs.find((l) => l.includes("AccessDeniedException"));
     expect(denial).toContain("[ingest]");
-    expect(denial).toContain(`sqs:SendMessage on resource: arn:aws:sqs:us-east-1:000000000000:`);
-    const enqueued = await collectMessages(sqsClient(), platform.ingressQueue.url, { timeoutMs: 1_500 });
+    expect(denial).toContain(
+      `dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/${platform.tableNames.events}`,
+    );
+    const enqueued = await collectMessages(sqsClient(), platform.queues.audit?.url ?? "", {
+      timeoutMs: 2_500,
+    });
     expect(enqueued).toEqual([]);
   });
 });

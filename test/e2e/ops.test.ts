@@ -90,7 +90,7 @@ beforeAll(async () => {
       { id: "audit", sources: ["sw"], eventTypes: ["audit.*"], target: { type: "queue" } },
     ],
   });
-  store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.deliveryTable.name);
+  store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.tables.delivery.name);
 });
 
 afterAll(async () => {

@@ -176,7 +176,7 @@ describe("the default retry schedule against a chaos receiver, on a driven clock
 
     const log = await new DynamoDbDeliveryStore(
       dynamoDbClient(),
-      platform.topology.deliveryTable.name,
+      platform.topology.tables.delivery.name,
     ).attemptsForEvent(id);
     expect(log.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(log.at(-1)?.result).toBe("dead-lettered");
@@ -192,7 +192,7 @@ describe("the default retry schedule against a chaos receiver, on a driven clock
       });
       return ((await response.json()) as { id: string }).id;
     };
-    const store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.deliveryTable.name);
+    const store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.tables.delivery.name);
     const origin = new URL(flappyUrl).origin;
 
     const failing: string[] = [];

@@ -1,6 +1,7 @@
+import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDeliveryTable } from "../../local/provision.js";
-import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
+import { createTable } from "../../local/provision.js";
+import { DynamoDbDeliveryStore, statsPartition } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { CLOSED } from "../../shared/domain/circuit-breaker.js";
 import { buildTopology } from "../../shared/topology/topology.js";
 import { dynamoDbClient, uniqueName } from "../support/aws.js";
@@ -9,63 +10,77 @@ const client = dynamoDbClient();
 const table = uniqueName("delivery");
 const store = new DynamoDbDeliveryStore(client, table);
 const T0 = 1_800_000_000_000;
-const spec = buildTopology({ sources: [], subscriptions: [] }, { prefix: "x" }).deliveryTable;
+const spec = buildTopology({ sources: [], subscriptions: [] }, { prefix: "x" }).tables.delivery;
 
-beforeAll(() => createDeliveryTable(client, { ...spec, name: table }));
+beforeAll(() => createTable(client, { ...spec, name: table }));
 
 describe("DynamoDbDeliveryStore (against DynamoDB Local)", () => {
-  it("lets one attempt at a time hold an (event, subscription) and refuses all after a success", async () => {
-    const eventId = uniqueName("evt");
-    const first = await store.begin({ eventId, subscriptionId: "s", nowMs: T0, leaseSeconds: 60 });
-    if (first.status !== "go") throw new Error("expected the lease");
-    expect(await store.begin({ eventId, subscriptionId: "s", nowMs: T0 + 1_000, leaseSeconds: 60 })).toEqual({
-      status: "busy",
-      retryAfterSeconds: 59,
-    });
-    expect(
-      (await store.begin({ eventId, subscriptionId: "other", nowMs: T0, leaseSeconds: 60 })).status,
-    ).toBe("go");
-    await store.recordSuccess({
-      eventId,
-      subscriptionId: "s",
-      expiresAtSeconds: T0 / 1000 + 3_600,
+  it("tells which of a batch's deliveries already succeeded, in one read, and forgets expired ones", async () => {
+    const [a, b, c] = [uniqueName("evt"), uniqueName("evt"), uniqueName("evt")];
+    const success = (eventId: string, subscriptionId: string, expiresAtSeconds: number) => ({
       attempt: {
         eventId,
-        subscriptionId: "s",
+        subscriptionId,
         attempt: 1,
         at: T0,
         latencyMs: 5,
         status: 200,
-        result: "delivered",
+        result: "delivered" as const,
       },
-      attemptTtlSeconds: 3_600,
+      expiresAtSeconds,
     });
-    expect(
-      await store.begin({ eventId, subscriptionId: "s", nowMs: T0 + 120_000, leaseSeconds: 60 }),
-    ).toEqual({
-      status: "delivered",
+    await store.recordBatch(
+      [
+        success(a, "s", T0 / 1000 + 3_600),
+        success(b, "s", T0 / 1000 + 3_600),
+        success(c, "s", T0 / 1000 - 1),
+      ],
+      [],
+      3_600,
+    );
+    const keys = [a, b, c].map((eventId) => ({ eventId, subscriptionId: "s" }));
+    const found = await store.delivered([...keys, { eventId: a, subscriptionId: "other" }], T0);
+    expect([...found].sort()).toEqual([`${a}#s`, `${b}#s`].sort());
+    // The success record is its attempt's log entry.
+    expect(await store.attemptsForEvent(a)).toEqual([success(a, "s", 0).attempt]);
+  });
+
+  it("keeps each batch's statistics per subscription and hour, and rewriting a batch replaces it", async () => {
+    const sub = uniqueName("sub");
+    const stats = {
+      subscriptionId: sub,
+      at: T0,
+      delivered: 9,
+      failed: 1,
+      latenciesMs: [12, 15, 200],
+      lastError: "HTTP 503",
+      batchKey: "m-1",
+    };
+    await store.recordBatch([], [stats], 3_600);
+    await store.recordBatch([], [stats], 3_600);
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: statsPartition(sub, T0) } },
+      }),
+    );
+    expect(out.Items).toHaveLength(1);
+    expect(out.Items?.[0]).toMatchObject({
+      ok: { N: "9" },
+      ko: { N: "1" },
+      lat: { S: "[12,15,200]" },
+      err: { S: "HTTP 503" },
     });
   });
 
-  it("frees the lease when an attempt failed, and after the lease ran out when one died", async () => {
-    const eventId = uniqueName("evt");
-    const first = await store.begin({ eventId, subscriptionId: "s", nowMs: T0, leaseSeconds: 60 });
-    if (first.status !== "go") throw new Error("expected the lease");
-    await store.release({ eventId, subscriptionId: "s", token: first.token });
-    const second = await store.begin({ eventId, subscriptionId: "s", nowMs: T0 + 1, leaseSeconds: 60 });
-    expect(second.status).toBe("go");
-    expect(
-      (await store.begin({ eventId, subscriptionId: "s", nowMs: T0 + 61_000, leaseSeconds: 60 })).status,
-    ).toBe("go");
-  });
-
-  it("returns an event's attempts in order and a subscription's newest first", async () => {
+  it("returns an event's failed attempts in order and a subscription's newest first", async () => {
     const eventId = uniqueName("evt");
     const sub = uniqueName("sub");
     for (const [attempt, status] of [
       [1, 500],
       [2, 503],
-      [3, 200],
+      [3, 502],
     ] as const) {
       await store.recordAttempt(
         {
@@ -75,7 +90,7 @@ describe("DynamoDbDeliveryStore (against DynamoDB Local)", () => {
           at: T0 + attempt * 1_000,
           latencyMs: 10 * attempt,
           status,
-          result: status === 200 ? "delivered" : "retry-scheduled",
+          result: "retry-scheduled",
         },
         86_400,
       );
@@ -84,7 +99,7 @@ describe("DynamoDbDeliveryStore (against DynamoDB Local)", () => {
     expect(byEvent.map((a) => [a.attempt, a.status, a.result])).toEqual([
       [1, 500, "retry-scheduled"],
       [2, 503, "retry-scheduled"],
-      [3, 200, "delivered"],
+      [3, 502, "retry-scheduled"],
     ]);
     const bySubscription = await store.attemptsForSubscription(sub, 2);
     expect(bySubscription.map((a) => a.attempt)).toEqual([3, 2]);

@@ -151,9 +151,9 @@ describe("the DynamoDB event store", () => {
     const event = stripeLikeEvent("evt_large", { body, contentType: "text/plain" });
     expect(await store.accept(event, now)).toEqual({ status: "accepted" });
     const read = await store.get("evt_large", now);
-    expect(read?.bodyRef).toBe("events/evt_large");
+    expect(read?.bodyRef).toBe("events/stripe/evt_large");
     expect(read?.body).toBeUndefined();
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "events/evt_large" }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "events/stripe/evt_large" }));
     expect(Buffer.from(await (object.Body?.transformToByteArray() ?? new Uint8Array())).equals(body)).toBe(
       true,
     );

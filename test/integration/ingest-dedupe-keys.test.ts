@@ -1,22 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SignedRequest, signedTestWebhook } from "../../local/test-webhook.js";
 import { CachingSecretResolver } from "../../shared/adapters/caching-secret-resolver.js";
-import { DynamoDbDedupeStore } from "../../shared/adapters/dynamodb-dedupe-store.js";
-import { SqsMessageQueue } from "../../shared/adapters/sqs-message-queue.js";
+import { DynamoDbEventStore } from "../../shared/adapters/dynamodb-event-store.js";
 import { parseConfig } from "../../shared/config/load-config.js";
-import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { createIngestWebhook } from "../../shared/use-cases/ingest-webhook.js";
 import { verifierFor } from "../../shared/verify/registry.js";
-import {
-  collectMessages,
-  createDedupeTable,
-  createQueue,
-  dynamoDbClient,
-  sqsClient,
-  uniqueName,
-} from "../support/aws.js";
+import { dynamoDbClient, uniqueName } from "../support/aws.js";
 
 const config = parseConfig({
   sources: [
@@ -32,20 +23,19 @@ const sourceOf = (id: string) => {
   return source;
 };
 const dynamodb = dynamoDbClient();
-const sqs = sqsClient();
 const table = uniqueName("dedupe-keys");
-let queueUrl: string;
+const store = new DynamoDbEventStore(dynamodb, table, () => {
+  throw new Error("no body here is too large for the item");
+});
+const now = () => Math.floor(Date.now() / 1000);
 
 const ingestFor = () =>
   createIngestWebhook({
     config,
     verifierFor,
     secrets: new CachingSecretResolver(),
-    dedupe: new DynamoDbDedupeStore(dynamodb, table),
-    queue: new SqsMessageQueue(sqs),
-    ingressQueueUrl: queueUrl,
+    events: store,
     clock: { now: () => Date.now() },
-    leaseSeconds: 15,
   });
 
 /** Data no other test sends: GitHub's dedupe key is the body's hash. */
@@ -58,11 +48,17 @@ const requestOf = (sourceId: string, signed: SignedRequest) => ({
 });
 
 beforeAll(async () => {
-  await createDedupeTable(dynamodb, table);
-  queueUrl = await createQueue(sqs, uniqueName("ingress-keys"));
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    }),
+  );
 });
 
-describe("ingest dedupe keys (DynamoDB Local + fauxqs)", () => {
+describe("ingest dedupe keys (DynamoDB Local)", () => {
   // A 3,000-character id: far past DynamoDB's 2,048-byte partition key limit when used verbatim.
   const LONG_ID = `id-${"x".repeat(2_997)}`;
 
@@ -76,21 +72,18 @@ describe("ingest dedupe keys (DynamoDB Local + fauxqs)", () => {
       expect(first).toMatchObject({ duplicate: false, deliveryId: LONG_ID });
       expect(retry).toMatchObject({ id: first.id, duplicate: true });
 
-      const messages = await collectMessages(sqs, queueUrl, { timeoutMs: 2_000 });
-      expect(messages.map((m) => parseCloudEvent(m.Body ?? "").id)).toEqual([first.id]);
-      // The whole id travels with the event, whatever the key it was deduped under.
-      expect(parseCloudEvent(messages[0]?.Body ?? "").webhookdeliveryid).toBe(LONG_ID);
+      // The whole id is kept with the event, whatever the key it was deduped under.
+      expect((await store.get(first.id, now()))?.deliveryId).toBe(LONG_ID);
     },
   );
 
-  it("keeps every stored dedupe key far below DynamoDB's 2,048-byte limit", async () => {
+  it("keys every stored event by its fixed-length event id, far below DynamoDB's 2,048-byte limit", async () => {
     const ingest = ingestFor();
     await ingest(requestOf("sw", signedTestWebhook(sourceOf("sw"), { deliveryId: `é${"ü".repeat(2_000)}` })));
     const items = await dynamodb.send(new ScanCommand({ TableName: table }));
     const keys = (items.Items ?? []).map((item) => item.pk?.S ?? "");
     expect(keys.length).toBeGreaterThanOrEqual(4);
-    for (const key of keys) expect(Buffer.byteLength(key, "utf8")).toBeLessThanOrEqual(300);
-    await collectMessages(sqs, queueUrl, { timeoutMs: 1_000 });
+    for (const key of keys) expect(key).toMatch(/^evt_[A-Za-z0-9_-]{22}$/);
   });
 
   it("treats a GitHub body replayed under a new X-GitHub-Delivery as a duplicate of the first", async () => {
@@ -102,10 +95,8 @@ describe("ingest dedupe keys (DynamoDB Local + fauxqs)", () => {
     );
     expect(first.duplicate).toBe(false);
     expect(replay).toMatchObject({ id: first.id, duplicate: true });
-    const messages = await collectMessages(sqs, queueUrl, { timeoutMs: 2_000 });
-    expect(messages).toHaveLength(1);
-    // The unsigned id is kept as metadata on the event.
-    expect(parseCloudEvent(messages[0]?.Body ?? "").webhookdeliveryid).toBe("first-delivery-id");
+    // The unsigned id is kept as metadata on the event: the first one's.
+    expect((await store.get(first.id, now()))?.deliveryId).toBe("first-delivery-id");
   });
 
   it("still tells two different signed GitHub bodies apart", async () => {
@@ -119,10 +110,7 @@ describe("ingest dedupe keys (DynamoDB Local + fauxqs)", () => {
     expect(a.duplicate).toBe(false);
     expect(b.duplicate).toBe(false);
     expect(b.id).not.toBe(a.id);
-    const messages = await collectMessages(sqs, queueUrl, {
-      until: (all) => all.length >= 2,
-      timeoutMs: 3_000,
-    });
-    expect(messages).toHaveLength(2);
+    expect(await store.get(a.id, now())).toBeDefined();
+    expect(await store.get(b.id, now())).toBeDefined();
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDeliveryTable } from "../../local/provision.js";
+import { createTable } from "../../local/provision.js";
 import { breakerStatus, closeBreaker, destinationOf } from "../../ops/breaker.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { CLOSED } from "../../shared/domain/circuit-breaker.js";
@@ -9,10 +9,10 @@ import { dynamoDbClient, uniqueName } from "../support/aws.js";
 const client = dynamoDbClient();
 const table = uniqueName("ops-breaker");
 const store = new DynamoDbDeliveryStore(client, table);
-const spec = buildTopology({ sources: [], subscriptions: [] }, { prefix: "x" }).deliveryTable;
+const spec = buildTopology({ sources: [], subscriptions: [] }, { prefix: "x" }).tables.delivery;
 const T0 = Date.parse("2026-11-24T10:00:00Z");
 
-beforeAll(() => createDeliveryTable(client, { ...spec, name: table }));
+beforeAll(() => createTable(client, { ...spec, name: table }));
 
 describe("ops breaker status / close (against DynamoDB Local)", () => {
   it("keys a breaker by the destination's origin and says how to write one", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDeliveryTable } from "../../local/provision.js";
+import { createTable } from "../../local/provision.js";
 import { OpsError } from "../../ops/errors.js";
 import {
   findSubscription,
@@ -17,7 +17,7 @@ import { dynamoDbClient, uniqueName } from "../support/aws.js";
 const client = dynamoDbClient();
 const table = uniqueName("ops-subs");
 const store = new DynamoDbDeliveryStore(client, table);
-const spec = buildTopology({ sources: [], subscriptions: [] }, { prefix: "x" }).deliveryTable;
+const spec = buildTopology({ sources: [], subscriptions: [] }, { prefix: "x" }).tables.delivery;
 const target = {
   type: "http",
   url: "https://api.example.com/hook",
@@ -33,7 +33,7 @@ const config = parseConfig({
 });
 const T = new Date("2026-11-24T10:00:00Z");
 
-beforeAll(() => createDeliveryTable(client, { ...spec, name: table }));
+beforeAll(() => createTable(client, { ...spec, name: table }));
 
 /** A subscription of the config under a fresh id, so tests never share its stored state. */
 const fresh = (id: "billing" | "held") => ({ ...findSubscription(config, id), id: uniqueName(id) });

@@ -7,7 +7,6 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { createDedupeTable as createTopologyDedupeTable } from "../../local/provision.js";
 
 function endpoint(name: "TEST_SQS_ENDPOINT" | "TEST_DYNAMODB_ENDPOINT"): string {
   const value = process.env[name];
@@ -38,10 +37,6 @@ export function dynamoDbClient(): DynamoDBClient {
 /** A resource name nobody else in this run uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
-}
-
-export async function createDedupeTable(client: DynamoDBClient, name: string): Promise<void> {
-  await createTopologyDedupeTable(client, { name, partitionKey: "pk", ttlAttribute: "expiresAt" });
 }
 
 export async function createQueue(

@@ -1,14 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { type BreakerState, CLOSED } from "../../shared/domain/circuit-breaker.js";
 import type { AttemptLog, AttemptLogReader, AttemptRecord } from "../../shared/ports/attempt-log.js";
 import type { BreakerStore, VersionedBreaker } from "../../shared/ports/breaker-store.js";
 import type { RateLimiter } from "../../shared/ports/rate-limiter.js";
 import type { SubscriptionState, SubscriptionStateStore } from "../../shared/ports/subscription-state.js";
-import type {
-  BeginInput,
-  BeginResult,
-  DeliveryKey,
-  SuccessLedger,
+import {
+  type BatchStats,
+  type DeliveryKey,
+  deliveryKeyOf,
+  type SuccessLedger,
+  type SuccessRecord,
 } from "../../shared/ports/success-ledger.js";
 
 /**
@@ -18,42 +18,25 @@ import type {
 export class InMemoryDeliveryStore
   implements SuccessLedger, AttemptLog, AttemptLogReader, SubscriptionStateStore, BreakerStore, RateLimiter
 {
-  readonly deliveries = new Map<
-    string,
-    { status: "pending" | "delivered"; token: string; leaseUntilMs: number }
-  >();
+  /** Successful deliveries, by `deliveryKeyOf`. */
+  readonly deliveries = new Set<string>();
   readonly attempts: AttemptRecord[] = [];
+  readonly stats: BatchStats[] = [];
   readonly states = new Map<string, SubscriptionState>();
+  /** Calls of `recordBatch` (one per batch with anything to record). */
+  batchWrites = 0;
 
-  async begin(input: BeginInput): Promise<BeginResult> {
-    const key = `${input.eventId}/${input.subscriptionId}`;
-    const existing = this.deliveries.get(key);
-    if (existing?.status === "delivered") return { status: "delivered" };
-    if (existing && existing.leaseUntilMs > input.nowMs) {
-      return { status: "busy", retryAfterSeconds: Math.ceil((existing.leaseUntilMs - input.nowMs) / 1000) };
+  async delivered(keys: readonly DeliveryKey[]): Promise<ReadonlySet<string>> {
+    return new Set(keys.map(deliveryKeyOf).filter((k) => this.deliveries.has(k)));
+  }
+
+  async recordBatch(successes: readonly SuccessRecord[], stats: readonly BatchStats[]): Promise<void> {
+    this.batchWrites++;
+    for (const success of successes) {
+      this.deliveries.add(deliveryKeyOf(success.attempt));
+      this.attempts.push(success.attempt);
     }
-    const token = randomUUID();
-    this.deliveries.set(key, {
-      status: "pending",
-      token,
-      leaseUntilMs: input.nowMs + input.leaseSeconds * 1000,
-    });
-    return { status: "go", token };
-  }
-
-  async recordSuccess(input: DeliveryKey & { readonly attempt: AttemptRecord }): Promise<void> {
-    this.deliveries.set(`${input.eventId}/${input.subscriptionId}`, {
-      status: "delivered",
-      token: "",
-      leaseUntilMs: 0,
-    });
-    this.attempts.push(input.attempt);
-  }
-
-  async release(input: DeliveryKey & { readonly token: string }): Promise<void> {
-    const key = `${input.eventId}/${input.subscriptionId}`;
-    const existing = this.deliveries.get(key);
-    if (existing?.token === input.token && existing.status === "pending") this.deliveries.delete(key);
+    this.stats.push(...stats);
   }
 
   async recordAttempt(record: AttemptRecord): Promise<void> {

@@ -15,7 +15,13 @@ export async function startTestPlatform(
   options: Pick<LocalPlatformOptions, "onLog" | "alterTopology"> = {},
 ): Promise<LocalPlatform> {
   const configPath = join(mkdtempSync(join(tmpdir(), `webhooks-${name}-`)), "config.json");
-  writeFileSync(configPath, JSON.stringify(config));
+  // Batching windows of 0 unless the test sets its own: each test waits for its events, not for a window
+  // to close (the defaults are exercised by npm start and by the tests that set them).
+  const withWindows =
+    typeof config === "object" && config !== null && !("batching" in config)
+      ? { ...config, batching: { routerWindowSeconds: 0, deliveryWindowSeconds: 0 } }
+      : config;
+  writeFileSync(configPath, JSON.stringify(withWindows));
   const endpoints = emulatorEndpoints();
   return startLocalPlatform({
     configPath,

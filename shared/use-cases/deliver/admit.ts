@@ -13,13 +13,17 @@ import {
 } from "./deps.js";
 import type { ParkReason } from "./results.js";
 
-/** Reads shared by every message of one batch: one per subscription, one per destination. */
+/**
+ * Reads shared by every message of one batch, made in parallel: one per subscription, one per
+ * destination, and one for the whole batch's success ledger.
+ */
 export interface BatchReads {
   readonly stateOf: (subscriptionId: string) => Promise<SubscriptionState>;
   readonly breakerOf: (destination: string) => Promise<VersionedBreaker>;
+  readonly isDelivered: (eventId: string, subscriptionId: string) => Promise<boolean>;
 }
 
-/** A message that may be attempted now: the rate token, the breaker's probe (if any) and the lease are held. */
+/** A message that may be attempted now: the rate token and the breaker's probe (if any) are held. */
 export interface Admitted {
   readonly kind: "go";
   readonly event: WebhookCloudEvent;
@@ -33,7 +37,6 @@ export interface Admitted {
   readonly breaker: VersionedBreaker;
   /** A normal send, or the one probe of a breaker that was open. */
   readonly breakerAdmission: "send" | "probe";
-  readonly leaseToken: string;
 }
 
 export type Admission =
@@ -62,19 +65,16 @@ export type Admission =
 
 /**
  * Decides whether a message is attempted now, in this order: is it a CloudEvent for one of our HTTP
- * subscriptions, is the subscription disabled or paused, is the message due, does the destination's
- * circuit breaker let it through, is there rate left, and does it get the lease on (event,
- * subscription). A message that may not go now waits in the queue with its attempt number unchanged:
- * no attempt is burnt, nothing is dead-lettered.
+ * subscriptions, is the subscription disabled or paused, is the message due, did this delivery already
+ * succeed, does the destination's circuit breaker let it through, and is there rate left. A message that
+ * may not go now waits in the queue with its attempt number unchanged: no attempt is burnt, nothing is
+ * dead-lettered.
  */
 export async function admit(
   message: DeliveryMessage,
   reads: BatchReads,
-  deps: Pick<
-    DeliverDeps,
-    "subscriptionFor" | "queue" | "rateLimiter" | "breakers" | "ledger" | "clock" | "random"
-  >,
-  settings: Pick<DeliverSettings, "leaseSeconds" | "pausedRecheckSeconds" | "breakerPolicy">,
+  deps: Pick<DeliverDeps, "subscriptionFor" | "queue" | "rateLimiter" | "breakers" | "clock" | "random">,
+  settings: Pick<DeliverSettings, "pausedRecheckSeconds" | "breakerPolicy">,
 ): Promise<Admission> {
   const subscription = deps.subscriptionFor(message.queueName);
   let event: WebhookCloudEvent;
@@ -109,6 +109,7 @@ export async function admit(
 
   const now = deps.clock.now();
   if (deps.queue.remainingSeconds(message) > 0) return { kind: "not-due", eventId };
+  if (await reads.isDelivered(eventId, subscription.id)) return { kind: "already-delivered", eventId };
 
   // The destination's circuit breaker, then the subscription's rate. Waits are due from `now`, the
   // moment the decision was made: a fresh clock read later could land after the wait it measured has
@@ -138,16 +139,6 @@ export async function admit(
     return wait("circuit-open", 5);
   }
 
-  const lease = await deps.ledger.begin({
-    eventId,
-    subscriptionId: subscription.id,
-    nowMs: now,
-    leaseSeconds: settings.leaseSeconds,
-  });
-  if (lease.status === "delivered") return { kind: "already-delivered", eventId };
-  if (lease.status === "busy") {
-    return { kind: "park", eventId, why: "busy", dueAt: dueAfter(now, lease.retryAfterSeconds) };
-  }
   return {
     kind: "go",
     event,
@@ -157,6 +148,5 @@ export async function admit(
     destination,
     breaker,
     breakerAdmission: byBreaker.kind,
-    leaseToken: lease.token,
   };
 }

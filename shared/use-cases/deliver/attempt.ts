@@ -1,5 +1,6 @@
 import { targetSecretRefs } from "../../config/schema.js";
 import { afterAttempt, type BreakerPolicy, isQuiet } from "../../domain/circuit-breaker.js";
+import { withData } from "../../domain/cloud-event.js";
 import type { DeliveryMessage } from "../../domain/delivery-message.js";
 import { type AttemptOutcome, breakerSignal } from "../../domain/delivery-policy.js";
 import type { BreakerStore } from "../../ports/breaker-store.js";
@@ -8,40 +9,34 @@ import { breakerPolicyOf, type DeliverDeps, type DeliverSettings } from "./deps.
 import { outboundRequest } from "./outbound-request.js";
 
 /**
- * One attempt at an admitted message: the signed POST, then what its outcome tells the destination's
- * circuit breaker. The sender never throws (every failure is an outcome); if building the request
- * fails (a secret cannot be read), the lease is given back and the error goes up.
+ * One attempt at an admitted message: the signed POST (of the event with its data: a body kept in the
+ * payload bucket is fetched first), then what its outcome tells the destination's circuit breaker. The
+ * sender never throws (every failure is an outcome); if building the request fails (a secret or the
+ * payload cannot be read), the error goes up and the message returns to the queue.
  */
 export async function attempt(
   message: DeliveryMessage,
   admitted: Admitted,
-  deps: Pick<DeliverDeps, "secrets" | "http" | "ledger" | "breakers">,
+  deps: Pick<DeliverDeps, "secrets" | "http" | "breakers" | "payloads">,
   settings: Pick<DeliverSettings, "userAgent" | "breakerPolicy">,
 ): Promise<AttemptOutcome> {
   const { event, subscription, now } = admitted;
-  let outcome: AttemptOutcome;
-  try {
-    const secrets = await Promise.all(
-      targetSecretRefs(subscription.target).map((ref) => deps.secrets.resolve(ref)),
-    );
-    outcome = await deps.http.post(
-      outboundRequest({
-        target: subscription.target,
-        eventId: event.id,
-        body: message.body,
-        secrets,
-        userAgent: settings.userAgent,
-        nowMs: now,
-      }),
-    );
-  } catch (error) {
-    await deps.ledger.release({
+  const [secrets, body] = await Promise.all([
+    Promise.all(targetSecretRefs(subscription.target).map((ref) => deps.secrets.resolve(ref))),
+    event.dataref === undefined
+      ? message.body
+      : deps.payloads.get(event.dataref).then((bytes) => JSON.stringify(withData(event, bytes))),
+  ]);
+  const outcome = await deps.http.post(
+    outboundRequest({
+      target: subscription.target,
       eventId: event.id,
-      subscriptionId: subscription.id,
-      token: admitted.leaseToken,
-    });
-    throw error;
-  }
+      body,
+      secrets,
+      userAgent: settings.userAgent,
+      nowMs: now,
+    }),
+  );
 
   const policy = breakerPolicyOf(settings);
   const signal = breakerSignal(outcome);

@@ -4,6 +4,7 @@ import type { AttemptLog } from "../../ports/attempt-log.js";
 import type { BreakerStore } from "../../ports/breaker-store.js";
 import type { Clock } from "../../ports/clock.js";
 import type { DeliveryQueue } from "../../ports/delivery-queue.js";
+import type { PayloadStore } from "../../ports/event-store.js";
 import type { HttpSender } from "../../ports/http-sender.js";
 import type { RateLimiter } from "../../ports/rate-limiter.js";
 import type { SecretResolver } from "../../ports/secret-resolver.js";
@@ -28,6 +29,8 @@ export interface DeliverDeps {
   readonly breakers: BreakerStore;
   readonly rateLimiter: RateLimiter;
   readonly secrets: SecretResolver;
+  /** Bodies too large for an SQS message (the event carries a `dataref`). */
+  readonly payloads: Pick<PayloadStore, "get">;
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter. */
   readonly random: () => number;
@@ -36,11 +39,9 @@ export interface DeliverDeps {
 /** How delivery behaves: plain values. */
 export interface DeliverSettings {
   readonly userAgent: string;
-  /** How long one attempt may hold the per-delivery lease (the function timeout). */
-  readonly leaseSeconds: number;
-  /** How long a success is remembered, so no redelivered copy is POSTed again. */
-  readonly deliveredTtlSeconds: number;
+  /** How long attempts (successes too: they stop later copies) and batch statistics are kept. */
   readonly attemptLogTtlSeconds: number;
+  readonly statsTtlSeconds: number;
   /** Default `DEFAULT_PAUSED_RECHECK_SECONDS`. */
   readonly pausedRecheckSeconds?: number;
   /** Default `DEFAULT_BREAKER_POLICY`. */

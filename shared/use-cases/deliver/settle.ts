@@ -46,16 +46,16 @@ export async function settleAdmission(
 
 /**
  * What follows an attempt: the decision (done, retry, dead-letter, disable the subscription), the
- * attempt log (a success in the same write as its success record; a failure gives the lease back), then
- * the message's next step through the queue: a retry carrying the next attempt number and the history,
- * or the dead-letter queue with the reason.
+ * attempt log, then the message's next step through the queue: a retry carrying the next attempt number
+ * and the history, or the dead-letter queue with the reason. A success writes nothing here: the batch
+ * records all its successes in one write once every attempt is done (`deliver-batch.ts`).
  */
 export async function settleAttempt(
   message: DeliveryMessage,
   admitted: Admitted,
   outcome: AttemptOutcome,
-  deps: Pick<DeliverDeps, "queue" | "ledger" | "attemptLog" | "subscriptionStates" | "clock" | "random">,
-  settings: Pick<DeliverSettings, "deliveredTtlSeconds" | "attemptLogTtlSeconds">,
+  deps: Pick<DeliverDeps, "queue" | "attemptLog" | "subscriptionStates" | "clock" | "random">,
+  settings: Pick<DeliverSettings, "attemptLogTtlSeconds">,
 ): Promise<DeliveryResult> {
   const { event, subscription, now } = admitted;
   const { attempt } = message;
@@ -72,11 +72,12 @@ export async function settleAttempt(
       : { attempt, at: now, errorClass: outcome.errorClass };
   const history = [...message.history, last];
 
-  await logAttempt(admitted, attemptRecord(admitted, attempt, outcome, decision), decision, deps, settings);
+  const record = attemptRecord(admitted, attempt, outcome, decision);
+  if (decision.action !== "done") await deps.attemptLog.recordAttempt(record, settings.attemptLogTtlSeconds);
 
   switch (decision.action) {
     case "done":
-      return { ...keys, result: "delivered", attempt, outcome };
+      return { ...keys, result: "delivered", attempt, outcome, record };
     case "retry":
       await deps.queue.retry(message, {
         attempt: attempt + 1,
@@ -86,7 +87,14 @@ export async function settleAttempt(
         detail: describe(outcome, subscription.target.url),
         dueAt: dueAfter(now, decision.delaySeconds),
       });
-      return { ...keys, result: "retry-scheduled", attempt, delaySeconds: decision.delaySeconds, outcome };
+      return {
+        ...keys,
+        result: "retry-scheduled",
+        attempt,
+        delaySeconds: decision.delaySeconds,
+        outcome,
+        record,
+      };
     case "dead-letter": {
       const detail = describe(outcome, subscription.target.url);
       if (decision.disableSubscription) {
@@ -104,7 +112,7 @@ export async function settleAttempt(
         last,
         failedAt: deps.clock.now(),
       });
-      return { ...keys, result: "dead-lettered", attempt, reason: decision.reason, detail };
+      return { ...keys, result: "dead-lettered", attempt, reason: decision.reason, detail, record };
     }
   }
 }
@@ -133,30 +141,8 @@ function attemptRecord(
   };
 }
 
-/** A success is recorded with its attempt in one write; a failure gives the lease back and logs the attempt. */
-async function logAttempt(
-  admitted: Admitted,
-  record: AttemptRecord,
-  decision: Decision,
-  deps: Pick<DeliverDeps, "ledger" | "attemptLog">,
-  settings: Pick<DeliverSettings, "deliveredTtlSeconds" | "attemptLogTtlSeconds">,
-): Promise<void> {
-  const key = { eventId: admitted.event.id, subscriptionId: admitted.subscription.id };
-  if (decision.action === "done") {
-    await deps.ledger.recordSuccess({
-      ...key,
-      expiresAtSeconds: Math.floor(admitted.now / 1000) + settings.deliveredTtlSeconds,
-      attempt: record,
-      attemptTtlSeconds: settings.attemptLogTtlSeconds,
-    });
-  } else {
-    await deps.ledger.release({ ...key, token: admitted.leaseToken });
-    await deps.attemptLog.recordAttempt(record, settings.attemptLogTtlSeconds);
-  }
-}
-
 /** One line for people: the status (and delivery-control instruction) or the error. */
-function describe(outcome: AttemptOutcome, url: string): string {
+export function describe(outcome: AttemptOutcome, url: string): string {
   return outcome.kind === "response"
     ? `HTTP ${outcome.status} from ${url}${outcome.deliveryControl ? ` (webhook-delivery: ${outcome.deliveryControl})` : ""}`
     : `${outcome.errorClass}: ${outcome.message}`;

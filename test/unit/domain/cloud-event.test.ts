@@ -5,6 +5,7 @@ import {
   InvalidCloudEventError,
   parseCloudEvent,
   parseJsonBody,
+  withData,
 } from "../../../shared/domain/cloud-event.js";
 
 const base = {
@@ -22,8 +23,7 @@ describe("buildCloudEvent", () => {
     const event = buildCloudEvent({
       ...base,
       contentType: "application/json",
-      rawBody: body,
-      json: parseJsonBody(body, "application/json"),
+      body,
     });
     expect(event).toEqual({
       specversion: "1.0",
@@ -45,12 +45,32 @@ describe("buildCloudEvent", () => {
     const event = buildCloudEvent({
       ...base,
       contentType: "application/x-www-form-urlencoded",
-      rawBody: body,
-      json: undefined,
+      body,
     });
     expect(event.datacontenttype).toBe("application/x-www-form-urlencoded");
     expect(Buffer.from(event.data_base64 ?? "", "base64")).toEqual(body);
     expect(event.data).toBeUndefined();
+  });
+});
+
+describe("claim check (dataref)", () => {
+  it("carries a reference instead of the payload, and withData puts the payload back", () => {
+    const event = buildCloudEvent({
+      ...base,
+      contentType: "application/json",
+      body: { ref: "events/gh/evt_1" },
+    });
+    expect(event).toMatchObject({ dataref: "events/gh/evt_1", datacontenttype: "application/json" });
+    expect(event.data).toBeUndefined();
+    expect(parseCloudEvent(JSON.stringify(event))).toEqual(event);
+    const full = withData(event, Buffer.from('{"big":true}'));
+    expect(full).toMatchObject({ id: "evt_1", data: { big: true }, datacontenttype: "application/json" });
+    expect(full.dataref).toBeUndefined();
+    const binary = withData(
+      buildCloudEvent({ ...base, contentType: "application/octet-stream", body: { ref: "r" } }),
+      Buffer.from([1, 2, 3]),
+    );
+    expect(binary.data_base64).toBe(Buffer.from([1, 2, 3]).toString("base64"));
   });
 });
 

@@ -44,8 +44,8 @@ beforeAll(async () => {
   delete process.env[ENV.localAllowLoopback];
   Object.assign(process.env, {
     [ENV.config]: configPath,
-    [ENV.dedupeTable]: "unused",
-    [ENV.ingressQueueUrl]: "http://127.0.0.1:9/unused",
+    [ENV.eventTable]: "unused",
+    [ENV.payloadBucket]: "unused",
     AWS_REGION: "us-east-1",
     POWERTOOLS_LOG_LEVEL: "SILENT",
     POWERTOOLS_METRICS_DISABLED: "true",

@@ -85,11 +85,13 @@ describe("permissionsFor (what IAM checks for one SDK call)", () => {
 describe("the policy of each function, from its topology grants", () => {
   it("lets deliver write its success record with BatchWriteItem, on the delivery table only", () => {
     const policy = localPolicyFor(topology, spec("deliver"));
-    const batch = { RequestItems: { [topology.deliveryTable.name]: [] } };
+    const batch = { RequestItems: { [topology.tables.delivery.name]: [] } };
     expect(firstDenied(policy, "DynamoDB", "BatchWriteItem", batch)).toBeUndefined();
     expect(
-      firstDenied(policy, "DynamoDB", "BatchWriteItem", { RequestItems: { [topology.table.name]: [] } }),
-    ).toEqual({ action: "dynamodb:BatchWriteItem", resource: localArn.table(topology.table.name) });
+      firstDenied(policy, "DynamoDB", "BatchWriteItem", {
+        RequestItems: { [topology.tables.events.name]: [] },
+      }),
+    ).toEqual({ action: "dynamodb:BatchWriteItem", resource: localArn.table(topology.tables.events.name) });
   });
 
   it("lets deliver send to its queue and that queue's DLQ, and nowhere else", () => {
@@ -106,10 +108,12 @@ describe("the policy of each function, from its topology grants", () => {
 
   it("refuses ingest anything on the delivery table, and the dedupe table's Scan", () => {
     const policy = localPolicyFor(topology, spec("ingest"));
-    expect(firstDenied(policy, "DynamoDB", "PutItem", { TableName: topology.table.name })).toBeUndefined();
-    expect(firstDenied(policy, "DynamoDB", "Scan", { TableName: topology.table.name })).toBeDefined();
     expect(
-      firstDenied(policy, "DynamoDB", "GetItem", { TableName: topology.deliveryTable.name }),
+      firstDenied(policy, "DynamoDB", "PutItem", { TableName: topology.tables.events.name }),
+    ).toBeUndefined();
+    expect(firstDenied(policy, "DynamoDB", "Scan", { TableName: topology.tables.events.name })).toBeDefined();
+    expect(
+      firstDenied(policy, "DynamoDB", "GetItem", { TableName: topology.tables.delivery.name }),
     ).toBeDefined();
   });
 

@@ -13,6 +13,8 @@ function setup(options: { subscription?: HttpSubscription | undefined; remaining
   const reads: BatchReads = {
     stateOf: (id) => store.subscriptionState(id),
     breakerOf: (destination) => store.breaker(destination),
+    isDelivered: async (eventId, subscriptionId) =>
+      (await store.delivered([{ eventId, subscriptionId }])).size > 0,
   };
   const sub = "subscription" in options ? options.subscription : subscription;
   const run = (m = message()): Promise<Admission> =>
@@ -24,11 +26,10 @@ function setup(options: { subscription?: HttpSubscription | undefined; remaining
         queue,
         rateLimiter: store,
         breakers: store,
-        ledger: store,
         clock: { now: () => NOW },
         random: () => 0.5,
       },
-      { leaseSeconds: 60, pausedRecheckSeconds: 30 },
+      { pausedRecheckSeconds: 30 },
     );
   return { store, run };
 }
@@ -121,22 +122,25 @@ describe("admit", () => {
     await late.store.saveBreaker(DESTINATION, { ...CLOSED, state: "open", openUntil: NOW - 1, opens: 2 }, 1);
     const admission = await admit(
       message(),
-      { stateOf: (id) => late.store.subscriptionState(id), breakerOf: () => stale },
+      {
+        stateOf: (id) => late.store.subscriptionState(id),
+        breakerOf: () => stale,
+        isDelivered: async () => false,
+      },
       {
         subscriptionFor: () => subscription,
         queue: recordingQueue().queue,
         rateLimiter: late.store,
         breakers: late.store,
-        ledger: late.store,
         clock: { now: () => NOW },
         random: () => 0.5,
       },
-      { leaseSeconds: 60 },
+      {},
     );
     expect(admission).toEqual({ kind: "park", eventId: "evt_abc", why: "circuit-open", dueAt: NOW + 5_500 });
   });
 
-  it("takes the lease and hands over what the attempt needs", async () => {
+  it("hands over what the attempt needs, and writes nothing on a quiet breaker", async () => {
     const { run, store } = setup();
     const admission = await run();
     expect(admission).toMatchObject({
@@ -148,17 +152,17 @@ describe("admit", () => {
       breakerAdmission: "send",
       state: { paused: false },
     });
-    expect(store.deliveries.get("evt_abc/billing")).toMatchObject({
-      status: "pending",
-      leaseUntilMs: NOW + 60_000,
-    });
+    expect(store.deliveries.size).toBe(0);
+    expect(store.breakers.size).toBe(0);
   });
 
-  it("parks a copy while another attempt holds the lease, and acknowledges one already delivered", async () => {
+  it("acknowledges a copy of a delivery the ledger already holds, without an attempt", async () => {
     const { run, store } = setup();
-    await store.begin({ eventId: "evt_abc", subscriptionId: "billing", nowMs: NOW, leaseSeconds: 45 });
-    expect(await run()).toEqual({ kind: "park", eventId: "evt_abc", why: "busy", dueAt: NOW + 45_000 });
-    store.deliveries.set("evt_abc/billing", { status: "delivered", token: "", leaseUntilMs: 0 });
+    store.deliveries.add("evt_abc#billing");
     expect(await run()).toEqual({ kind: "already-delivered", eventId: "evt_abc" });
+    // Another subscription's success says nothing about this one.
+    store.deliveries.clear();
+    store.deliveries.add("evt_abc#audit");
+    expect(await run()).toMatchObject({ kind: "go" });
   });
 });

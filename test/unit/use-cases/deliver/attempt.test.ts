@@ -11,6 +11,7 @@ const DESTINATION = "https://example.test";
 async function setup(outcome: AttemptOutcome, admitted: Partial<Admitted> = {}) {
   const { store, admitted: go } = await admittedMessage(admitted);
   const posts: HttpRequest[] = [];
+  const fetched: string[] = [];
   const deps = {
     secrets: { resolve: async (ref: unknown) => (typeof ref === "string" ? ref : "") },
     http: {
@@ -19,11 +20,16 @@ async function setup(outcome: AttemptOutcome, admitted: Partial<Admitted> = {}) 
         return outcome;
       },
     },
-    ledger: store,
     breakers: store,
+    payloads: {
+      get: async (ref: string) => {
+        fetched.push(ref);
+        return Buffer.from(JSON.stringify({ big: "payload" }));
+      },
+    },
   };
   const run = () => attempt(message(), go, deps, { userAgent: "test" });
-  return { store, posts, run, deps, go };
+  return { store, posts, fetched, run, deps, go };
 }
 
 describe("attempt", () => {
@@ -65,8 +71,29 @@ describe("attempt", () => {
     expect((await store.breaker(DESTINATION)).state).toEqual(CLOSED);
   });
 
-  it("gives the lease back and fails when the request cannot be built (a secret cannot be read)", async () => {
-    const { store, deps, go } = await setup({ kind: "response", status: 200, latencyMs: 1 });
+  it("POSTs a claim-checked event with its payload fetched in place of its dataref", async () => {
+    const ok: AttemptOutcome = { kind: "response", status: 200, latencyMs: 1 };
+    const { store, posts, fetched, deps, go } = await setup(ok);
+    const { data: _data, ...withoutData } = JSON.parse(message().body) as Record<string, unknown>;
+    const withRef = { ...withoutData, dataref: "events/stripe/evt_abc" };
+    await attempt(
+      message({ body: JSON.stringify(withRef) }),
+      { ...go, event: withRef as Admitted["event"] },
+      deps,
+      {
+        userAgent: "test",
+      },
+    );
+    expect(fetched).toEqual(["events/stripe/evt_abc"]);
+    const sent = JSON.parse(posts[0]?.body ?? "{}") as Record<string, unknown>;
+    expect(sent.data).toEqual({ big: "payload" });
+    expect(sent.dataref).toBeUndefined();
+    expect(sent.id).toBe("evt_abc");
+    expect(store.breakers.size).toBe(0);
+  });
+
+  it("fails, writing nothing, when the request cannot be built (a secret cannot be read)", async () => {
+    const { store, deps, go, posts } = await setup({ kind: "response", status: 200, latencyMs: 1 });
     const failing = {
       ...deps,
       secrets: { resolve: async () => Promise.reject(new Error("Secrets Manager down")) },
@@ -74,6 +101,8 @@ describe("attempt", () => {
     await expect(attempt(message(), go, failing, { userAgent: "test" })).rejects.toThrow(
       "Secrets Manager down",
     );
-    expect(store.deliveries.has("evt_abc/billing")).toBe(false);
+    expect(posts).toEqual([]);
+    expect(store.deliveries.size).toBe(0);
+    expect(store.breakers.size).toBe(0);
   });
 });

@@ -45,11 +45,12 @@ function harness(outcome: AttemptOutcome, overrides: Partial<DeliverDeps> = {}) 
       }),
       ...statePortsOf(store),
       secrets: new CachingSecretResolver(),
+      payloads: { get: () => Promise.reject(new Error("no claim-checked bodies here")) },
       clock,
       random: () => 0.5,
       ...overrides,
     },
-    { userAgent: "test", leaseSeconds: 60, deliveredTtlSeconds: 86_400, attemptLogTtlSeconds: 86_400 },
+    { userAgent: "test", attemptLogTtlSeconds: 86_400, statsTtlSeconds: 86_400 },
   );
   /** Records as SQS hands them over, read by the queue adapter as the handler does. */
   const deliver = (records: readonly ReceivedMessage[]) => batch(records.map(deliveryMessageOf));
@@ -171,13 +172,62 @@ describe("deliver use case", () => {
     expect(posts).toHaveLength(1);
   });
 
-  it("parks a copy that arrives while another attempt holds the lease, without POSTing", async () => {
-    const { deliver, posts, store, sent } = harness({ kind: "response", status: 200, latencyMs: 3 });
-    await store.begin({ eventId: "evt_abc", subscriptionId: "billing", nowMs: NOW, leaseSeconds: 60 });
-    const [result] = await deliver([record()]);
-    expect(result).toMatchObject({ result: "parked", why: "busy" });
-    expect(posts).toHaveLength(0);
-    expect(sent[0]?.message.delaySeconds).toBe(60);
+  it("records a whole batch's successes, and its statistics, in one write after every attempt", async () => {
+    const { deliver, posts, store } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    const ids = ["evt_1", "evt_2", "evt_3"];
+    const results = await deliver(
+      ids.map((id, i) => ({ ...record(), messageId: `m${i}`, body: eventBody(id) })),
+    );
+    expect(results.map((r) => r.result)).toEqual(["delivered", "delivered", "delivered"]);
+    expect(posts).toHaveLength(3);
+    expect(store.batchWrites).toBe(1);
+    expect([...store.deliveries].sort()).toEqual(ids.map((id) => `${id}#billing`));
+    expect(store.stats).toEqual([
+      {
+        subscriptionId: "billing",
+        at: NOW,
+        delivered: 3,
+        failed: 0,
+        latenciesMs: [3, 3, 3],
+        batchKey: "m0",
+      },
+    ]);
+  });
+
+  it("acknowledges POSTed messages even when the ledger write fails, and says so", async () => {
+    const told: string[][] = [];
+    const store = new InMemoryDeliveryStore();
+    store.recordBatch = () => Promise.reject(new Error("throttled"));
+    const posts: HttpRequest[] = [];
+    const clock = { now: () => NOW };
+    const batch = createDeliverEvents(
+      {
+        subscriptionFor: () => subscription,
+        http: {
+          post: async (r) => {
+            posts.push(r);
+            return { kind: "response", status: 200, latencyMs: 1 };
+          },
+        },
+        queue: new SqsDeliveryQueue({
+          queue: { send: async () => undefined, sendBatch: async () => [] },
+          queueUrlFor: (name) => name,
+          dlqNameFor: (name) => `${name}-dlq`,
+          clock,
+        }),
+        ...statePortsOf(store),
+        secrets: new CachingSecretResolver(),
+        payloads: { get: () => Promise.reject(new Error("none")) },
+        clock,
+        random: () => 0.5,
+      },
+      { userAgent: "test", attemptLogTtlSeconds: 86_400, statsTtlSeconds: 86_400 },
+      (_error, eventIds) => told.push([...eventIds]),
+    );
+    const [result] = await batch([deliveryMessageOf(record())]);
+    expect(result?.result).toBe("delivered");
+    expect(posts).toHaveLength(1);
+    expect(told).toEqual([["evt_abc"]]);
   });
 
   it("logs every attempt with its status, latency and result", async () => {
@@ -249,16 +299,22 @@ describe("deliver use case", () => {
   });
 
   it("dates a breaker wait from the moment it was decided, even when the clock moves on before the park", async () => {
-    // The clock answers NOW for the decision and 30 s later for every read after it: the wait must still
-    // end at openUntil (plus jitter), not 30 s later than that.
-    let reads = 0;
-    const movingClock = { now: () => (reads++ === 0 ? NOW : NOW + 30_000) };
+    // The clock answers NOW until the decision has read the breaker, and 30 s later for every read
+    // after that: the wait must still end at openUntil (plus jitter), not 30 s later than that.
+    let moved = false;
+    const movingClock = { now: () => (moved ? NOW + 30_000 : NOW) };
     const { deliver, store, sent } = harness(
       { kind: "response", status: 200, latencyMs: 3 },
       { clock: movingClock },
     );
     const open = { ...CLOSED, state: "open" as const, openUntil: NOW + 10_000, opens: 1 };
     await store.saveBreaker("https://example.test", open, 0);
+    const read = store.breaker.bind(store);
+    store.breaker = async (destination) => {
+      const found = await read(destination);
+      moved = true;
+      return found;
+    };
     const [result] = await deliver([record({ [A.attempt]: "2" })]);
     expect(result).toMatchObject({ result: "parked", why: "circuit-open" });
     // random() = 0.5 → jitter factor 1.1 on the 10 s wait.

@@ -68,10 +68,10 @@ describe("settleAdmission", () => {
     expect(
       await settleAdmission(
         m,
-        { kind: "park", eventId: "evt_abc", why: "busy", dueAt: NOW + 9_000 },
+        { kind: "park", eventId: "evt_abc", why: "rate-limited", dueAt: NOW + 9_000 },
         { queue, clock },
       ),
-    ).toMatchObject({ result: "parked", attempt: 3, why: "busy" });
+    ).toMatchObject({ result: "parked", attempt: 3, why: "rate-limited" });
     expect(
       await settleAdmission(m, { kind: "already-delivered", eventId: "evt_abc" }, { queue, clock }),
     ).toEqual({
@@ -95,14 +95,14 @@ async function afterAttempt(outcome: AttemptOutcome, attempt = 1, state = { paus
     m,
     admitted,
     outcome,
-    { queue, ledger: store, attemptLog: store, subscriptionStates: store, clock, random: () => 0.5 },
-    { deliveredTtlSeconds: 86_400, attemptLogTtlSeconds: 86_400 },
+    { queue, attemptLog: store, subscriptionStates: store, clock, random: () => 0.5 },
+    { attemptLogTtlSeconds: 86_400 },
   );
   return { result, calls, store, m };
 }
 
 describe("settleAttempt", () => {
-  it("records a success with its attempt and sends nothing back to the queue", async () => {
+  it("hands a success over with its attempt for the batch's one write, writing and sending nothing itself", async () => {
     const ok: AttemptOutcome = { kind: "response", status: 200, latencyMs: 7 };
     const { result, calls, store } = await afterAttempt(ok);
     expect(result).toEqual({
@@ -111,10 +111,7 @@ describe("settleAttempt", () => {
       result: "delivered",
       attempt: 1,
       outcome: ok,
-    });
-    expect(store.deliveries.get("evt_abc/billing")?.status).toBe("delivered");
-    expect(store.attempts).toEqual([
-      {
+      record: {
         eventId: "evt_abc",
         subscriptionId: "billing",
         attempt: 1,
@@ -123,11 +120,13 @@ describe("settleAttempt", () => {
         status: 200,
         result: "delivered",
       },
-    ]);
+    });
+    expect(store.deliveries.size).toBe(0);
+    expect(store.attempts).toEqual([]);
     expect(calls).toEqual([]);
   });
 
-  it("gives the lease back, logs the attempt and schedules the next one on the subscription's schedule", async () => {
+  it("logs a failed attempt and schedules the next one on the subscription's schedule", async () => {
     const { result, calls, store, m } = await afterAttempt({
       kind: "error",
       errorClass: "timeout",
@@ -135,7 +134,7 @@ describe("settleAttempt", () => {
       latencyMs: 10_000,
     });
     expect(result).toMatchObject({ result: "retry-scheduled", attempt: 1, delaySeconds: 5 });
-    expect(store.deliveries.has("evt_abc/billing")).toBe(false);
+    expect(store.deliveries.size).toBe(0);
     expect(store.attempts[0]).toMatchObject({
       errorClass: "timeout",
       detail: "no response within 10000 ms",

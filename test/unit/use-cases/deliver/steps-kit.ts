@@ -63,15 +63,9 @@ export function recordingQueue(remaining = 0) {
   return { queue, calls };
 }
 
-/** A store holding the lease on (evt_abc, billing), and the admission `admit` would have returned. */
+/** An empty store, and the admission `admit` would have returned for (evt_abc, billing). */
 export async function admittedMessage(overrides: Partial<Admitted> = {}) {
   const store = new InMemoryDeliveryStore();
-  const lease = await store.begin({
-    eventId: "evt_abc",
-    subscriptionId: "billing",
-    nowMs: NOW,
-    leaseSeconds: 60,
-  });
   const admitted: Admitted = {
     kind: "go",
     event: parseCloudEvent(message().body),
@@ -81,7 +75,6 @@ export async function admittedMessage(overrides: Partial<Admitted> = {}) {
     destination: "https://example.test",
     breaker: { state: CLOSED, version: 0 },
     breakerAdmission: "send",
-    leaseToken: lease.status === "go" ? lease.token : "",
     ...overrides,
   };
   return { store, admitted };
