@@ -40,6 +40,8 @@ export interface ApiServerOptions {
   readonly extra?: readonly LocalHandler[];
   /** Where failures of the server itself are reported (they never reach the caller). */
   readonly log?: (line: string) => void;
+  /** Told of every request with its body size (metering: API Gateway bills per 512 KB). */
+  readonly onRequest?: (bytes: number) => void;
 }
 
 function sendJson(
@@ -195,6 +197,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     request.on("end", () => {
       try {
         // API Gateway's own answer, before any route or function.
+        options.onRequest?.(size);
         if (tooLarge) sendJson(response, 413, { message: "Request Entity Too Large" });
         else handle(request, Buffer.concat(chunks), response);
       } catch (error) {

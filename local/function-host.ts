@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { PayloadTooLargeForLambdaError } from "./api-server.js";
+import type { Fault, Step } from "./iam-guard.js";
 import type { LocalPolicy } from "./iam-policy.js";
+import type { CallUsage } from "./sandbox-meter.js";
 
 /** Lambda's limit on a synchronous invocation's payload. */
 const LAMBDA_MAX_PAYLOAD_BYTES = 6_291_456;
@@ -15,14 +17,28 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
+  started: number;
+  fault?: Fault;
 }
 
 type WorkerMessage =
   | { type: "ready"; initMs: number }
   | { type: "denied"; message: string }
+  | { type: "usage"; usage: CallUsage }
+  | { type: "log-bytes"; bytes: number }
   | { type: "init-error"; message: string }
-  | { type: "result"; id: string; result: unknown }
-  | { type: "error"; id: string; error: { name: string; message: string } };
+  | { type: "result"; id: string; result: unknown; steps: readonly Step[] }
+  | { type: "error"; id: string; steps: readonly Step[]; error: { name: string; message: string } };
+
+/** What one invocation did, for meters and the crash-safety suite. */
+export interface InvocationReport {
+  readonly function: string;
+  readonly durationMs: number;
+  /** The AWS calls and outbound requests it made, in order. */
+  readonly steps: readonly Step[];
+  readonly fault?: Fault;
+  readonly outcome: "result" | "error" | "crashed" | "timeout";
+}
 
 const WORKER_FILE = fileURLToPath(new URL("./function-worker.mjs", import.meta.url));
 
@@ -48,6 +64,15 @@ export class FunctionHost {
       readonly iam: { readonly guardFile: string; readonly policy: LocalPolicy };
       /** Told of every SDK call the policy refused (the function sees an AccessDeniedException). */
       readonly onDenied?: (message: string) => void;
+      /** Meter the sandbox: every AWS call's cost and every byte it logs (benchmarks). */
+      readonly meter?: {
+        readonly onUsage: (usage: CallUsage) => void;
+        readonly onLogBytes: (bytes: number) => void;
+      };
+      /** Told of every invocation once it ends. */
+      readonly onInvocation?: (report: InvocationReport) => void;
+      /** Decides the fault (if any) an invocation carries (the crash-safety suite). */
+      readonly faultFor?: (event: unknown) => Fault | undefined;
     },
   ) {
     this.spawn();
@@ -66,6 +91,7 @@ export class FunctionHost {
         functionName: this.options.name,
         memoryMb: this.options.memoryMb,
         iam: this.options.iam,
+        meter: this.options.meter !== undefined,
       },
     });
     this.worker = worker;
@@ -73,6 +99,8 @@ export class FunctionHost {
       const onMessage = (message: WorkerMessage) => {
         if (message.type === "ready") resolve(message.initMs);
         else if (message.type === "denied") this.options.onDenied?.(message.message);
+        else if (message.type === "usage") this.options.meter?.onUsage(message.usage);
+        else if (message.type === "log-bytes") this.options.meter?.onLogBytes(message.bytes);
         else if (message.type === "init-error")
           reject(
             new FunctionInvocationError(`${this.options.name} failed to initialise: ${message.message}`),
@@ -82,10 +110,22 @@ export class FunctionHost {
       worker.on("message", onMessage);
     });
     this.ready.catch(() => undefined);
-    worker.on("error", (error) => this.failAll(error));
+    worker.on("error", (error) => this.failAll(error, "crashed"));
     worker.on("exit", () => {
-      if (!this.stopped && this.worker === worker)
-        this.failAll(new FunctionInvocationError(`${this.options.name} sandbox exited`));
+      if (this.stopped || this.worker !== worker) return;
+      // The sandbox died (a crash): what it was running fails, and the next invocation gets a new one.
+      this.failAll(new FunctionInvocationError(`${this.options.name} sandbox exited`), "crashed");
+      this.spawn();
+    });
+  }
+
+  private report(pending: Pending, outcome: InvocationReport["outcome"], steps: readonly Step[] = []): void {
+    this.options.onInvocation?.({
+      function: this.options.name,
+      durationMs: performance.now() - pending.started,
+      steps,
+      ...(pending.fault ? { fault: pending.fault } : {}),
+      outcome,
     });
   }
 
@@ -94,13 +134,15 @@ export class FunctionHost {
     if (!pending) return;
     this.pending.delete(message.id);
     clearTimeout(pending.timer);
+    this.report(pending, message.type, message.steps);
     if (message.type === "result") pending.resolve(message.result);
     else pending.reject(new FunctionInvocationError(`${message.error.name}: ${message.error.message}`));
   }
 
-  private failAll(error: Error): void {
+  private failAll(error: Error, outcome?: InvocationReport["outcome"]): void {
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
+      if (outcome) this.report(pending, outcome);
       pending.reject(error);
       this.pending.delete(id);
     }
@@ -118,9 +160,12 @@ export class FunctionHost {
     await this.ready;
     const id = randomUUID();
     const timeoutMs = this.options.timeoutSeconds * 1000;
+    const fault = this.options.faultFor?.(event);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
+        const pending = this.pending.get(id);
         this.pending.delete(id);
+        if (pending) this.report(pending, "timeout");
         reject(
           new FunctionInvocationError(
             `${this.options.name} timed out after ${this.options.timeoutSeconds} s`,
@@ -131,8 +176,14 @@ export class FunctionHost {
         this.spawn();
         void old.terminate();
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.worker.postMessage({ id, event, deadline: Date.now() + timeoutMs, requestId: id });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer,
+        started: performance.now(),
+        ...(fault ? { fault } : {}),
+      });
+      this.worker.postMessage({ id, event, deadline: Date.now() + timeoutMs, requestId: id, fault });
     });
   }
 

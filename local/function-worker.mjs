@@ -2,13 +2,31 @@
 // cold start) and runs invocations posted by the local runtime. process.env is the worker's own copy.
 import { parentPort, workerData } from "node:worker_threads";
 
+const post = (message) => parentPort.postMessage(message);
 const started = performance.now();
-// The local IAM check goes in before the handler loads, so no SDK call of the function escapes it.
-const guarded = import(workerData.iam.guardFile).then((guard) =>
-  guard.installIamGuard(workerData.iam.policy, (message) =>
-    parentPort.postMessage({ type: "denied", message }),
-  ),
+
+// The sandbox's AWS calls pass the function's IAM grants, are metered (benchmarks), and may carry an
+// injected fault (the crash-safety suite); all of it goes in before the handler loads.
+const guardLoaded = import(workerData.iam.guardFile);
+const guarded = guardLoaded.then((guard) =>
+  guard.installIamGuard({
+    policy: workerData.iam.policy,
+    onDenied: (message) => post({ type: "denied", message }),
+    ...(workerData.meter ? { onUsage: (usage) => post({ type: "usage", usage }) } : {}),
+    // A crash: the thread ends here; the runtime fails what was in flight and starts a new sandbox.
+    crash: () => process.exit(70),
+  }),
 );
+if (workerData.meter) {
+  // CloudWatch bills every byte a function logs: count what this sandbox writes.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = (chunk, ...rest) => {
+      post({ type: "log-bytes", bytes: Buffer.byteLength(chunk) });
+      return write(chunk, ...rest);
+    };
+  }
+}
 const handlerPromise = guarded
   .then(() => import(workerData.file))
   .then((mod) => {
@@ -16,10 +34,10 @@ const handlerPromise = guarded
     return mod.handler;
   });
 handlerPromise
-  .then(() => parentPort.postMessage({ type: "ready", initMs: performance.now() - started }))
-  .catch((error) => parentPort.postMessage({ type: "init-error", message: String(error?.stack ?? error) }));
+  .then(() => post({ type: "ready", initMs: performance.now() - started }))
+  .catch((error) => post({ type: "init-error", message: String(error?.stack ?? error) }));
 
-parentPort.on("message", async ({ id, event, deadline, requestId }) => {
+parentPort.on("message", async ({ id, event, deadline, requestId, fault }) => {
   const context = {
     functionName: workerData.functionName,
     functionVersion: "$LATEST",
@@ -34,14 +52,18 @@ parentPort.on("message", async ({ id, event, deadline, requestId }) => {
     fail() {},
     succeed() {},
   };
+  const guard = await guardLoaded;
+  let steps = [];
   try {
     const handler = await handlerPromise;
-    const result = await handler(event, context);
-    parentPort.postMessage({ type: "result", id, result });
+    const ran = await guard.runInvocation(fault, () => handler(event, context));
+    steps = ran.steps;
+    post({ type: "result", id, result: ran.result, steps });
   } catch (error) {
-    parentPort.postMessage({
+    post({
       type: "error",
       id,
+      steps,
       error: { name: error?.name ?? "Error", message: String(error?.message ?? error) },
     });
   }

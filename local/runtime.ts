@@ -19,7 +19,13 @@ import { loadConfigFile, parseConfig } from "../shared/config/load-config.js";
 import type { WebhooksConfig } from "../shared/config/schema.js";
 import { BUNDLING } from "../shared/topology/bundling.js";
 import type { TableKey } from "../shared/topology/grants.js";
-import { buildTopology, type EnvValue, type Topology } from "../shared/topology/topology.js";
+import {
+  buildTopology,
+  type EnvValue,
+  type FunctionKey,
+  type FunctionSpec,
+  type Topology,
+} from "../shared/topology/topology.js";
 import { type ApiRoute, createApiServer } from "./api-server.js";
 import { type BuiltFunction, bundleFunction, bundleIamGuard } from "./bundle.js";
 import {
@@ -29,10 +35,12 @@ import {
   startDynamoDbEmulator,
   startSqsEmulator,
 } from "./emulators.js";
-import { FunctionHost } from "./function-host.js";
+import { FunctionHost, type InvocationReport } from "./function-host.js";
+import type { Fault } from "./iam-guard.js";
 import { localPolicyFor } from "./iam-policy.js";
 import { createLocalSink, type LocalSink } from "./local-sink.js";
 import { provision } from "./provision.js";
+import type { CallUsage } from "./sandbox-meter.js";
 import { pointSinkTargetsAt } from "./sink-targets.js";
 import { SqsPoller } from "./sqs-poller.js";
 import { StreamPoller, type StreamPollerOptions } from "./stream-poller.js";
@@ -68,6 +76,22 @@ export interface LocalPlatformOptions {
    * refuse the call. `npm start` never sets it, so what runs is what CDK deploys.
    */
   readonly alterTopology?: (topology: Topology) => Topology;
+  /** Benchmarks: told what every sandbox's AWS calls, logs, invocations and the edges cost. */
+  readonly meter?: PlatformMeter;
+  /** The crash-safety suite: the fault an invocation of a function carries, if any. */
+  readonly faultFor?: (functionKey: FunctionKey, event: unknown) => Fault | undefined;
+  /** Told of every invocation of every function once it ends. */
+  readonly onInvocation?: (functionKey: FunctionKey, report: InvocationReport) => void;
+}
+
+/** Where metered usage goes (see `bench/`): one sink per function's sandbox, and the edges. */
+export interface PlatformMeter {
+  sandbox(spec: FunctionSpec): { onUsage(usage: CallUsage): void; onLogBytes(bytes: number): void };
+  invocation(spec: FunctionSpec, report: InvocationReport): void;
+  /** A request through a front door (API Gateway bills by 512 KB; a Function URL not at all). */
+  frontDoorRequest(kind: "http-api" | "function-url", bytes: number): void;
+  /** A call the event source mappings make (SQS polls and deletes are billed to the account). */
+  mappingCall(usage: CallUsage): void;
 }
 
 export interface LocalState {
@@ -159,10 +183,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       async (event: unknown): Promise<APIGatewayProxyStructuredResultV2> =>
         (await hostsReady.promise).get(key)?.invoke<APIGatewayProxyStructuredResultV2>(event) ??
         Promise.reject(new Error(`no function ${key}`));
-    const listen = async (routes: readonly ApiRoute[], port: number, maxBodyBytes?: number) => {
+    const listen = async (
+      kind: "http-api" | "function-url",
+      routes: readonly ApiRoute[],
+      port: number,
+      maxBodyBytes?: number,
+    ) => {
       const server: Server = createApiServer({
         routes,
         ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+        ...(options.meter
+          ? { onRequest: (bytes: number) => options.meter?.frontDoorRequest(kind, bytes) }
+          : {}),
         extra: [(request, response) => sink?.handle(request, response) ?? false],
         log,
       });
@@ -189,11 +221,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       ? [{ routeKey: "$default", invoke: invokerOf(urlFunction.key) }]
       : [];
     const baseUrl = topology.ingress.httpApi
-      ? await listen(apiRoutes, options.port)
-      : await listen(urlRoutes, options.port, FUNCTION_URL_MAX_BODY_BYTES);
+      ? await listen("http-api", apiRoutes, options.port)
+      : await listen("function-url", urlRoutes, options.port, FUNCTION_URL_MAX_BODY_BYTES);
     const functionUrlBase =
       topology.ingress.httpApi && urlFunction
-        ? await listen(urlRoutes, 0, FUNCTION_URL_MAX_BODY_BYTES)
+        ? await listen("function-url", urlRoutes, 0, FUNCTION_URL_MAX_BODY_BYTES)
         : undefined;
 
     const { config: runConfigJson, rewritten } = pointSinkTargetsAt(
@@ -263,6 +295,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         memoryMb: spec.memoryMb,
         iam: { guardFile: iamGuardFile, policy: localPolicyFor(topology, spec) },
         onDenied: (message) => log(`[${spec.key}] AccessDeniedException: ${message}`),
+        ...(options.meter ? { meter: options.meter.sandbox(spec) } : {}),
+        onInvocation: (report) => {
+          options.meter?.invocation(spec, report);
+          options.onInvocation?.(spec.key, report);
+        },
+        faultFor: (event) => options.faultFor?.(spec.key, event),
       });
       cleanups.push(() => fn.stop());
       hosts.set(spec.key, fn);
@@ -287,6 +325,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           invoke: (event) => fn.invoke(event),
           onError: (message, error) =>
             log(`[${spec.key}] ${message}: ${(error as Error).message ?? String(error)}`),
+          onCall: (operation) =>
+            options.meter?.mappingCall({
+              service: "SQS",
+              operation,
+              writeUnits: 0,
+              readUnits: 0,
+              sqsRequests: 1,
+              s3Puts: 0,
+              s3Gets: 0,
+            }),
         });
         poller.start();
         cleanups.push(() => poller.stop());

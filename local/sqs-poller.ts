@@ -16,6 +16,8 @@ export interface PollerOptions {
   readonly concurrency: number;
   readonly invoke: (event: SQSEvent) => Promise<unknown>;
   readonly onError: (message: string, error: unknown) => void;
+  /** Told of each billed SQS call the mapping makes (metering). */
+  readonly onCall?: (operation: "ReceiveMessage" | "DeleteMessageBatch") => void;
 }
 
 const LONG_POLL_SECONDS = 1;
@@ -83,7 +85,10 @@ export class SqsPoller {
       }),
       { abortSignal: this.abort.signal },
     );
-    return out.Messages ?? [];
+    const messages = out.Messages ?? [];
+    // An empty long poll is a fixed cost of the mapping, not of any webhook: metered only when it found some.
+    if (messages.length > 0) this.options.onCall?.("ReceiveMessage");
+    return messages;
   }
 
   private async loop(): Promise<void> {
@@ -128,5 +133,6 @@ export class SqsPoller {
         Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
       }),
     );
+    this.options.onCall?.("DeleteMessageBatch");
   }
 }
