@@ -1,0 +1,166 @@
+/**
+ * What the ops API answers and the console shows: the shapes every ops use case returns. The HTTP
+ * layer validates requests and documents responses (OpenAPI) from zod schemas of these same shapes
+ * (`shared/http/ops-schemas.ts`); the CLI prints them as tables.
+ */
+
+/** Where one event stands with one subscription. */
+export type DeliveryStatus =
+  /** A POST succeeded (or a resend of it did). */
+  | "delivered"
+  /** At least one attempt failed; a retry is scheduled. */
+  | "retrying"
+  /** Given up on: the message is in the subscription's DLQ with its reason. */
+  | "dead-lettered"
+  /** Routed to an HTTP subscription, no attempt recorded yet (in the queue, or parked). */
+  | "pending"
+  /** Routed to a queue subscription: its consumer reads it. */
+  | "enqueued";
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
+  "delivered",
+  "retrying",
+  "dead-lettered",
+  "pending",
+  "enqueued",
+];
+
+export interface EventSummary {
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  /** ISO 8601. */
+  readonly receivedAt: string;
+  /** One entry per subscription the event was routed to. */
+  readonly deliveries: readonly { readonly subscription: string; readonly status: DeliveryStatus }[];
+}
+
+export interface EventPage {
+  readonly events: readonly EventSummary[];
+  /** Pass as `cursor` for the next (older) page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export interface EventFilter {
+  readonly source?: string;
+  readonly type?: string;
+  readonly subscription?: string;
+  readonly status?: DeliveryStatus;
+  /** ISO 8601, inclusive. */
+  readonly since?: string;
+  /** ISO 8601, exclusive. */
+  readonly until?: string;
+}
+
+export interface AttemptView {
+  readonly attempt: number;
+  readonly at: string;
+  readonly result: "delivered" | "retry-scheduled" | "dead-lettered";
+  readonly status?: number;
+  readonly errorClass?: string;
+  readonly latencyMs: number;
+  /** The first bytes of the response, or the error message. */
+  readonly detail?: string;
+}
+
+export interface EventDetail {
+  readonly id: string;
+  readonly source: string;
+  readonly provider: string;
+  readonly type: string;
+  readonly deliveryId?: string;
+  readonly receivedAt: string;
+  readonly contentType?: string;
+  /** The request headers kept with the event (never credentials or signatures). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly payload:
+    | { readonly kind: "json"; readonly json: unknown; readonly bytes: number }
+    | { readonly kind: "base64"; readonly base64: string; readonly bytes: number }
+    | { readonly kind: "erased"; readonly erasedAt: string; readonly bytes: number };
+  readonly subscriptions: readonly {
+    readonly subscription: string;
+    readonly status: DeliveryStatus;
+    readonly attempts: readonly AttemptView[];
+  }[];
+}
+
+export interface ResendResult {
+  readonly id: string;
+  /** Names the resend: its deliveries are new deliveries, the same event id and `webhook-id`. */
+  readonly resendId: string;
+  readonly subscriptions: readonly string[];
+}
+
+export interface ReplayFilter extends Omit<EventFilter, "status"> {
+  /** Dead letters only (taken out of the DLQs), optionally with this reason. */
+  readonly deadLettered?: boolean;
+  readonly reason?: string;
+}
+
+export interface ReplayEstimate {
+  readonly dryRun: true;
+  readonly total: number;
+  readonly perSubscription: Readonly<Record<string, number>>;
+  /** The first (newest) event ids that would be sent. */
+  readonly firstIds: readonly string[];
+}
+
+export type ReplayState = "running" | "done" | "failed";
+
+export interface ReplayStatus {
+  readonly id: string;
+  readonly state: ReplayState;
+  readonly filter: ReplayFilter;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** Who started it. */
+  readonly by: string;
+  readonly total: number;
+  readonly sent: number;
+  readonly perSubscription: Readonly<Record<string, number>>;
+  readonly failures: readonly {
+    readonly eventId?: string;
+    readonly subscription?: string;
+    readonly error: string;
+  }[];
+}
+
+export interface SubscriptionHealth {
+  readonly id: string;
+  readonly target: "http" | "queue";
+  readonly url?: string;
+  readonly state: "active" | "paused" | "disabled";
+  readonly pausedBy?: readonly ("ops" | "config")[];
+  readonly disabledReason?: string;
+  readonly changedAt?: string;
+  /** Messages waiting in its queue (visible + in flight + delayed). */
+  readonly backlog: number;
+  readonly dlqDepth: number;
+  /** Age of the oldest message in its queue, when known. */
+  readonly oldestMessageAgeSeconds?: number;
+  /** Deliveries over the last hour (HTTP subscriptions). */
+  readonly lastHour?: {
+    readonly delivered: number;
+    readonly failed: number;
+    readonly successRate?: number;
+    readonly p50Ms?: number;
+    readonly p99Ms?: number;
+  };
+  readonly breaker?: { readonly state: "closed" | "open" | "half-open"; readonly openUntil?: string };
+  readonly lastError?: string;
+}
+
+export interface BreakerView {
+  readonly destination: string;
+  readonly state: "closed" | "open" | "half-open";
+  readonly failures: number;
+  readonly openUntil?: string;
+  readonly opens: number;
+}
+
+/** Who asked: logged with every mutating call. */
+export interface Operator {
+  /** `local-operator`, the token's `sub`/`email`, or the IAM ARN. */
+  readonly id: string;
+  readonly canWrite: boolean;
+}
