@@ -19,6 +19,8 @@ interface Pending {
   timer: NodeJS.Timeout;
   started: number;
   fault?: Fault;
+  /** The steps a crashed invocation took, the last being the one its fault named. */
+  crashedAfter?: readonly Step[];
 }
 
 type WorkerMessage =
@@ -27,17 +29,22 @@ type WorkerMessage =
   | { type: "usage"; usage: CallUsage }
   | { type: "log-bytes"; bytes: number }
   | { type: "init-error"; message: string }
+  | { type: "crashed"; id: string; steps: readonly Step[] }
   | { type: "result"; id: string; result: unknown; steps: readonly Step[] }
   | { type: "error"; id: string; steps: readonly Step[]; error: { name: string; message: string } };
 
 /** What one invocation did, for meters and the crash-safety suite. */
 export interface InvocationReport {
   readonly function: string;
+  /** The id `faultFor` was given for this invocation (its request id). */
+  readonly invocationId: string;
   readonly durationMs: number;
   /** The AWS calls and outbound requests it made, in order. */
   readonly steps: readonly Step[];
   readonly fault?: Fault;
   readonly outcome: "result" | "error" | "crashed" | "timeout";
+  /** What the handler returned, when it returned (a partial batch response, an HTTP response). */
+  readonly result?: unknown;
 }
 
 const WORKER_FILE = fileURLToPath(new URL("./function-worker.mjs", import.meta.url));
@@ -72,7 +79,7 @@ export class FunctionHost {
       /** Told of every invocation once it ends. */
       readonly onInvocation?: (report: InvocationReport) => void;
       /** Decides the fault (if any) an invocation carries (the crash-safety suite). */
-      readonly faultFor?: (event: unknown) => Fault | undefined;
+      readonly faultFor?: (event: unknown, invocationId: string) => Fault | undefined;
     },
   ) {
     this.spawn();
@@ -101,7 +108,10 @@ export class FunctionHost {
         else if (message.type === "denied") this.options.onDenied?.(message.message);
         else if (message.type === "usage") this.options.meter?.onUsage(message.usage);
         else if (message.type === "log-bytes") this.options.meter?.onLogBytes(message.bytes);
-        else if (message.type === "init-error")
+        else if (message.type === "crashed") {
+          const pending = this.pending.get(message.id);
+          if (pending) pending.crashedAfter = message.steps;
+        } else if (message.type === "init-error")
           reject(
             new FunctionInvocationError(`${this.options.name} failed to initialise: ${message.message}`),
           );
@@ -119,22 +129,36 @@ export class FunctionHost {
     });
   }
 
-  private report(pending: Pending, outcome: InvocationReport["outcome"], steps: readonly Step[] = []): void {
+  private report(
+    id: string,
+    pending: Pending,
+    outcome: InvocationReport["outcome"],
+    steps: readonly Step[] = [],
+    result?: unknown,
+  ): void {
     this.options.onInvocation?.({
       function: this.options.name,
+      invocationId: id,
       durationMs: performance.now() - pending.started,
       steps,
       ...(pending.fault ? { fault: pending.fault } : {}),
       outcome,
+      ...(result === undefined ? {} : { result }),
     });
   }
 
-  private settle(message: Extract<WorkerMessage, { id: string }>): void {
+  private settle(message: Extract<WorkerMessage, { type: "result" | "error" }>): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
     clearTimeout(pending.timer);
-    this.report(pending, message.type, message.steps);
+    this.report(
+      message.id,
+      pending,
+      message.type,
+      message.steps,
+      message.type === "result" ? message.result : undefined,
+    );
     if (message.type === "result") pending.resolve(message.result);
     else pending.reject(new FunctionInvocationError(`${message.error.name}: ${message.error.message}`));
   }
@@ -142,7 +166,7 @@ export class FunctionHost {
   private failAll(error: Error, outcome?: InvocationReport["outcome"]): void {
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
-      if (outcome) this.report(pending, outcome);
+      if (outcome) this.report(id, pending, outcome, pending.crashedAfter);
       pending.reject(error);
       this.pending.delete(id);
     }
@@ -160,12 +184,12 @@ export class FunctionHost {
     await this.ready;
     const id = randomUUID();
     const timeoutMs = this.options.timeoutSeconds * 1000;
-    const fault = this.options.faultFor?.(event);
+    const fault = this.options.faultFor?.(event, id);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const pending = this.pending.get(id);
         this.pending.delete(id);
-        if (pending) this.report(pending, "timeout");
+        if (pending) this.report(id, pending, "timeout");
         reject(
           new FunctionInvocationError(
             `${this.options.name} timed out after ${this.options.timeoutSeconds} s`,

@@ -13,8 +13,12 @@ const guarded = guardLoaded.then((guard) =>
     policy: workerData.iam.policy,
     onDenied: (message) => post({ type: "denied", message }),
     ...(workerData.meter ? { onUsage: (usage) => post({ type: "usage", usage }) } : {}),
-    // A crash: the thread ends here; the runtime fails what was in flight and starts a new sandbox.
-    crash: () => process.exit(70),
+    // A crash: the thread ends here; the runtime fails what was in flight and starts a new sandbox. The
+    // steps of the invocation that crashed go first (a message posted before exit arrives before it).
+    crash: (id, steps) => {
+      post({ type: "crashed", id, steps });
+      process.exit(70);
+    },
   }),
 );
 if (workerData.meter) {
@@ -53,18 +57,19 @@ parentPort.on("message", async ({ id, event, deadline, requestId, fault }) => {
     succeed() {},
   };
   const guard = await guardLoaded;
-  let steps = [];
-  try {
-    const handler = await handlerPromise;
-    const ran = await guard.runInvocation(fault, () => handler(event, context));
-    steps = ran.steps;
-    post({ type: "result", id, result: ran.result, steps });
-  } catch (error) {
+  const failed = (error, steps) =>
     post({
       type: "error",
       id,
       steps,
       error: { name: error?.name ?? "Error", message: String(error?.message ?? error) },
     });
+  try {
+    const handler = await handlerPromise;
+    const ran = await guard.runInvocation(id, fault, () => handler(event, context));
+    if (ran.ok) post({ type: "result", id, result: ran.result, steps: ran.steps });
+    else failed(ran.error, ran.steps);
+  } catch (error) {
+    failed(error, []);
   }
 });

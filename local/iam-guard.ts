@@ -51,11 +51,15 @@ export interface SandboxOptions {
   readonly onDenied?: (message: string) => void;
   /** Told what each AWS call cost (benchmarks only). */
   readonly onUsage?: (usage: CallUsage) => void;
-  /** Stops the sandbox (a crash): the runtime replaces it, as Lambda replaces a failed one. */
-  readonly crash: () => never;
+  /**
+   * Stops the sandbox (a crash): the runtime replaces it, as Lambda replaces a failed one. Told which
+   * invocation crashed and the steps it took, the last being the one the fault named.
+   */
+  readonly crash: (invocationId: string, steps: readonly Step[]) => never;
 }
 
 interface Invocation {
+  readonly id: string;
   readonly fault?: Fault;
   steps: Step[];
   /** Inside an AWS SDK call: its own HTTP requests are not steps of their own. */
@@ -82,13 +86,20 @@ interface SdkClient {
 }
 type Send = (this: SdkClient, command: Command, ...rest: unknown[]) => Promise<unknown>;
 
-/** Runs one invocation with its fault plan; the steps it took are returned with its result. */
+/** Runs one invocation with its fault plan; the steps it took come with its result or its error. */
 export function runInvocation<T>(
+  id: string,
   fault: Fault | undefined,
   run: () => Promise<T>,
-): Promise<{ result: T; steps: Step[] }> {
-  const invocation: Invocation = { ...(fault ? { fault } : {}), steps: [] };
-  return invocations.run(invocation, async () => ({ result: await run(), steps: invocation.steps }));
+): Promise<{ ok: true; result: T; steps: Step[] } | { ok: false; error: unknown; steps: Step[] }> {
+  const invocation: Invocation = { id, ...(fault ? { fault } : {}), steps: [] };
+  return invocations.run(invocation, async () => {
+    try {
+      return { ok: true as const, result: await run(), steps: invocation.steps };
+    } catch (error) {
+      return { ok: false as const, error, steps: invocation.steps };
+    }
+  });
 }
 
 /** Counts a step of the current invocation and applies its fault; `call` makes the step. */
@@ -98,10 +109,10 @@ async function step<T>(options: SandboxOptions, what: string, call: () => Promis
   const n = invocation.steps.length + 1;
   invocation.steps.push({ step: n, what });
   const fault = invocation.fault?.step === n ? invocation.fault : undefined;
-  if (fault?.kind === "crash-before") options.crash();
+  if (fault?.kind === "crash-before") options.crash(invocation.id, invocation.steps);
   if (fault?.kind === "fail") throw new InjectedNetworkError(what);
   const result = await call();
-  if (fault?.kind === "crash-after") options.crash();
+  if (fault?.kind === "crash-after") options.crash(invocation.id, invocation.steps);
   return result;
 }
 
@@ -146,7 +157,7 @@ export function installIamGuard(options: SandboxOptions): void {
     const original = module.request;
     const wrapped = ((...args: Parameters<typeof http.request>) => {
       const invocation = invocations.getStore();
-      if (!invocation || invocation.inSdk || !invocation.fault) return original(...args);
+      if (!invocation || invocation.inSdk) return original(...args);
       return stepSync(options, invocation, `${scheme} request`, () => original(...args));
     }) as typeof http.request;
     (module as { request: typeof http.request }).request = wrapped;
@@ -167,10 +178,11 @@ function stepSync(
   const n = invocation.steps.length + 1;
   invocation.steps.push({ step: n, what });
   const fault = invocation.fault?.step === n ? invocation.fault : undefined;
-  if (fault?.kind === "crash-before") options.crash();
+  if (fault?.kind === "crash-before") options.crash(invocation.id, invocation.steps);
   if (fault?.kind === "fail") throw new InjectedNetworkError(what);
   const request = call();
   // The receiver has answered: it processed the request, and the sandbox stops before acting on it.
-  if (fault?.kind === "crash-after") request.once("response", () => options.crash());
+  if (fault?.kind === "crash-after")
+    request.once("response", () => options.crash(invocation.id, invocation.steps));
   return request;
 }

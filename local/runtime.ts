@@ -78,8 +78,11 @@ export interface LocalPlatformOptions {
   readonly alterTopology?: (topology: Topology) => Topology;
   /** Benchmarks: told what every sandbox's AWS calls, logs, invocations and the edges cost. */
   readonly meter?: PlatformMeter;
-  /** The crash-safety suite: the fault an invocation of a function carries, if any. */
-  readonly faultFor?: (functionKey: FunctionKey, event: unknown) => Fault | undefined;
+  /**
+   * The crash-safety suite: the fault an invocation of a function carries, if any. `invocationId` is the
+   * one its `onInvocation` report carries.
+   */
+  readonly faultFor?: (functionKey: FunctionKey, event: unknown, invocationId: string) => Fault | undefined;
   /** Told of every invocation of every function once it ends. */
   readonly onInvocation?: (functionKey: FunctionKey, report: InvocationReport) => void;
 }
@@ -300,7 +303,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           options.meter?.invocation(spec, report);
           options.onInvocation?.(spec.key, report);
         },
-        faultFor: (event) => options.faultFor?.(spec.key, event),
+        faultFor: (event, invocationId) => options.faultFor?.(spec.key, event, invocationId),
       });
       cleanups.push(() => fn.stop());
       hosts.set(spec.key, fn);

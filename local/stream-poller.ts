@@ -161,20 +161,29 @@ export class StreamPoller {
     }
   }
 
+  /** An iterator just after `after` (the last record read), or at the shard's oldest record. */
+  private async openShard(shardId: string, after: string | undefined): Promise<string | undefined> {
+    const { streams, streamArn } = this.options;
+    const out = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(after === undefined
+          ? { ShardIteratorType: "TRIM_HORIZON" }
+          : { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
   private async pollShard(shardId: string): Promise<void> {
     const { streams, streamArn } = this.options;
     const signal = this.abort.signal;
     let iterator: string | undefined;
+    /** The checkpoint: the sequence number of the last record read from the shard (wanted or not). */
+    let lastRead: string | undefined;
     try {
-      iterator = (
-        await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: streamArn,
-            ShardId: shardId,
-            ShardIteratorType: "TRIM_HORIZON",
-          }),
-        )
-      ).ShardIterator;
+      iterator = await this.openShard(shardId, undefined);
     } catch (error) {
       this.options.onError(`opening shard ${shardId} failed`, error);
       return;
@@ -191,6 +200,7 @@ export class StreamPoller {
             }),
           );
           iterator = out.NextShardIterator;
+          lastRead = out.Records?.at(-1)?.dynamodb?.SequenceNumber ?? lastRead;
           const wanted = (out.Records ?? [])
             .map((r) => toLambdaRecord(r, streamArn))
             .filter((r) => this.options.filters.some((p) => matchesPattern(p, r)));
@@ -198,7 +208,22 @@ export class StreamPoller {
           pending.push(...wanted);
           if ((out.Records ?? []).length === 0 && pending.length === 0) await sleep(this.idleMs, signal);
         } catch (error) {
-          if (!signal.aborted) this.options.onError(`reading shard ${shardId} failed`, error);
+          if (signal.aborted) continue;
+          const name = (error as Error).name;
+          if (name === "TrimmedDataAccessException" || name === "ExpiredIteratorException") {
+            // The iterator is no good any more (it expired, or DynamoDB Local refuses the first iterator
+            // of a shard whose table was created alongside others): resume from the checkpoint, as
+            // Lambda's mapping does, instead of retrying it forever.
+            try {
+              iterator = await this.openShard(shardId, lastRead);
+              await sleep(this.idleMs, signal);
+              continue;
+            } catch (reopenError) {
+              this.options.onError(`reopening shard ${shardId} failed`, reopenError);
+            }
+          } else {
+            this.options.onError(`reading shard ${shardId} failed`, error);
+          }
           await sleep(this.idleMs * 5, signal);
           continue;
         }

@@ -35,15 +35,20 @@ export interface RouteDeps {
    * retry would not help it, and reporting it failed would hold back the records behind it.
    */
   readonly failuresQueueUrl: string;
+  /** How often a copy that failed to go in is sent again before its record goes back (default 2). */
+  readonly resends?: number;
 }
 
 /**
  * The outbox relay: each event the event table's stream hands over becomes a CloudEvent on the queue of
  * every subscription that wants it (one SendMessageBatch per queue), and the batch is recorded in the
  * event index (one write per batch) so ops can list it. The index goes first: if it fails the whole batch
- * is retried before anything was sent. A record whose copy failed to enqueue is reported; the mapping
- * retries from it, so some copies may be sent twice — consumers and the delivery ledger key on the event
- * id, which never changes. A body kept in the payload bucket travels as a reference (`dataref`).
+ * is retried before anything was sent. A copy that failed to go in is sent again at once (`resends`
+ * times): the stream's retry would send every copy of its record again, and a second copy of an event on
+ * an HTTP subscription's queue may be POSTed while the first one is (the delivery ledger only stops a copy
+ * that arrives after a success). A record whose copy still failed is reported, and the mapping retries
+ * from it; copies carry the event id, which never changes. A body kept in the payload bucket travels as a
+ * reference (`dataref`).
  */
 export function createRouteEvents(
   deps: RouteDeps,
@@ -122,16 +127,23 @@ export function createRouteEvents(
 
     const failed = new Set<number>();
     let fannedOut = 0;
+    const resends = deps.resends ?? 2;
     await Promise.all(
       [...perSubscription].map(async ([subscriptionId, items]) => {
-        const failedIndexes = await deps.queue
-          .sendBatch(
-            deps.queueUrlFor(subscriptionId),
-            items.map((item) => item.message),
-          )
-          .catch(() => items.map((_, i) => i));
-        fannedOut += items.length - failedIndexes.length;
-        for (const i of failedIndexes) failed.add((items[i] as { index: number }).index);
+        // Only the copies that failed are sent again: the others are on the queue already.
+        let pending = items;
+        for (let round = 0; round <= resends && pending.length > 0; round++) {
+          const batch = pending;
+          const failedIndexes = await deps.queue
+            .sendBatch(
+              deps.queueUrlFor(subscriptionId),
+              batch.map((item) => item.message),
+            )
+            .catch(() => batch.map((_, i) => i));
+          pending = failedIndexes.map((i) => batch[i] as (typeof batch)[number]);
+        }
+        fannedOut += items.length - pending.length;
+        for (const item of pending) failed.add(item.index);
       }),
     );
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +35,11 @@ const flappyRequests: { webhookId: string; status: number }[] = [];
 let chaosUrl: string;
 const attempts: { timestamp: number; webhookId: string }[] = [];
 let clockFile: string;
-const setClock = (ms: number) => writeFileSync(clockFile, String(Math.round(ms)));
+/** Moves the clock at once: a write in place is seen empty (epoch 0) by a read that falls in between. */
+const setClock = (ms: number) => {
+  writeFileSync(`${clockFile}.next`, String(Math.round(ms)));
+  renameSync(`${clockFile}.next`, clockFile);
+};
 
 beforeAll(async () => {
   chaos = createServer((request, response) => {

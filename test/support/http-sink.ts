@@ -1,9 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 
 export interface ReceivedRequest {
+  readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** What the sink answered. */
+  readonly status: number;
 }
 
 /** A real HTTP receiver on 127.0.0.1 whose answer per path the test chooses. */
@@ -15,7 +18,9 @@ export interface HttpSink {
 }
 
 export async function startHttpSink(
-  respond: (path: string) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 }),
+  respond: (path: string) => { status: number; headers?: Record<string, string>; delayMs?: number } = () => ({
+    status: 200,
+  }),
 ): Promise<HttpSink> {
   const received: ReceivedRequest[] = [];
   const server: Server = createServer((request, response) => {
@@ -23,9 +28,17 @@ export async function startHttpSink(
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
       const path = request.url ?? "/";
-      received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
       const answer = respond(path);
-      response.writeHead(answer.status, answer.headers ?? {}).end();
+      received.push({
+        method: request.method ?? "",
+        path,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        status: answer.status,
+      });
+      const reply = () => response.writeHead(answer.status, answer.headers ?? {}).end();
+      if (answer.delayMs) setTimeout(reply, answer.delayMs);
+      else reply();
     });
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
