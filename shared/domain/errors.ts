@@ -7,7 +7,6 @@ export const ERROR_CODES = {
   invalidSignature: "invalid_signature",
   payloadTooLarge: "payload_too_large",
   invalidRequest: "invalid_request",
-  inFlight: "in_flight",
   unsupportedMediaType: "unsupported_media_type",
   verificationUnavailable: "verification_unavailable",
   notFound: "not_found",
@@ -73,13 +72,6 @@ export class InvalidRequestError extends WebhookError {
   }
 }
 
-/** Another request holds the dedupe claim for this event right now; the sender should retry. */
-export class InFlightError extends WebhookError {
-  override readonly name = "InFlightError";
-  constructor(readonly retryAfterSeconds: number) {
-    super(ERROR_CODES.inFlight, "This event is being processed by another request; retry shortly.");
-  }
-}
 
 export class UnsupportedMediaTypeError extends WebhookError {
   override readonly name = "UnsupportedMediaTypeError";

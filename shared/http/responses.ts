@@ -1,11 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import {
-  ERROR_CODES,
-  type ErrorCode,
-  InFlightError,
-  MethodNotAllowedError,
-  WebhookError,
-} from "../domain/errors.js";
+import { ERROR_CODES, type ErrorCode, MethodNotAllowedError, WebhookError } from "../domain/errors.js";
 
 /** The one place where domain error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -13,7 +7,6 @@ const STATUS: Record<ErrorCode, number> = {
   [ERROR_CODES.invalidSignature]: 401,
   [ERROR_CODES.payloadTooLarge]: 413,
   [ERROR_CODES.invalidRequest]: 400,
-  [ERROR_CODES.inFlight]: 409,
   [ERROR_CODES.unsupportedMediaType]: 415,
   [ERROR_CODES.verificationUnavailable]: 503,
   [ERROR_CODES.notFound]: 404,
@@ -36,11 +29,7 @@ export function json(
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof WebhookError) {
     const headers: Record<string, string> =
-      error instanceof InFlightError
-        ? { "retry-after": String(error.retryAfterSeconds) }
-        : error instanceof MethodNotAllowedError
-          ? { allow: error.allow.join(", ") }
-          : {};
+      error instanceof MethodNotAllowedError ? { allow: error.allow.join(", ") } : {};
     return json(STATUS[error.code], { code: error.code, detail: error.detail }, headers);
   }
   return json(500, {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import {
-  InFlightError,
+  PayloadTooLargeError,
   SignatureVerificationError,
   UnknownSourceError,
 } from "../../../shared/domain/errors.js";
@@ -36,9 +36,12 @@ describe("API Gateway v2 mapping", () => {
 describe("errorResponse", () => {
   it("maps domain errors to their status with a { code, detail } body", () => {
     expect(errorResponse(new UnknownSourceError("x"))).toMatchObject({ statusCode: 404 });
-    const conflict = errorResponse(new InFlightError(7));
-    expect(conflict).toMatchObject({ statusCode: 409, headers: { "retry-after": "7" } });
-    expect(JSON.parse(String(conflict.body))).toEqual({ code: "in_flight", detail: expect.any(String) });
+    const tooLarge = errorResponse(new PayloadTooLargeError(10, 5));
+    expect(tooLarge).toMatchObject({ statusCode: 413 });
+    expect(JSON.parse(String(tooLarge.body))).toEqual({
+      code: "payload_too_large",
+      detail: expect.any(String),
+    });
   });
 
   it("gives every signature failure the same 401 body, whatever the reason", () => {
