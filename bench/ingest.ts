@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
+import { createTable } from "../local/provision.js";
 import { startLocalPlatform } from "../local/runtime.js";
 import { packBlob, toItem } from "../shared/adapters/event-item.js";
 import { keptHeaders } from "../shared/domain/kept-headers.js";
@@ -178,8 +179,9 @@ async function startIngestPlatform(
  * Ingest through the local runtime (HTTP → API Gateway v2 event → the ingest bundle in its sandbox →
  * one conditional PutItem on DynamoDB Local → 202) against a bare node HTTP server making the same single
  * conditional PutItem of an item of the same size on the same DynamoDB Local: same load generator, same
- * request count and concurrency, runs interleaved A B B A B A A B so a drift favours neither side. Both
- * tables have a stream (new images), and nothing reads either during the runs: the router's mapping is
+ * request count and concurrency, runs interleaved A B B A B A A B so a drift favours neither side. The
+ * bare server's table is the event table's twin (stream of new images, TTL), and nothing reads either
+ * stream during the runs: the router's mapping is
  * off here, so only ingest runs. Ingest verifies the Stripe signature, parses the JSON, compresses the
  * item and logs at INFO (as deployed); the bare server does none of that — that work is ingest's own
  * cost. The timed platform carries no meter (the meter asks DynamoDB for consumed capacity, which costs
@@ -211,6 +213,7 @@ export async function benchIngest(
   try {
     const platform = await startIngestPlatform(endpoints, "bench");
     const stopPlatform = stopFirst(() => platform.stop());
+    // The bare server's table is the event table's twin: same keys, stream (new images) and TTL.
     const ddb = new DynamoDBClient({
       endpoint: dynamodb.endpoint,
       region: LOCAL_AWS_ENV.AWS_REGION,
@@ -219,15 +222,7 @@ export async function benchIngest(
         secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
       },
     });
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: "bench-bare-events",
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
-      }),
-    );
+    await createTable(ddb, { ...platform.topology.tables.events, name: "bench-bare-events" });
     ddb.destroy();
     const bare = await startBareServer(dynamodb.endpoint, "bench-bare-events");
     const stopBare = stopFirst(() => bare.stop());
