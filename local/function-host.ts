@@ -23,15 +23,23 @@ interface Pending {
   crashedAfter?: readonly Step[];
 }
 
+/** What a metered sandbox used: an AWS call's cost, or bytes it logged. */
+type MeterEntry = { type: "usage"; usage: CallUsage } | { type: "log-bytes"; bytes: number };
+
 type WorkerMessage =
   | { type: "ready"; initMs: number }
   | { type: "denied"; message: string }
-  | { type: "usage"; usage: CallUsage }
-  | { type: "log-bytes"; bytes: number }
+  | { type: "meter"; entries: readonly MeterEntry[] }
   | { type: "init-error"; message: string }
   | { type: "crashed"; id: string; steps: readonly Step[] }
-  | { type: "result"; id: string; result: unknown; steps: readonly Step[] }
-  | { type: "error"; id: string; steps: readonly Step[]; error: { name: string; message: string } };
+  | { type: "result"; id: string; result: unknown; steps: readonly Step[]; meter?: readonly MeterEntry[] }
+  | {
+      type: "error";
+      id: string;
+      steps: readonly Step[];
+      error: { name: string; message: string };
+      meter?: readonly MeterEntry[];
+    };
 
 /** What one invocation did, for meters and the crash-safety suite. */
 export interface InvocationReport {
@@ -80,6 +88,8 @@ export class FunctionHost {
       readonly onInvocation?: (report: InvocationReport) => void;
       /** Decides the fault (if any) an invocation carries (the crash-safety suite). */
       readonly faultFor?: (event: unknown, invocationId: string) => Fault | undefined;
+      /** Where the sandbox's stdout and stderr go: the runtime's own (default), or nowhere (benchmarks). */
+      readonly output?: "inherit" | "discard";
     },
   ) {
     this.spawn();
@@ -91,8 +101,11 @@ export class FunctionHost {
   }
 
   private spawn(): void {
+    const discard = this.options.output === "discard";
     const worker = new Worker(WORKER_FILE, {
       env: { ...this.options.env },
+      stdout: discard,
+      stderr: discard,
       workerData: {
         file: this.options.file,
         functionName: this.options.name,
@@ -102,12 +115,16 @@ export class FunctionHost {
       },
     });
     this.worker = worker;
+    if (discard) {
+      // Read and dropped (a metered sandbox has counted the bytes already).
+      worker.stdout.resume();
+      worker.stderr.resume();
+    }
     this.ready = new Promise<number>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type === "ready") resolve(message.initMs);
         else if (message.type === "denied") this.options.onDenied?.(message.message);
-        else if (message.type === "usage") this.options.meter?.onUsage(message.usage);
-        else if (message.type === "log-bytes") this.options.meter?.onLogBytes(message.bytes);
+        else if (message.type === "meter") this.metered(message.entries);
         else if (message.type === "crashed") {
           const pending = this.pending.get(message.id);
           if (pending) pending.crashedAfter = message.steps;
@@ -147,7 +164,15 @@ export class FunctionHost {
     });
   }
 
+  private metered(entries: readonly MeterEntry[] | undefined): void {
+    for (const entry of entries ?? []) {
+      if (entry.type === "usage") this.options.meter?.onUsage(entry.usage);
+      else this.options.meter?.onLogBytes(entry.bytes);
+    }
+  }
+
   private settle(message: Extract<WorkerMessage, { type: "result" | "error" }>): void {
+    this.metered(message.meter);
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);

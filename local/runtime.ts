@@ -66,6 +66,11 @@ export interface LocalPlatformOptions {
   readonly statePath?: string;
   /** POWERTOOLS_LOG_LEVEL of the functions. */
   readonly logLevel?: string;
+  /**
+   * Where the functions' own output goes: this process's stdout/stderr (default), or nowhere — for a
+   * benchmark that meters log bytes at the deployed log level without printing them.
+   */
+  readonly functionOutput?: "inherit" | "discard";
   /** Event source mapping pollers per queue. */
   readonly pollersPerQueue?: number;
   readonly onLog?: (line: string) => void;
@@ -304,6 +309,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           options.onInvocation?.(spec.key, report);
         },
         faultFor: (event, invocationId) => options.faultFor?.(spec.key, event, invocationId),
+        ...(options.functionOutput ? { output: options.functionOutput } : {}),
       });
       cleanups.push(() => fn.stop());
       hosts.set(spec.key, fn);
@@ -328,16 +334,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           invoke: (event) => fn.invoke(event),
           onError: (message, error) =>
             log(`[${spec.key}] ${message}: ${(error as Error).message ?? String(error)}`),
-          onCall: (operation) =>
-            options.meter?.mappingCall({
-              service: "SQS",
-              operation,
-              writeUnits: 0,
-              readUnits: 0,
-              sqsRequests: 1,
-              s3Puts: 0,
-              s3Gets: 0,
-            }),
+          ...(options.meter ? { onCall: (usage: CallUsage) => options.meter?.mappingCall(usage) } : {}),
         });
         poller.start();
         cleanups.push(() => poller.stop());

@@ -4,7 +4,7 @@ import { writeUnits } from "../bench/item-size.js";
 /**
  * What one AWS call costs, as the services bill it: DynamoDB read and write units (as DynamoDB Local
  * reports them; a refused conditional write, which it does not report, by the item's size), SQS
- * requests (one per 64 KB of a send's payload), S3 PUTs and GETs.
+ * requests (one per 64 KB of the payload a send carries or a receive returns), S3 PUTs and GETs.
  */
 export interface CallUsage {
   readonly service: string;
@@ -34,7 +34,8 @@ function messageBytes(message: Input): number {
     string,
     { StringValue?: string; DataType?: string }
   >;
-  let bytes = Buffer.byteLength(String(message.MessageBody ?? ""));
+  // A message sent (`MessageBody`) or received (`Body`).
+  let bytes = Buffer.byteLength(String(message.MessageBody ?? message.Body ?? ""));
   for (const [name, value] of Object.entries(attributes)) {
     bytes +=
       Buffer.byteLength(name) +
@@ -65,12 +66,17 @@ export function usageOf(
       return usage;
     }
     case "SQS": {
+      const sum = (messages: unknown) =>
+        ((messages ?? []) as Input[]).reduce((total, message) => total + messageBytes(message), 0);
+      // SQS bills a request per 64 KB of payload, whichever way it travels.
       const bytes =
         operation === "SendMessage"
           ? messageBytes(input)
           : operation === "SendMessageBatch"
-            ? ((input.Entries ?? []) as Input[]).reduce((total, entry) => total + messageBytes(entry), 0)
-            : 0;
+            ? sum(input.Entries)
+            : operation === "ReceiveMessage"
+              ? sum((output as { Messages?: unknown } | undefined)?.Messages)
+              : 0;
       usage.sqsRequests = Math.max(1, Math.ceil(bytes / SQS_CHUNK_BYTES));
       return usage;
     }

@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { type CallUsage, usageOf } from "./sandbox-meter.js";
 
 export interface PollerOptions {
   readonly sqs: SQSClient;
@@ -16,8 +17,8 @@ export interface PollerOptions {
   readonly concurrency: number;
   readonly invoke: (event: SQSEvent) => Promise<unknown>;
   readonly onError: (message: string, error: unknown) => void;
-  /** Told of each billed SQS call the mapping makes (metering). */
-  readonly onCall?: (operation: "ReceiveMessage" | "DeleteMessageBatch") => void;
+  /** Told of each billed SQS call the mapping makes, with its cost (metering). */
+  readonly onCall?: (usage: CallUsage) => void;
 }
 
 const LONG_POLL_SECONDS = 1;
@@ -87,7 +88,7 @@ export class SqsPoller {
     );
     const messages = out.Messages ?? [];
     // An empty long poll is a fixed cost of the mapping, not of any webhook: metered only when it found some.
-    if (messages.length > 0) this.options.onCall?.("ReceiveMessage");
+    if (messages.length > 0) this.options.onCall?.(usageOf("SQS", "ReceiveMessage", {}, out, undefined));
     return messages;
   }
 
@@ -127,12 +128,11 @@ export class SqsPoller {
     }
     const done = batch.filter((m) => m.MessageId !== undefined && !failed.has(m.MessageId));
     if (done.length === 0) return;
-    await this.options.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.options.queueUrl,
-        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
-      }),
-    );
-    this.options.onCall?.("DeleteMessageBatch");
+    const input = {
+      QueueUrl: this.options.queueUrl,
+      Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
+    };
+    const out = await this.options.sqs.send(new DeleteMessageBatchCommand(input));
+    this.options.onCall?.(usageOf("SQS", "DeleteMessageBatch", input, out, undefined));
   }
 }

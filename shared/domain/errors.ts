@@ -72,7 +72,6 @@ export class InvalidRequestError extends WebhookError {
   }
 }
 
-
 export class UnsupportedMediaTypeError extends WebhookError {
   override readonly name = "UnsupportedMediaTypeError";
   constructor(received: string | undefined, accepted: readonly string[]) {

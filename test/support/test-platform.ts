@@ -12,7 +12,10 @@ export async function startTestPlatform(
   name: string,
   config: unknown,
   functionEnv: Readonly<Record<string, string>> = {},
-  options: Pick<LocalPlatformOptions, "onLog" | "alterTopology" | "faultFor" | "onInvocation"> = {},
+  options: Pick<
+    LocalPlatformOptions,
+    "onLog" | "alterTopology" | "faultFor" | "onInvocation" | "meter" | "logLevel" | "functionOutput"
+  > = {},
 ): Promise<LocalPlatform> {
   const configPath = join(mkdtempSync(join(tmpdir(), `webhooks-${name}-`)), "config.json");
   // Batching windows of 0 unless the test sets its own: each test waits for its events, not for a window
