@@ -1,7 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from "aws-lambda";
 import { routeTable } from "../shared/http/routes.js";
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any function runs. */
@@ -15,6 +19,8 @@ export class PayloadTooLargeForLambdaError extends Error {
 export interface ApiRoute {
   /** API Gateway route key: `"POST /webhooks/{sourceId}"` or `"$default"`. */
   readonly routeKey: string;
+  /** `ops`: behind the local stand-in for the ops authorizer (`ApiServerOptions.opsAuth`). */
+  readonly auth?: "none" | "ops";
   readonly invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -42,6 +48,42 @@ export interface ApiServerOptions {
   readonly log?: (line: string) => void;
   /** Told of every request with its body size (metering: API Gateway bills per 512 KB). */
   readonly onRequest?: (bytes: number) => void;
+  /**
+   * The local stand-in for the ops routes' authorizer: a request must carry `Authorization: Bearer
+   * <token>` (or the bare token, as API Gateway's JWT authorizer accepts); the function then receives
+   * `claims` as a JWT authorizer hands them over. Without it, ops routes refuse every request.
+   */
+  readonly opsAuth?: { readonly token: string; readonly claims: Readonly<Record<string, string>> };
+}
+
+/**
+ * What API Gateway's JWT authorizer answers before any function runs: 401 with its own fixed body (an
+ * HTTP API cannot change it), the reason in `www-authenticate`.
+ */
+function unauthorized(response: ServerResponse, reason: string | undefined): void {
+  sendJson(
+    response,
+    401,
+    { message: "Unauthorized" },
+    reason === undefined
+      ? {}
+      : { "www-authenticate": `Bearer scope="" error="invalid_token" error_description="${reason}"` },
+  );
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/** Why the local ops token check refuses `authorization`, or undefined when it passes. */
+export function opsTokenProblem(
+  authorization: string | undefined,
+  token: string,
+): "missing" | string | undefined {
+  if (authorization === undefined || authorization.trim() === "") return "missing";
+  const presented = authorization.replace(/^bearer\s+/i, "").trim();
+  // Constant time over equal-length digests: the comparison says nothing about the token's bytes.
+  return timingSafeEqual(digest(presented), digest(token))
+    ? undefined
+    : "the token is not the local ops token";
 }
 
 function sendJson(
@@ -135,6 +177,7 @@ function queryParameters(rawQueryString: string): Record<string, string> | undef
 export function createApiServer(options: ApiServerOptions): Server {
   const table = routeTable(options.routes.map((r) => r.routeKey));
   const invokers = new Map(options.routes.map((r) => [r.routeKey, r.invoke]));
+  const auths = new Map(options.routes.map((r) => [r.routeKey, r.auth ?? "none"]));
   const log = options.log ?? (() => undefined);
 
   const fail = (response: ServerResponse, error: unknown) => {
@@ -165,10 +208,26 @@ export function createApiServer(options: ApiServerOptions): Server {
       });
       return;
     }
+    // The authorizer runs before the integration, as in API Gateway.
+    let authorizer: APIGatewayProxyEventV2WithJWTAuthorizer["requestContext"]["authorizer"] | undefined;
+    if (auths.get(match.routeKey) === "ops") {
+      const problem = options.opsAuth
+        ? opsTokenProblem(headers.authorization, options.opsAuth.token)
+        : "no ops token is configured";
+      if (problem !== undefined || !options.opsAuth) {
+        unauthorized(response, problem === "missing" ? undefined : problem);
+        return;
+      }
+      authorizer = {
+        principalId: "",
+        integrationLatency: 0,
+        jwt: { claims: { ...options.opsAuth.claims }, scopes: [] },
+      };
+    }
     const pathParameters = Object.fromEntries(
       Object.entries(match.rawPathParameters).map(([name, value]) => [name, decodeURIComponent(value)]),
     );
-    const event = toEvent(request, local, match.routeKey, pathParameters);
+    const event = toEvent(request, local, match.routeKey, pathParameters, authorizer);
     invoke(event)
       .then((result) => writeResult(response, result))
       .catch((error: unknown) => {
@@ -232,7 +291,8 @@ function toEvent(
   local: LocalRequest,
   routeKey: string,
   pathParameters: Record<string, string>,
-): APIGatewayProxyEventV2 {
+  authorizer: APIGatewayProxyEventV2WithJWTAuthorizer["requestContext"]["authorizer"] | undefined,
+): APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer {
   const { headers } = local;
   const now = new Date();
   const query = queryParameters(local.rawQueryString);
@@ -263,6 +323,7 @@ function toEvent(
       stage: "$default",
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(authorizer ? { authorizer } : {}),
     },
     body: local.body.toString("base64"),
     isBase64Encoded: true,

@@ -56,6 +56,8 @@ export function resolveResource(topology: Topology, resource: ResourceRef): stri
       return `${localArn.bucket(topology.payloadBucket.localName)}/${resource.prefix}*`;
     case "stream-failures":
       return localArn.queue(topology.streamFailures.name);
+    case "any-resource":
+      return "*";
   }
 }
 
@@ -183,6 +185,9 @@ export function permissionsFor(service: string, operation: string, input: Input)
         },
       ];
     }
+    case "CloudWatch":
+      // GetMetricData, ListMetrics, … support no resource-level permission: IAM evaluates them on `*`.
+      return [{ action: `cloudwatch:${operation}`, resource: "*" }];
     default:
       return [{ action: `${service.toLowerCase().replace(/\s+/g, "")}:${operation}`, resource: "*" }];
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   mkdirSync,
   mkdtempSync,
@@ -17,6 +18,8 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ENV } from "../shared/config/env.js";
 import { loadConfigFile, parseConfig } from "../shared/config/load-config.js";
 import type { WebhooksConfig } from "../shared/config/schema.js";
+import { localOperatorClaims, operatorRulesOf } from "../shared/http/ops-auth.js";
+import { OPS_API_BASE_PATH } from "../shared/http/ops-routes.js";
 import { BUNDLING } from "../shared/topology/bundling.js";
 import type { TableKey } from "../shared/topology/grants.js";
 import {
@@ -81,6 +84,8 @@ export interface LocalPlatformOptions {
    * refuse the call. `npm start` never sets it, so what runs is what CDK deploys.
    */
   readonly alterTopology?: (topology: Topology) => Topology;
+  /** The ops API's token (default: a random one per start). */
+  readonly opsToken?: string;
   /** Benchmarks: told what every sandbox's AWS calls, logs, invocations and the edges cost. */
   readonly meter?: PlatformMeter;
   /**
@@ -114,6 +119,12 @@ export interface LocalState {
   readonly queues: Record<string, { readonly url: string; readonly dlqUrl: string }>;
   /** The stream mapping's on-failure queue. */
   readonly streamFailuresUrl: string;
+  /** The ops API's base, ending in `/ops/api/`; send `Authorization: Bearer <opsToken>`. */
+  readonly opsUrl: string;
+  /** The ops console with the token in the URL fragment (`#token=…`), which never reaches a server log. */
+  readonly consoleUrl: string;
+  /** The local stand-in for the ops authorizer accepts this token (random per start). */
+  readonly opsToken: string;
 }
 
 export interface LocalPlatform extends LocalState {
@@ -141,9 +152,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const host = options.host ?? "127.0.0.1";
   const log = options.onLog ?? (() => undefined);
   const configPath = resolve(rootDir, options.configPath);
-  const built = buildTopology(loadConfigFile(configPath), { prefix: options.prefix ?? "webhooks-local" });
+  const loaded = loadConfigFile(configPath);
+  const built = buildTopology(loaded, { prefix: options.prefix ?? "webhooks-local", runtime: "local" });
   const topology = options.alterTopology?.(built) ?? built;
   const cleanups: (() => Promise<unknown>)[] = [];
+  const opsToken = options.opsToken ?? randomBytes(24).toString("base64url");
   const hostsReady = deferred<ReadonlyMap<string, FunctionHost>>();
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -199,6 +212,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     ) => {
       const server: Server = createApiServer({
         routes,
+        opsAuth: { token: opsToken, claims: localOperatorClaims(operatorRulesOf(loaded.ops?.auth)) },
         ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
         ...(options.meter
           ? { onRequest: (bytes: number) => options.meter?.frontDoorRequest(kind, bytes) }
@@ -222,7 +236,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       return `http://${host}:${typeof address === "object" && address ? address.port : port}`;
     };
     const apiRoutes = topology.functions.flatMap((spec) =>
-      spec.routes.map((routeKey): ApiRoute => ({ routeKey, invoke: invokerOf(spec.key) })),
+      spec.routes.map(
+        (route): ApiRoute => ({ routeKey: route.key, auth: route.auth, invoke: invokerOf(spec.key) }),
+      ),
     );
     const urlFunction = topology.functions.find((spec) => spec.functionUrl);
     const urlRoutes: ApiRoute[] = urlFunction
@@ -235,6 +251,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       topology.ingress.httpApi && urlFunction
         ? await listen("function-url", urlRoutes, 0, FUNCTION_URL_MAX_BODY_BYTES)
         : undefined;
+    // With a Function URL as the only ingress, the ops API still has an HTTP API of its own, as in AWS.
+    const httpApiBase =
+      topology.ingress.httpApi || apiRoutes.length === 0 ? baseUrl : await listen("http-api", apiRoutes, 0);
 
     const { config: runConfigJson, rewritten } = pointSinkTargetsAt(
       JSON.parse(readFileSync(configPath, "utf8")),
@@ -385,12 +404,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       sqsEndpoint,
       dynamodbEndpoint,
       queues,
+      opsUrl: `${httpApiBase}${OPS_API_BASE_PATH}`,
+      consoleUrl: `${httpApiBase}/ops/#token=${opsToken}`,
+      opsToken,
     };
     if (options.statePath) {
       const statePath = resolve(rootDir, options.statePath);
       const text = `${JSON.stringify(state, null, 2)}\n`;
       mkdirSync(dirname(statePath), { recursive: true });
-      writeFileSync(statePath, text);
+      // It holds the ops token: readable by this user only.
+      writeFileSync(statePath, text, { mode: 0o600 });
       // Removed on stop, unless another stack has written its own state there since.
       cleanups.unshift(async () => {
         if (readFileSync(statePath, "utf8") === text) unlinkSync(statePath);

@@ -56,6 +56,10 @@ async function main(): Promise<void> {
     `  Event table     ${platform.tableNames.events} (its stream feeds the router)`,
     `  Stream failures ${platform.streamFailuresUrl}`,
     "",
+    `  Ops API         ${platform.opsUrl}  (send Authorization: Bearer <ops token>; GET openapi.json describes it)`,
+    `  Ops token       ${platform.opsToken}  (new at every start)`,
+    `  Ops console     ${platform.consoleUrl}`,
+    "",
     "  Subscriptions:",
     ...platform.config.subscriptions.flatMap((s) => {
       const q = platform.queues[s.id];

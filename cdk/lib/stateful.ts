@@ -171,6 +171,8 @@ export class WebhooksStateful extends Construct {
         return this.payloadBucket.arnForObjects(`${resource.prefix}*`);
       case "stream-failures":
         return this.streamFailures.queueArn;
+      case "any-resource":
+        return "*";
     }
   }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Annotations, type CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -12,6 +13,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambd
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { OPS_API_BASE_PATH } from "../../shared/http/ops-routes.js";
 import { parseRouteKey } from "../../shared/http/routes.js";
 import { BUNDLING, LAMBDA } from "../../shared/topology/bundling.js";
 import type { SecretUsage } from "../../shared/topology/secrets.js";
@@ -121,6 +123,8 @@ export class WebhooksStateless extends Construct {
   readonly functionUrl?: lambda.IFunctionUrl;
   /** Base URL senders post to, `<ingestUrl><sourceId>`: the HTTP API's when there is one, else the Function URL's. */
   readonly ingestUrl: string;
+  /** Base URL of the ops API (`…/ops/api/`), when the config's `ops.auth` deploys it. */
+  readonly opsApiUrl?: string;
 
   private readonly props: WebhooksStatelessProps;
 
@@ -149,7 +153,8 @@ export class WebhooksStateless extends Construct {
       ingestUrl = `${url.url}webhooks/`;
     }
 
-    if (topology.ingress.httpApi) {
+    // The HTTP API carries ingest (ingress http-api or both) and the ops API (when ops.auth is set).
+    if (topology.functions.some((spec) => spec.routes.length > 0)) {
       const { api, stage } = this.createHttpApi(props.throttle, retention);
       this.api = api;
       this.stage = stage;
@@ -159,7 +164,7 @@ export class WebhooksStateless extends Construct {
         const integration = new HttpLambdaIntegration(`${pascalCase(spec.key)}Integration`, fn, {
           payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
         });
-        for (const routeKey of spec.routes) {
+        for (const { key: routeKey, auth } of spec.routes) {
           const parsed = parseRouteKey(routeKey);
           // Same construct ids as HttpApi.addRoutes would give, so existing routes keep their logical ids.
           const route = new apigwv2.HttpRoute(
@@ -171,16 +176,23 @@ export class WebhooksStateless extends Construct {
                 ? apigwv2.HttpRouteKey.with(parsed.path, httpMethod(parsed.method))
                 : apigwv2.HttpRouteKey.DEFAULT,
               integration,
+              ...(auth === "ops" ? { authorizer: this.opsAuthorizer(routeKey) } : {}),
             },
           );
-          Validations.of(route.node.defaultChild ?? route).acknowledge({
-            id: "AwsSolutions-APIG4",
-            reason:
-              "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
-              "the ingest function authenticates every request by verifying the provider's HMAC signature " +
-              "and rejects unsigned or mis-signed requests with 401 (requests no other route matches reach " +
-              "$default and get 404/405).",
-          });
+          if (auth === "none") {
+            Validations.of(route.node.defaultChild ?? route).acknowledge({
+              id: "AwsSolutions-APIG4",
+              reason:
+                spec.key === "ops"
+                  ? "The ops console's static files (HTML, scripts, styles) hold no data and must load in a " +
+                    "browser before it has a token; every call they make goes to /ops/api/*, which is behind " +
+                    "the ops authorizer."
+                  : "Webhook senders (GitHub, Stripe, Standard Webhooks) cannot use IAM, Cognito or a custom authorizer; " +
+                    "the ingest function authenticates every request by verifying the provider's HMAC signature " +
+                    "and rejects unsigned or mis-signed requests with 401 (requests no other route matches reach " +
+                    "$default and get 404/405).",
+            });
+          }
           if (routeKey === WEBHOOK_ROUTE_KEY && parsed) {
             // `/webhooks/{sourceId}` → `<stage url>webhooks/`
             ingestUrl = `${stage.url}${parsed.path.replace(/^\//, "").replace(/\{[^}]+\}$/, "")}`;
@@ -188,8 +200,34 @@ export class WebhooksStateless extends Construct {
         }
       }
     }
+    if (this.stage && topology.functions.some((spec) => spec.key === "ops" && spec.routes.length > 0)) {
+      this.opsApiUrl = `${this.stage.url}${OPS_API_BASE_PATH.replace(/^\//, "")}`;
+    }
     if (ingestUrl === undefined) throw new Error("The topology gives the ingest function no front door.");
     this.ingestUrl = ingestUrl;
+  }
+
+  private authorizer?: apigwv2.IHttpRouteAuthorizer;
+
+  /**
+   * The authorizer of the ops routes, as the config's `ops.auth` names it: a JWT authorizer (issuer,
+   * audience; API Gateway checks the signature against the issuer's keys, the expiry, `iss` and `aud`)
+   * or AWS_IAM. One for all ops routes.
+   */
+  private opsAuthorizer(routeKey: string): apigwv2.IHttpRouteAuthorizer {
+    if (this.authorizer) return this.authorizer;
+    const auth = this.props.topology.opsAuth;
+    if (!auth) {
+      throw new Error(`Route '${routeKey}' needs the ops authorizer, but the config has no ops.auth.`);
+    }
+    this.authorizer =
+      auth.type === "iam"
+        ? new HttpIamAuthorizer()
+        : new HttpJwtAuthorizer("OpsAuthorizer", auth.issuer, {
+            authorizerName: `${this.props.topology.prefix}-ops`,
+            jwtAudience: [...auth.audience],
+          });
+    return this.authorizer;
   }
 
   private createHttpApi(
@@ -321,22 +359,36 @@ export class WebhooksStateless extends Construct {
           "grant that lets the function write or read the object of the event it handles.",
       });
     }
-    if (spec.streamTriggers.length > 0) {
+    // Actions without resource-level permissions, granted on `*`: one acknowledgement naming them all.
+    const anyResourceReasons = [
+      ...(spec.streamTriggers.length > 0
+        ? [
+            "dynamodb:ListStreams, which the stream event source mapping needs, supports no resource-level " +
+              "permission (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).",
+          ]
+        : []),
+      ...(spec.grants.some((g) => g.resources.some((r) => r.ref === "any-resource"))
+        ? [
+            `${spec.grants
+              .filter((g) => g.resources.some((r) => r.ref === "any-resource"))
+              .flatMap((g) => g.actions)
+              .join(", ")} supports no resource-level permission ` +
+              "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html); " +
+              "it only reads metrics.",
+          ]
+        : []),
+      // Lambda adds the X-Ray statement to the role's default policy.
+      ...(this.props.tracing
+        ? [
+            "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions " +
+              "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).",
+          ]
+        : []),
+    ];
+    if (anyResourceReasons.length > 0) {
       Validations.of(policy).acknowledge({
         id: "AwsSolutions-IAM5[Resource::*]",
-        reason:
-          "dynamodb:ListStreams, which the stream event source mapping needs, supports no resource-level " +
-          "permission (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).",
-      });
-    }
-
-    if (this.props.tracing) {
-      // Lambda adds the X-Ray statement to the role's default policy; acknowledge it there only.
-      Validations.of(role.node.tryFindChild("DefaultPolicy") ?? role).acknowledge({
-        id: "AwsSolutions-IAM5[Resource::*]",
-        reason:
-          "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions " +
-          "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).",
+        reason: anyResourceReasons.join(" "),
       });
     }
     return fn;

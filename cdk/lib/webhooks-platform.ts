@@ -38,8 +38,10 @@ export class WebhooksPlatform extends Construct {
   readonly stateless: WebhooksStateless;
   /** Base URL senders post to: `<ingestUrl><sourceId>`. */
   readonly ingestUrl: string;
-  /** The HTTP API that receives webhooks (config `ingress` `http-api` or `both`). */
+  /** The HTTP API that receives webhooks (config `ingress` `http-api` or `both`) and serves the ops API. */
   readonly api?: apigwv2.IHttpApi;
+  /** Base URL of the ops API (`…/ops/api/`), deployed when the config has `ops.auth`. */
+  readonly opsApiUrl?: string;
   /** The ingest function's URL (config `ingress` `function-url` or `both`). */
   readonly functionUrl?: lambda.IFunctionUrl;
   /** `events` (the event store: dedupe, archive, outbox) and `delivery` (ledger, attempts, state, index). */
@@ -48,7 +50,10 @@ export class WebhooksPlatform extends Construct {
   readonly payloadBucket: s3.IBucket;
   /** Every subscription queue with its DLQ and DLQ alarm, by topology key: `sub-<subscription id>`. */
   readonly queues: ReadonlyMap<string, WebhookQueue>;
-  /** Every function by key: `ingest`, `router`, and `deliver` when a subscription delivers over HTTP. */
+  /**
+   * Every function by key: `ingest`, `router`, `deliver` when a subscription delivers over HTTP, and `ops`
+   * when the config has `ops.auth`.
+   */
   readonly functions: ReadonlyMap<FunctionKey, lambda.IFunction>;
 
   constructor(scope: Construct, id: string, props: WebhooksPlatformProps) {
@@ -76,6 +81,7 @@ export class WebhooksPlatform extends Construct {
     this.ingestUrl = this.stateless.ingestUrl;
     if (this.stateless.api) this.api = this.stateless.api;
     if (this.stateless.functionUrl) this.functionUrl = this.stateless.functionUrl;
+    if (this.stateless.opsApiUrl) this.opsApiUrl = this.stateless.opsApiUrl;
     this.tables = this.stateful.tables;
     this.payloadBucket = this.stateful.payloadBucket;
     this.queues = this.stateful.queues;
@@ -89,6 +95,13 @@ export class WebhooksPlatform extends Construct {
       new CfnOutput(this, "FunctionIngestUrl", {
         value: `${this.functionUrl.url}webhooks/`,
         description: "The same ingest through the Lambda Function URL: <FunctionIngestUrl><sourceId>.",
+      });
+    }
+    if (this.opsApiUrl) {
+      new CfnOutput(this, "OpsApiUrl", {
+        value: this.opsApiUrl,
+        description:
+          "The ops API (behind the ops.auth authorizer); GET <OpsApiUrl>openapi.json describes it.",
       });
     }
     new CfnOutput(this, "StreamFailuresQueueUrl", {

@@ -65,6 +65,50 @@ export const DEFAULT_BATCHING = { routerWindowSeconds: 1, deliveryWindowSeconds:
 export const INGRESS_KINDS = ["http-api", "function-url", "both"] as const;
 export type IngressKind = (typeof INGRESS_KINDS)[number];
 
+/**
+ * Who may call the ops API in AWS. `jwt`: an API Gateway JWT authorizer checks tokens of the operators'
+ * OIDC issuer (signature, expiry, `iss`, `aud`); the ops function then reads the token's scopes (or
+ * groups) to tell read from write. `iam`: AWS_IAM authorization (SigV4) for machine callers; their IAM
+ * policies (`execute-api:Invoke` on the routes) decide what they may call. Without `ops.auth` a deployed
+ * stack has no ops API at all; the local stack always has it, behind a token it prints at startup.
+ */
+export const DEFAULT_OPS_SCOPES = { read: "ops:read", write: "ops:write" } as const;
+export const DEFAULT_OPS_GROUPS_CLAIM = "groups";
+
+const claimValue = z.string().check(z.regex(/^\S+$/, "must be one non-empty word without spaces"));
+
+const jwtOpsAuthSchema = z.strictObject({
+  type: z.literal("jwt"),
+  /** The OIDC issuer (`iss`); API Gateway reads its keys from `<issuer>/.well-known/openid-configuration`. */
+  issuer: z.url({
+    protocol: /^https$/,
+    error:
+      "must be the https URL of the OIDC issuer (the token's 'iss', e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>)",
+  }),
+  /** Accepted `aud` (or `client_id`) values. */
+  audience: z
+    .array(z.string().check(z.minLength(1, "must not be empty")))
+    .check(z.minLength(1, "needs at least one audience (the token's 'aud' or 'client_id')")),
+  /** Scope that lets an operator read (default `ops:read`); the write scope reads too. */
+  readScope: z.optional(claimValue),
+  /** Scope that lets an operator act: resend, erase, replay, pause, resume, close breakers (default `ops:write`). */
+  writeScope: z.optional(claimValue),
+  /** Claim holding the operator's groups (default `groups`; Cognito: `cognito:groups`). */
+  groupsClaim: z.optional(claimValue),
+  /** Members of this group may read (as if they had the read scope). */
+  readGroup: z.optional(claimValue),
+  /** Members of this group may read and act (as if they had the write scope). */
+  writeGroup: z.optional(claimValue),
+});
+
+const opsSchema = z.strictObject({
+  auth: z.optional(
+    z.discriminatedUnion("type", [jwtOpsAuthSchema, z.strictObject({ type: z.literal("iam") })], {
+      error: 'must be { "type": "jwt", "issuer", "audience" } or { "type": "iam" }',
+    }),
+  ),
+});
+
 const sourceSchema = z.strictObject({
   id,
   provider: z.enum(PROVIDERS),
@@ -233,6 +277,8 @@ export const configSchema = z
     retentionDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(365))),
     /** Which front door receives webhooks (default `http-api`). */
     ingress: z.optional(z.enum(INGRESS_KINDS)),
+    /** The ops API: who may call it in AWS (without `auth`, a deployed stack has none). */
+    ops: z.optional(opsSchema),
     /** Trigger batching windows in seconds (defaults `DEFAULT_BATCHING`). */
     batching: z.optional(
       z.strictObject({
@@ -249,6 +295,14 @@ export const configSchema = z
         checkProviderSettings(source, i, ctx);
         checkDedupeWindow(source, i, ctx);
       });
+      const auth = config.ops?.auth;
+      if (auth?.type === "jwt" && auth.groupsClaim !== undefined && !auth.readGroup && !auth.writeGroup) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ops", "auth", "groupsClaim"],
+          message: "names where readGroup/writeGroup are looked up; set one of them or remove groupsClaim",
+        });
+      }
       const subIds = new Set<string>();
       config.subscriptions.forEach((sub, i) => {
         claimId(subIds, sub.id, ["subscriptions", i, "id"], "subscription", ctx);
@@ -282,6 +336,8 @@ export type WebhooksConfig = z.infer<typeof configSchema>;
 export type SourceConfig = WebhooksConfig["sources"][number];
 export type SubscriptionConfig = WebhooksConfig["subscriptions"][number];
 export type HttpTarget = z.infer<typeof httpTargetSchema>;
+export type OpsAuthConfig = NonNullable<NonNullable<WebhooksConfig["ops"]>["auth"]>;
+export type JwtOpsAuthConfig = Extract<OpsAuthConfig, { type: "jwt" }>;
 
 /** A target's signing secrets as a list, whether the config gave one or several. */
 export const targetSecretRefs = (target: HttpTarget): readonly SecretRef[] =>

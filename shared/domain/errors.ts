@@ -10,6 +10,12 @@ export const ERROR_CODES = {
   unsupportedMediaType: "unsupported_media_type",
   verificationUnavailable: "verification_unavailable",
   notFound: "not_found",
+  /** No operator identity on an ops request (the authorizer did not run or named nobody). */
+  unauthorized: "unauthorized",
+  /** The operator is known but may not do this (a read-only operator on a mutating route). */
+  forbidden: "forbidden",
+  /** The request contradicts the current state (a replay already running, …). */
+  conflict: "conflict",
   routeNotFound: "route_not_found",
   methodNotAllowed: "method_not_allowed",
   internal: "internal_error",
@@ -94,6 +100,35 @@ export class VerificationUnavailableError extends WebhookError {
       "Signature keys are temporarily unavailable; retry later.",
       options,
     );
+  }
+}
+
+/** A thing the caller named does not exist (an event id, a replay id, a subscription). */
+export class NotFoundError extends WebhookError {
+  override readonly name = "NotFoundError";
+  constructor(detail: string) {
+    super(ERROR_CODES.notFound, detail);
+  }
+}
+
+export class UnauthorizedError extends WebhookError {
+  override readonly name = "UnauthorizedError";
+  constructor(detail: string) {
+    super(ERROR_CODES.unauthorized, detail);
+  }
+}
+
+export class ForbiddenError extends WebhookError {
+  override readonly name = "ForbiddenError";
+  constructor(detail: string) {
+    super(ERROR_CODES.forbidden, detail);
+  }
+}
+
+export class ConflictError extends WebhookError {
+  override readonly name = "ConflictError";
+  constructor(detail: string) {
+    super(ERROR_CODES.conflict, detail);
   }
 }
 

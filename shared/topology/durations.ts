@@ -9,6 +9,8 @@ const DAY_SECONDS = 86_400;
 export const INGEST_TIMEOUT_SECONDS = 10;
 export const ROUTER_TIMEOUT_SECONDS = 30;
 export const DELIVER_TIMEOUT_SECONDS = 60;
+/** The ops API answers within API Gateway's 30 s integration timeout; a replay runs in slices that fit. */
+export const OPS_TIMEOUT_SECONDS = 30;
 
 /**
  * Attempts are kept 30 days; a success record is its attempt's log entry, so it too outlives every copy

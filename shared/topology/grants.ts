@@ -26,7 +26,12 @@ export type ResourceRef =
   /** Objects of the payload bucket under `prefix` (`events/*`). */
   | { readonly ref: "bucket-objects"; readonly prefix: string }
   /** The router's on-failure queue (`Topology.streamFailures`). */
-  | { readonly ref: "stream-failures" };
+  | { readonly ref: "stream-failures" }
+  /**
+   * Every resource (`*`): only for actions that support no resource-level permission
+   * (`cloudwatch:GetMetricData`); CDK acknowledges cdk-nag's IAM5 for it with that reason.
+   */
+  | { readonly ref: "any-resource" };
 
 export interface Grant {
   /** IAM actions, e.g. `dynamodb:PutItem`; never a wildcard. */
@@ -39,6 +44,7 @@ export const table = (key: TableKey, index?: string): ResourceRef =>
 export const queue = (key: string): ResourceRef => ({ ref: "queue", queue: key });
 export const dlq = (key: string): ResourceRef => ({ ref: "dlq", queue: key });
 export const bucketObjects = (prefix: string): ResourceRef => ({ ref: "bucket-objects", prefix });
+export const anyResource: ResourceRef = { ref: "any-resource" };
 export const secrets = (arns: readonly string[]): ResourceRef[] =>
   arns.map((arn) => ({ ref: "secret", arn }));
 
@@ -62,5 +68,7 @@ export function describeResource(resource: ResourceRef): string {
       return `objects ${resource.prefix}* of the payload bucket`;
     case "stream-failures":
       return "the stream failures queue";
+    case "any-resource":
+      return "every resource (*)";
   }
 }

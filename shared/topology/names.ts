@@ -24,6 +24,8 @@ export const queueNames = {
   /** Where the router's event source mapping sends the stream batches it gave up on. */
   streamFailures: (prefix: string) => `${prefix}-stream-failures`,
   subscription: (prefix: string, subscriptionId: string) => `${prefix}-sub-${subscriptionId}`,
+  /** The ops function's own work queue: each message runs the next slice of a replay. */
+  opsJobs: (prefix: string) => `${prefix}-ops-jobs`,
   dlq: (queueName: string) => `${queueName}-dlq`,
 } as const;
 

@@ -3,8 +3,10 @@ import {
   DEFAULT_BATCHING,
   eventLifetimeSeconds,
   type IngressKind,
+  type OpsAuthConfig,
   type WebhooksConfig,
 } from "../config/schema.js";
+import { OPS_API_FALLBACK_ROUTE_KEY, OPS_CONSOLE_ROUTE_KEYS, OPS_ROUTE_KEYS } from "../http/ops-routes.js";
 import { DEFAULT_ROUTE_KEY } from "../http/routes.js";
 import { RETRY_HORIZON_SECONDS } from "../verify/catalog.js";
 import {
@@ -12,6 +14,7 @@ import {
   DLQ_RETENTION_SECONDS,
   INGEST_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
+  OPS_TIMEOUT_SECONDS,
   QUEUE_RETENTION_SECONDS,
   ROUTER_TIMEOUT_SECONDS,
   STREAM_FAILURES_RETENTION_SECONDS,
@@ -20,6 +23,7 @@ import {
   visibilityTimeoutFor,
 } from "./durations.js";
 import {
+  anyResource,
   bucketObjects,
   dlq,
   type Grant,
@@ -56,14 +60,15 @@ export type EnvValue =
   | { readonly ref: "bucket-name" }
   | { readonly ref: "config-path" };
 
-export type QueueRole = "http-subscription" | "queue-subscription";
+export type QueueRole = "http-subscription" | "queue-subscription" | "ops-jobs";
 
 export interface QueueSpec {
-  /** Stable key used by references (`sub-billing`). */
+  /** Stable key used by references (`sub-billing`, `ops-jobs`). */
   readonly key: string;
   readonly role: QueueRole;
   readonly name: string;
-  readonly subscriptionId: string;
+  /** The subscription a subscription queue belongs to; absent for the ops jobs queue. */
+  readonly subscriptionId?: string;
   readonly visibilityTimeoutSeconds: number;
   readonly retentionSeconds: number;
   readonly dlq: {
@@ -106,7 +111,21 @@ export interface StreamTriggerSpec {
   readonly onFailure: "stream-failures";
 }
 
-export type FunctionKey = "ingest" | "router" | "deliver";
+export type FunctionKey = "ingest" | "router" | "deliver" | "ops";
+
+/**
+ * Who may call a route: `none` (ingest authenticates each webhook by its signature; the console's static
+ * files hold no data), or `ops` — the ops authorizer: in AWS the one `ops.auth` configures (a JWT
+ * authorizer or AWS_IAM), locally the API server's check of the token `npm start` prints. Both runtimes
+ * read it from here.
+ */
+export type RouteAuth = "none" | "ops";
+
+export interface RouteSpec {
+  /** API Gateway route key (`shared/http/routes.ts`). */
+  readonly key: string;
+  readonly auth: RouteAuth;
+}
 
 export interface FunctionSpec {
   readonly key: FunctionKey;
@@ -117,8 +136,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly environment: Readonly<Record<string, EnvValue>>;
-  /** API Gateway HTTP API route keys integrated with this function (`shared/http/routes.ts`). */
-  readonly routes: readonly string[];
+  /** API Gateway HTTP API routes integrated with this function, with who may call each. */
+  readonly routes: readonly RouteSpec[];
   /** A Lambda Function URL (auth NONE: the function authenticates every request itself). */
   readonly functionUrl: boolean;
   readonly sqsTriggers: readonly SqsTriggerSpec[];
@@ -188,12 +207,24 @@ export interface Topology {
   readonly streamFailures: { readonly name: string; readonly retentionSeconds: number };
   /** Which front doors reach the ingest function. */
   readonly ingress: { readonly httpApi: boolean; readonly functionUrl: boolean };
+  /**
+   * The authorizer of the routes with auth `ops` (the config's `ops.auth`). A deployed stack has ops
+   * routes only when it is set; the local stack always has them, behind its own token.
+   */
+  readonly opsAuth?: OpsAuthConfig;
   readonly functions: readonly FunctionSpec[];
 }
 
 /** Where senders post webhooks; `$default` catches everything else so it too answers `{ code, detail }`. */
 export const WEBHOOK_ROUTE_KEY = "POST /webhooks/{sourceId}";
 export const INGEST_ROUTE_KEYS = [WEBHOOK_ROUTE_KEY, DEFAULT_ROUTE_KEY] as const;
+
+/** The ops function's routes: the API behind the ops authorizer, the console's static files open. */
+export const OPS_FUNCTION_ROUTES: readonly RouteSpec[] = [
+  ...OPS_ROUTE_KEYS.map((key): RouteSpec => ({ key, auth: "ops" })),
+  { key: OPS_API_FALLBACK_ROUTE_KEY, auth: "ops" },
+  ...OPS_CONSOLE_ROUTE_KEYS.map((key): RouteSpec => ({ key, auth: "none" })),
+];
 
 /**
  * What the router is handed from the event table's stream: new events, and events accepted again over
@@ -214,7 +245,16 @@ const ingressOf = (kind: IngressKind = "http-api") => ({
   functionUrl: kind !== "http-api",
 });
 
-export function buildTopology(config: WebhooksConfig, options: { prefix: string }): Topology {
+export interface TopologyOptions {
+  readonly prefix: string;
+  /**
+   * `aws` (default): what CDK deploys — the ops function and its routes only when the config has
+   * `ops.auth`. `local`: what `npm start` runs — the ops API always, behind the local token.
+   */
+  readonly runtime?: "aws" | "local";
+}
+
+export function buildTopology(config: WebhooksConfig, options: TopologyOptions): Topology {
   const { prefix } = options;
   if (!isResourcePrefix(prefix)) {
     throw new Error(`Resource prefix '${prefix}' must be ${RESOURCE_PREFIX_RULE}.`);
@@ -265,7 +305,7 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         [ENV.eventTable]: { ref: "table-name", table: "events" },
         [ENV.payloadBucket]: { ref: "bucket-name" },
       },
-      routes: ingress.httpApi ? INGEST_ROUTE_KEYS : [],
+      routes: ingress.httpApi ? INGEST_ROUTE_KEYS.map((key) => ({ key, auth: "none" as const })) : [],
       functionUrl: ingress.functionUrl,
       sqsTriggers: [],
       streamTriggers: [],
@@ -378,6 +418,25 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
     });
   }
 
+  const opsAuth = config.ops?.auth;
+  const opsJobs: QueueSpec[] = [];
+  if (opsAuth !== undefined || options.runtime === "local") {
+    const jobs: QueueSpec = {
+      key: "ops-jobs",
+      role: "ops-jobs",
+      name: queueNames.opsJobs(prefix),
+      visibilityTimeoutSeconds: visibilityTimeoutFor(OPS_TIMEOUT_SECONDS),
+      retentionSeconds: QUEUE_RETENTION_SECONDS,
+      dlq: {
+        name: queueNames.dlq(queueNames.opsJobs(prefix)),
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+        retentionSeconds: DLQ_RETENTION_SECONDS,
+      },
+    };
+    opsJobs.push(jobs);
+    functions.push(opsFunction(prefix, common, subscriptionQueues, jobs));
+  }
+
   return {
     prefix,
     tables: {
@@ -404,13 +463,86 @@ export function buildTopology(config: WebhooksConfig, options: { prefix: string 
         ),
       })),
     },
-    queues: subscriptionQueues,
+    queues: [...subscriptionQueues, ...opsJobs],
     streamFailures: {
       name: queueNames.streamFailures(prefix),
       retentionSeconds: STREAM_FAILURES_RETENTION_SECONDS,
     },
     ingress,
+    ...(opsAuth ? { opsAuth } : {}),
     functions,
+  };
+}
+
+/**
+ * The ops API and the ops jobs consumer: one function. Its grants are what the ops use cases obviously
+ * need (finding events and their attempts, erasing payloads, resending and replaying onto subscription
+ * queues, draining DLQs, subscription state and breakers, queue depths and delivery metrics).
+ */
+function opsFunction(
+  prefix: string,
+  common: Readonly<Record<string, EnvValue>>,
+  subscriptionQueues: readonly QueueSpec[],
+  jobs: QueueSpec,
+): FunctionSpec {
+  const subscriptionQueueRefs = subscriptionQueues.flatMap((q) => [queueRef(q.key), dlq(q.key)]);
+  return {
+    key: "ops",
+    name: functionName(prefix, "ops"),
+    entry: "functions/ops/handler.ts",
+    timeoutSeconds: OPS_TIMEOUT_SECONDS,
+    memoryMb: 512,
+    environment: {
+      ...common,
+      POWERTOOLS_SERVICE_NAME: "webhooks-ops",
+      [ENV.queueUrlPrefix]: { ref: "queue-url-prefix" },
+      [ENV.eventTable]: { ref: "table-name", table: "events" },
+      [ENV.deliveryTable]: { ref: "table-name", table: "delivery" },
+      [ENV.payloadBucket]: { ref: "bucket-name" },
+    },
+    routes: OPS_FUNCTION_ROUTES,
+    functionUrl: false,
+    sqsTriggers: [
+      // One replay slice per invocation: each fits the function's timeout.
+      { queue: jobs.key, batchSize: 1, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+    ],
+    streamTriggers: [],
+    grants: nonEmpty([
+      // Events by id; an erased payload leaves a tombstone (an update of the item).
+      { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table("events")] },
+      // The event index, attempts, success ledger, subscription state, breakers, statistics, replays.
+      {
+        actions: [
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:BatchGetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+        ],
+        resources: [table("delivery")],
+      },
+      // A subscription's failed attempts by time.
+      { actions: ["dynamodb:Query"], resources: [table("delivery", "bySubscription")] },
+      // Bodies kept in the bucket: read to show or resend, deleted when an operator erases the payload.
+      { actions: ["s3:GetObject", "s3:DeleteObject"], resources: [bucketObjects("events/")] },
+      // Depths and ages; resends and replays onto subscription queues; dead letters taken out of DLQs.
+      {
+        actions: [
+          "sqs:GetQueueAttributes",
+          "sqs:SendMessage",
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+        ],
+        resources: subscriptionQueueRefs,
+      },
+      // The next slice of a replay is a message to itself.
+      { actions: ["sqs:SendMessage"], resources: [queueRef(jobs.key)] },
+      // Delivery metrics for the subscriptions' health (GetMetricData has no resource-level permission).
+      { actions: ["cloudwatch:GetMetricData"], resources: [anyResource] },
+    ]),
+    // Resends and replays go through the subscription queues: deliver signs them, ops reads no secret.
+    secrets: { secretArns: [], inlineAt: [] },
   };
 }
 

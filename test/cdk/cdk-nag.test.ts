@@ -26,6 +26,14 @@ const variants: ReadonlyArray<[string, SynthOptions]> = [
       alarmTopicArn: "arn:aws:sns:eu-west-1:111122223333:webhooks-alarms",
     },
   ],
+  [
+    "the ops API behind a JWT authorizer",
+    { configPath: "test/cdk/fixtures/webhooks.ops-jwt.json", stage: "ops" },
+  ],
+  [
+    "the ops API behind IAM, Function URL ingress and X-Ray tracing",
+    { configPath: "test/cdk/fixtures/webhooks.ops-iam.json", stage: "opsiam", tracing: true },
+  ],
 ];
 
 describe("cdk-nag AwsSolutions checks", () => {

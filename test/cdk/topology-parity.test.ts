@@ -21,10 +21,15 @@ let synth: SynthResult;
 let topology: Topology;
 const bucketId = (): string => resourcesOfType(synth.template, "AWS::S3::Bucket")[0]?.[0] ?? "?";
 
-beforeAll(() => {
-  synth = synthTemplate();
-  topology = synth.topology;
-}, 120_000);
+/**
+ * The sample config (no ops API: it has no `ops.auth`), a config whose ops API sits behind a JWT
+ * authorizer, and one behind IAM with a Function URL as the only ingress (the HTTP API carries ops only).
+ */
+const CONFIGS: ReadonlyArray<[string, string | undefined]> = [
+  ["sample config", undefined],
+  ["ops API behind a JWT authorizer", "test/cdk/fixtures/webhooks.ops-jwt.json"],
+  ["ops API behind IAM, Function URL ingress", "test/cdk/fixtures/webhooks.ops-iam.json"],
+];
 
 const queueNamed = (name: string): [string, CfnResource] =>
   resourceWith(synth.template, "AWS::SQS::Queue", "QueueName", name);
@@ -32,7 +37,12 @@ const queueNamed = (name: string): [string, CfnResource] =>
 const functionFor = (key: string): [string, CfnResource] =>
   resourceWith(synth.template, "AWS::Lambda::Function", "FunctionName", functionNameOf(topology, key));
 
-describe("topology parity (sample config)", () => {
+describe.each(CONFIGS)("topology parity (%s)", (_name, configPath) => {
+  beforeAll(() => {
+    synth = synthTemplate(configPath === undefined ? {} : { configPath, stage: "parity" });
+    topology = synth.topology;
+  }, 120_000);
+
   it("deploys every topology queue with its name, visibility timeout and retention", () => {
     for (const spec of topology.queues) {
       const [, queue] = queueNamed(spec.name);
@@ -153,7 +163,7 @@ describe("topology parity (sample config)", () => {
       expect(url?.[1].Properties.AuthType, spec.key).toBe("NONE");
     }
     expect(resourcesOfType(synth.template, "AWS::ApiGatewayV2::Api")).toHaveLength(
-      topology.ingress.httpApi ? 1 : 0,
+      topology.functions.some((f) => f.routes.length > 0) ? 1 : 0,
     );
   });
 
@@ -242,7 +252,7 @@ describe("topology parity (sample config)", () => {
   it("deploys every route key of every function spec, integrated with that function (payload 2.0)", () => {
     for (const spec of topology.functions) {
       const [fnId] = functionFor(spec.key);
-      for (const routeKey of spec.routes) {
+      for (const { key: routeKey } of spec.routes) {
         const [, route] = resourceWith(synth.template, "AWS::ApiGatewayV2::Route", "RouteKey", routeKey);
         const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, "$1");
         const integration = synth.template.toJSON().Resources[integrationId] as CfnResource;
@@ -274,6 +284,8 @@ describe("topology parity (sample config)", () => {
           return render(getAttArn(queueNamed(findQueue(topology, resource.queue).dlq.name)[0]));
         case "secret":
           return resource.arn;
+        case "any-resource":
+          return "*";
       }
     };
     // What the event source mappings need to consume their queues (added by CDK for each trigger).
@@ -324,17 +336,43 @@ describe("topology parity (sample config)", () => {
     const deployed = resourcesOfType(synth.template, "AWS::ApiGatewayV2::Route").map(
       ([, r]) => r.Properties.RouteKey,
     );
-    expect(deployed.sort()).toEqual(topology.functions.flatMap((f) => f.routes).sort());
+    expect(deployed.sort()).toEqual(topology.functions.flatMap((f) => f.routes.map((r) => r.key)).sort());
   });
 
-  it("routes POST /webhooks/{sourceId} and $default (unmatched requests) to ingest", () => {
-    expect(topology.functions.find((f) => f.key === "ingest")?.routes).toEqual([
-      "POST /webhooks/{sourceId}",
-      "$default",
-    ]);
-    synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
-      RouteKey: "POST /webhooks/{sourceId}",
-    });
-    synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "$default" });
+  it("puts each route behind the authorizer its spec names: none, or the ops authorizer of ops.auth", () => {
+    const authorizers = resourcesOfType(synth.template, "AWS::ApiGatewayV2::Authorizer");
+    for (const spec of topology.functions) {
+      for (const { key, auth } of spec.routes) {
+        const [, route] = resourceWith(synth.template, "AWS::ApiGatewayV2::Route", "RouteKey", key);
+        if (auth === "none") {
+          expect(route.Properties.AuthorizationType ?? "NONE", key).toBe("NONE");
+          continue;
+        }
+        const opsAuth = topology.opsAuth;
+        if (opsAuth?.type === "iam") {
+          expect(route.Properties.AuthorizationType, key).toBe("AWS_IAM");
+          continue;
+        }
+        expect(opsAuth?.type, key).toBe("jwt");
+        expect(route.Properties.AuthorizationType, key).toBe("JWT");
+        const authorizer = authorizers.find(([id]) => render(route.Properties.AuthorizerId) === `\${${id}}`);
+        expect(authorizer?.[1].Properties, key).toMatchObject({
+          AuthorizerType: "JWT",
+          IdentitySource: ["$request.header.Authorization"],
+          JwtConfiguration:
+            opsAuth?.type === "jwt" ? { Issuer: opsAuth.issuer, Audience: [...opsAuth.audience] } : {},
+        });
+      }
+    }
+    expect(authorizers).toHaveLength(topology.opsAuth?.type === "jwt" ? 1 : 0);
+  });
+
+  it("routes POST /webhooks/{sourceId} and $default (unmatched requests) to ingest (ingress http-api)", () => {
+    const ingestRoutes = topology.functions.find((f) => f.key === "ingest")?.routes.map((r) => r.key);
+    const expected = topology.ingress.httpApi ? ["POST /webhooks/{sourceId}", "$default"] : [];
+    expect(ingestRoutes).toEqual(expected);
+    for (const routeKey of expected) {
+      synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: routeKey });
+    }
   });
 });

@@ -211,6 +211,14 @@ describe("the local stack (npm start)", () => {
         () => output,
       );
       expect(existsSync(state.configPath)).toBe(true);
+      // It prints the ops API's base and the console link (the token rides in the URL fragment).
+      await eventually(
+        () => output.includes(state.consoleUrl) || undefined,
+        30_000,
+        () => output,
+      );
+      expect(output).toContain(`Ops API         ${state.opsUrl}`);
+      expect(state.consoleUrl).toContain(`/ops/#token=${state.opsToken}`);
       child.kill(signal);
       expect(await exited).toBe(0);
       expect(existsSync(stateFile)).toBe(false);

@@ -125,6 +125,44 @@ describe("parseConfig", () => {
   });
 });
 
+describe("ops.auth (who may call the ops API in AWS)", () => {
+  const jwt = {
+    type: "jwt",
+    issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_x",
+    audience: ["ops"],
+  };
+
+  it("accepts a JWT authorizer with scopes or groups, IAM, and no ops API at all", () => {
+    expect(parseConfig({ ...valid, ops: { auth: jwt } }).ops?.auth).toEqual(jwt);
+    const groups = { ...jwt, groupsClaim: "cognito:groups", readGroup: "viewers", writeGroup: "admins" };
+    expect(parseConfig({ ...valid, ops: { auth: groups } }).ops?.auth).toEqual(groups);
+    expect(parseConfig({ ...valid, ops: { auth: { type: "iam" } } }).ops?.auth).toEqual({ type: "iam" });
+    expect(parseConfig({ ...valid, ops: {} }).ops?.auth).toBeUndefined();
+  });
+
+  it("names each bad field of a JWT authorizer and what it must be", () => {
+    const message = messageOf({
+      ...valid,
+      ops: { auth: { type: "jwt", issuer: "http://issuer.example.com", audience: [], writeScope: "a b" } },
+    });
+    expect(message).toContain("ops.auth.issuer: must be the https URL of the OIDC issuer");
+    expect(message).toContain("ops.auth.audience: needs at least one audience");
+    expect(message).toContain("ops.auth.writeScope: must be one non-empty word without spaces");
+  });
+
+  it("names an unknown authorizer type and the two it knows", () => {
+    expect(messageOf({ ...valid, ops: { auth: { type: "cognito" } } })).toContain(
+      'ops.auth.type: must be { "type": "jwt", "issuer", "audience" } or { "type": "iam" }',
+    );
+  });
+
+  it("refuses a groups claim that no group rule reads", () => {
+    expect(messageOf({ ...valid, ops: { auth: { ...jwt, groupsClaim: "groups" } } })).toContain(
+      "ops.auth.groupsClaim: names where readGroup/writeGroup are looked up; set one of them or remove groupsClaim",
+    );
+  });
+});
+
 describe("loadConfigFile", () => {
   it("says which file is not JSON", () => {
     const dir = mkdtempSync(join(tmpdir(), "cfg-"));

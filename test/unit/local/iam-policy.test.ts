@@ -82,6 +82,50 @@ describe("permissionsFor (what IAM checks for one SDK call)", () => {
   });
 });
 
+describe("CloudWatch (the ops function reads delivery metrics)", () => {
+  it("authorizes GetMetricData on '*', as IAM does for an action without resource-level permission", () => {
+    expect(permissionsFor("CloudWatch", "GetMetricData", { MetricDataQueries: [] })).toEqual([
+      { action: "cloudwatch:GetMetricData", resource: "*" },
+    ]);
+  });
+
+  it("lets the local ops function read metrics and nothing else of CloudWatch; refuses every other function", () => {
+    const local = buildTopology(config, { prefix: "t", runtime: "local" });
+    const ops = local.functions.find((f) => f.key === "ops");
+    if (!ops) throw new Error("the local topology has an ops function");
+    const policy = localPolicyFor(local, ops);
+    expect(firstDenied(policy, "CloudWatch", "GetMetricData", {})).toBeUndefined();
+    expect(firstDenied(policy, "CloudWatch", "PutMetricData", {})).toEqual({
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+    });
+    for (const key of ["ingest", "router", "deliver"]) {
+      expect(
+        firstDenied(localPolicyFor(local, spec(key)), "CloudWatch", "GetMetricData", {}),
+        key,
+      ).toBeDefined();
+    }
+  });
+
+  it("lets the ops function drain a subscription's DLQ and erase payload objects, not write events", () => {
+    const local = buildTopology(config, { prefix: "t", runtime: "local" });
+    const ops = local.functions.find((f) => f.key === "ops");
+    if (!ops) throw new Error("the local topology has an ops function");
+    const policy = localPolicyFor(local, ops);
+    expect(
+      firstDenied(policy, "SQS", "ReceiveMessage", { QueueUrl: queueUrl("t-sub-billing-dlq") }),
+    ).toBeUndefined();
+    expect(firstDenied(policy, "SQS", "SendMessage", { QueueUrl: queueUrl("t-ops-jobs") })).toBeUndefined();
+    expect(
+      firstDenied(policy, "S3", "DeleteObject", { Bucket: "t-payloads", Key: "events/s/evt_1" }),
+    ).toBeUndefined();
+    expect(firstDenied(policy, "DynamoDB", "PutItem", { TableName: "t-events" })).toBeDefined();
+    expect(
+      firstDenied(policy, "SQS", "DeleteMessage", { QueueUrl: queueUrl("t-stream-failures") }),
+    ).toBeDefined();
+  });
+});
+
 describe("the policy of each function, from its topology grants", () => {
   it("lets deliver write its success record with BatchWriteItem, on the delivery table only", () => {
     const policy = localPolicyFor(topology, spec("deliver"));
