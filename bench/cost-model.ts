@@ -13,7 +13,7 @@ import type { Usage } from "./usage-meter.js";
  * receiver answer.
  */
 export const DURATION_MODEL = {
-  cpuMs: { ingest: 3, router: 3, deliver: 3 } satisfies Record<FunctionKey, number>,
+  cpuMs: { ingest: 3, router: 3, deliver: 3, ops: 3 } satisfies Record<FunctionKey, number>,
   roundTripMs: { DynamoDB: 5, SQS: 10, S3: 25 } as Record<string, number>,
   receiverMs: 20,
   /** Calls a delivery makes in parallel, before its POSTs: counted as one round trip. */

@@ -78,6 +78,8 @@ function eventIdsIn(fn: FunctionKey, event: unknown): string[] {
       return (event as DynamoDBStreamEvent).Records.flatMap((r) => r.dynamodb?.Keys?.pk?.S ?? []);
     case "deliver":
       return (event as SQSEvent).Records.map((r) => parseCloudEvent(r.body).id);
+    case "ops":
+      return [];
   }
 }
 
