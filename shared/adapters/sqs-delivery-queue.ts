@@ -6,7 +6,7 @@ import type { MessageQueue } from "../ports/message-queue.js";
 
 /**
  * The SQS message attributes a delivery message carries (this adapter reads and writes them; ops read
- * them on DLQ messages and write the replay marks, see ops/dlq.ts). All start with `webhooks.`.
+ * them on DLQ messages and write the replay marks, see shared/adapters/sqs-subscription-queues.ts). All start with `webhooks.`.
  */
 export const DELIVERY_ATTRIBUTES = {
   /** 1-based number of the attempt this message is for. */

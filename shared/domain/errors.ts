@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   notFound: "not_found",
   routeNotFound: "route_not_found",
   methodNotAllowed: "method_not_allowed",
+  /** The caller is known but may not do this (an operator with read-only access). */
+  forbidden: "forbidden",
+  /** The request is valid but the resource's state refuses it (resending an erased payload). */
+  conflict: "conflict",
   internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

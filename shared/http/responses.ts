@@ -19,6 +19,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ERROR_CODES.notFound]: 404,
   [ERROR_CODES.routeNotFound]: 404,
   [ERROR_CODES.methodNotAllowed]: 405,
+  [ERROR_CODES.forbidden]: 403,
+  [ERROR_CODES.conflict]: 409,
   [ERROR_CODES.internal]: 500,
 };
 
