@@ -1,6 +1,7 @@
 import { benchAllSchemes } from "./all-schemes.js";
 import { benchDeliver } from "./deliver.js";
 import { benchIngest } from "./ingest.js";
+import { benchOps, printOpsBench } from "./ops.js";
 import { fmt, printTable } from "./table.js";
 import {
   benchAgainstStandardWebhooksLibrary,
@@ -80,3 +81,8 @@ console.log(
     .toFixed(2)} ` +
     "(plus the event source mapping's ReceiveMessage and DeleteMessageBatch, one each per batch of up to 10)",
 );
+
+console.log(
+  "\n5. Ops over an archive of 10,000 events (DynamoDB Local + fauxqs): the event list and replay dry runs\n",
+);
+printOpsBench(await benchOps());
