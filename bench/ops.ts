@@ -147,8 +147,13 @@ export async function benchOps(options: { events?: number; runs?: number } = {})
     const span = 48 * HOUR;
     const weights = TYPES.reduce((sum, t) => sum + t.weight, 0);
     const events: NewEvent[] = Array.from({ length: total }, (_, i) => {
-      let pick = random() * weights;
-      const kind = TYPES.find((t) => (pick -= t.weight) < 0) ?? TYPES[0];
+      const pick = random() * weights;
+      let below = 0;
+      const kind =
+        TYPES.find((t) => {
+          below += t.weight;
+          return pick < below;
+        }) ?? TYPES[0];
       const receivedAt = now - span + Math.floor((i / total) * span);
       const body = Buffer.from(
         JSON.stringify({
