@@ -805,9 +805,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
             "it would resend every archived event. See first what it sends with replay --dry-run.",
         );
       const s = stack();
-      const targets = filter.subscription
-        ? [subscriptionOf(s, filter.subscription)]
-        : s.config().subscriptions;
+      if (filter.subscription) subscriptionOf(s, filter.subscription);
+      // Only the subscriptions the replay would send to: a paused one it does not touch is no reason to refuse.
+      const estimate = await useCases().estimateReplay(filter);
+      const targets = s.config().subscriptions.filter((sub) => (estimate.perSubscription[sub.id] ?? 0) > 0);
       const subscriptions = createSubscriptionOps(s.deps());
       const refusals: string[] = [];
       for (const subscription of targets) {

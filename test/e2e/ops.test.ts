@@ -304,7 +304,8 @@ describe("npm run ops through the local platform", () => {
     await eventually(() => (deliveriesOf("/later", id).length === 2 ? true : undefined));
     expect(await messagesIn(dlqUrl)).toBe(0);
 
-    const again = await ops("replay", "--type", "later.one", "--subscription", "later");
+    // 'frozen' is paused in the config, but this replay sends it nothing: no refusal.
+    const again = await ops("replay", "--type", "later.one");
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/Replay rpl_\w+ done: sent 1 of 1\./);
     await eventually(() => (deliveriesOf("/later", id).length === 3 ? true : undefined));
@@ -313,6 +314,16 @@ describe("npm run ops through the local platform", () => {
     expect(jsonLines(shown.stdout)).toEqual([
       expect.objectContaining({ id: replayId, state: "done", perSubscription: { later: 1 }, failures: [] }),
     ]);
+
+    // A replay that would send to a paused subscription is refused, as dlq replay is.
+    const held = await post("frozen.one");
+    await eventually(async () => {
+      const listed = await ops("events", "list", "--type", "frozen.one", "--json");
+      return jsonLines(listed.stdout).some((e) => e.id === held) ? true : undefined;
+    });
+    const refused = await ops("replay", "--type", "frozen.one");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^'frozen' is paused in the config \("paused": true\)/);
   });
 
   it("prints every subscription's health", async () => {
