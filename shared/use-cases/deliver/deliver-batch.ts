@@ -47,8 +47,7 @@ export function createDeliverEvents(
     const reads: BatchReads = {
       stateOf: memo((id) => deps.subscriptionStates.subscriptionState(id)),
       breakerOf: memo((destination) => deps.breakers.breaker(destination)),
-      isDelivered: async (eventId, subscriptionId) =>
-        (await delivered).has(deliveryKeyOf({ eventId, subscriptionId })),
+      isDelivered: async (key) => (await delivered).has(deliveryKeyOf(key)),
     };
     const results = await Promise.all(
       messages.map((message) =>
@@ -80,7 +79,10 @@ export function createDeliverEvents(
   };
 }
 
-/** The (event, subscription) of every message that names both, for the batch's one ledger read. */
+/**
+ * The (event, subscription, resend) of every message that names an event and a subscription, for the
+ * batch's one ledger read. A resend is a delivery of its own: the event's earlier success does not count.
+ */
 function keysOf(
   messages: readonly DeliveryMessage[],
   deps: Pick<DeliverDeps, "subscriptionFor">,
@@ -89,7 +91,14 @@ function keysOf(
     const subscription = deps.subscriptionFor(message.queueName);
     if (!subscription) return [];
     try {
-      return [{ eventId: parseCloudEvent(message.body).id, subscriptionId: subscription.id }];
+      const eventId = parseCloudEvent(message.body).id;
+      return [
+        {
+          eventId,
+          subscriptionId: subscription.id,
+          ...(message.resendId === undefined ? {} : { resendId: message.resendId }),
+        },
+      ];
     } catch {
       return [];
     }
