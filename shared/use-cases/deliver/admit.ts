@@ -21,7 +21,10 @@ import type { ParkReason } from "./results.js";
 export interface BatchReads {
   readonly stateOf: (subscriptionId: string) => Promise<SubscriptionState>;
   readonly breakerOf: (destination: string) => Promise<VersionedBreaker>;
-  /** Whether this delivery (the routed one, or one resend of it) already succeeded. */
+  /**
+   * Whether this delivery (the routed one, or one resend of it) already succeeded, or another message
+   * of the batch carries it; asked once per message, when it is due.
+   */
   readonly isDelivered: (key: DeliveryKey) => Promise<boolean>;
 }
 

@@ -44,10 +44,20 @@ export function createDeliverEvents(
     const now = deps.clock.now();
     const delivered = deps.ledger.delivered(keysOf(messages, deps), now);
     delivered.catch(() => undefined); // read by `isDelivered`; a failure fails each message there
+    // Two messages of one batch can carry the same delivery (a router retried after sending, a crash
+    // between a retry's send and its original's delete): the first to ask carries it, the others are
+    // acknowledged as copies and never POSTed. Whatever becomes of the first (delivered, a retry, a dead
+    // letter, or back to SQS) stands for all of them.
+    const carried = new Set<string>();
     const reads: BatchReads = {
       stateOf: memo((id) => deps.subscriptionStates.subscriptionState(id)),
       breakerOf: memo((destination) => deps.breakers.breaker(destination)),
-      isDelivered: async (key) => (await delivered).has(deliveryKeyOf(key)),
+      isDelivered: async (key) => {
+        const name = deliveryKeyOf(key);
+        if ((await delivered).has(name) || carried.has(name)) return true;
+        carried.add(name);
+        return false;
+      },
     };
     const results = await Promise.all(
       messages.map((message) =>

@@ -205,6 +205,28 @@ describe("deliver use case", () => {
     expect(posts).toHaveLength(1);
   });
 
+  it("POSTs a delivery once when two copies of it arrive in one batch before any success", async () => {
+    const { deliver, posts } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    const results = await deliver([
+      { ...record(), messageId: "m1" },
+      { ...record(), messageId: "m2" },
+      { ...record({ [A.resendId]: "rsd_1" }), messageId: "m3" },
+    ]);
+    expect(results.map((r) => r.result)).toEqual(["delivered", "already-delivered", "delivered"]);
+    expect(posts).toHaveLength(2);
+  });
+
+  it("lets the first copy in a batch stand for the other when its attempt fails: one retry, not two", async () => {
+    const { deliver, posts, sent } = harness({ kind: "response", status: 503, latencyMs: 3 });
+    const results = await deliver([
+      { ...record(), messageId: "m1" },
+      { ...record(), messageId: "m2" },
+    ]);
+    expect(results.map((r) => r.result)).toEqual(["retry-scheduled", "already-delivered"]);
+    expect(posts).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+  });
+
   it("records a whole batch's successes, and its statistics, in one write after every attempt", async () => {
     const { deliver, posts, store } = harness({ kind: "response", status: 200, latencyMs: 3 });
     const ids = ["evt_1", "evt_2", "evt_3"];
