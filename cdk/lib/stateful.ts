@@ -121,12 +121,17 @@ export class WebhooksStateful extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.notify(alarm);
+    return alarm;
+  }
+
+  /** Sends the alarm's ALARM and OK transitions to the alarm topic, when there is one. */
+  notify(alarm: cloudwatch.Alarm): void {
     if (this.alarmTopic) {
       const action = new cloudwatchActions.SnsAction(this.alarmTopic);
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
-    return alarm;
   }
 
   /** The queue with this topology key; throws if the topology has none. */

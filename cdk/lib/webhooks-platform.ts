@@ -8,6 +8,7 @@ import type { WebhooksConfig } from "../../shared/config/schema.js";
 import { buildTopology, type FunctionKey, type Topology } from "../../shared/topology/topology.js";
 import { warnBlockedDestinations } from "./destination-checks.js";
 import { pascalCase } from "./names.js";
+import { WebhooksObservability } from "./observability.js";
 import { resolvePlatformProps, WebhooksPlatformError, type WebhooksPlatformProps } from "./platform-props.js";
 import { type WebhookQueue, WebhooksStateful, type WebhookTables } from "./stateful.js";
 import { WebhooksStateless } from "./stateless.js";
@@ -36,6 +37,8 @@ export class WebhooksPlatform extends Construct {
   readonly stateful: WebhooksStateful;
   /** The functions and the HTTP API. */
   readonly stateless: WebhooksStateless;
+  /** The dashboard and the alarms beyond DLQ depth. */
+  readonly observability: WebhooksObservability;
   /** Base URL senders post to: `<ingestUrl><sourceId>`. */
   readonly ingestUrl: string;
   /** The HTTP API that receives webhooks (config `ingress` `http-api` or `both`) and serves the ops API. */
@@ -77,6 +80,11 @@ export class WebhooksPlatform extends Construct {
       tracing: resolved.tracing,
       logRetention: resolved.logRetention,
       throttle: resolved.throttle,
+    });
+    this.observability = new WebhooksObservability(this, "Observability", {
+      topology: this.topology,
+      stateful: this.stateful,
+      stateless: this.stateless,
     });
     this.ingestUrl = this.stateless.ingestUrl;
     if (this.stateless.api) this.api = this.stateless.api;

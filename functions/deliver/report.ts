@@ -11,8 +11,8 @@ interface Line<K extends Kind> {
   /** At INFO and above at most one line per outcome worth a person's look; the common ones at DEBUG. */
   readonly level: "debug" | "info" | "warn" | "error";
   readonly message: string;
-  /** Counted once per result of this kind. */
-  readonly metric?: string;
+  /** Counted once per result of this kind (or of the kinds the function names). */
+  readonly metric?: string | ((result: ResultOf<K>) => string | undefined);
   /** What the log line adds to the event and message ids. */
   readonly fields: (result: ResultOf<K>) => Record<string, unknown>;
 }
@@ -40,6 +40,8 @@ export const RESULT_REPORT: { readonly [K in Kind]: Line<K> } = {
   parked: {
     level: "debug",
     message: "parked",
+    // Messages held by an open breaker: the dashboard's "open breakers" and its alarm count these.
+    metric: (r) => (r.why === "circuit-open" ? "DeliveryParkedCircuitOpen" : undefined),
     fields: (r) => ({ attempt: r.attempt, why: r.why }),
   },
   "already-delivered": {
@@ -65,7 +67,8 @@ function report<K extends Kind>(result: ResultOf<K>, logger: Log, metrics: Count
     messageId: result.messageId,
     ...line.fields(result),
   });
-  if (line.metric) metrics.addMetric(line.metric, MetricUnit.Count, 1);
+  const metric = typeof line.metric === "function" ? line.metric(result) : line.metric;
+  if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
 }
 
 /**
