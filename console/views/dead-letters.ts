@@ -83,7 +83,7 @@ async function reasonsTable(
               "button",
               {
                 type: "button",
-                "aria-label": `Replay the ${reason} dead letters`,
+                "aria-label": `Use this reason: ${reason}`,
                 onclick: () => choose(reason),
               },
               "Use this reason",

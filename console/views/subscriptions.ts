@@ -56,7 +56,7 @@ function actionsCell(ctx: ViewContext, s: SubscriptionHealth): HTMLElement {
   if (s.url && s.breaker && s.breaker.state !== "closed") {
     const url = s.url;
     buttons.push(
-      actionButton(ctx, "Close breaker", `Close the breaker of ${s.id}'s destination`, async () => {
+      actionButton(ctx, "Close breaker", `Close breaker of ${s.id}`, async () => {
         const breaker = await ctx.api.closeBreaker(url);
         return `Breaker of ${breaker.destination} is ${breaker.state}.`;
       }),
