@@ -74,7 +74,9 @@ async function render(focus: boolean): Promise<void> {
   nav.hidden = !token;
   if (!token) {
     document.title = "Sign in — Webhooks ops";
-    signInView(main, problem, (value) => {
+    const container = document.createElement("div");
+    main.replaceChildren(container);
+    signInView(container, problem, (value) => {
       storeToken(value);
       problem = undefined;
       if (!location.hash.startsWith("#/")) history.replaceState(null, "", HOME);
@@ -94,9 +96,12 @@ async function render(focus: boolean): Promise<void> {
     if (link.dataset.section === route.section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  // Each render writes into a container of its own: once another render has replaced it, a view still
+  // finishing (an answer that arrived late) writes into a detached element, never over the new page.
+  const container = document.createElement("div");
   const ctx: ViewContext = {
     api,
-    main,
+    main: container,
     signal: current.signal,
     query,
     announce,
@@ -104,14 +109,17 @@ async function render(focus: boolean): Promise<void> {
     refresh: () => void render(false),
   };
   main.setAttribute("aria-busy", "true");
-  if (focus) main.replaceChildren(loading("Loading…"));
+  container.replaceChildren(loading("Loading…"));
+  // A new page shows its loading state at once; a refresh keeps the current one until the new is ready.
+  if (focus) main.replaceChildren(container);
   try {
     const params = route.match.slice(1).map((p) => decodeURIComponent(p ?? ""));
     await route.view(ctx, ...params);
   } catch (error) {
-    if (!isAbort(error) && controller === current) main.replaceChildren(errorBox(error, ctx.refresh));
+    if (!isAbort(error)) container.replaceChildren(errorBox(error, ctx.refresh));
   } finally {
     if (controller === current) {
+      if (container.parentNode !== main) main.replaceChildren(container);
       main.removeAttribute("aria-busy");
       const title = main.querySelector("h1");
       document.title = `${title?.textContent ?? "Ops"} — Webhooks ops`;

@@ -75,8 +75,7 @@ function eraseControls(ctx: ViewContext, event: EventDetail): HTMLElement {
         { id: "erase-question" },
         `Erase the stored payload of ${event.id}? It cannot be undone: resends and replays of this event will have nothing to send. Metadata, headers and attempts stay.`,
       ),
-      confirm,
-      cancel,
+      h("div", { class: "actions" }, confirm, cancel),
     );
     cancel.addEventListener("click", () => {
       box.replaceChildren(ask);

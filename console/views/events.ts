@@ -190,18 +190,21 @@ export async function eventsView(ctx: ViewContext): Promise<void> {
     { "aria-labelledby": "events-caption", "aria-busy": "true" },
     loading("Loading events…"),
   );
-  const subscriptions = ctx.api.listSubscriptions(ctx.signal).catch(() => undefined);
-  const form = filterForm(ctx, filters, await subscriptions);
-  ctx.main.replaceChildren(heading("Events"), searchForm(ctx), form, results);
-
   const query: EventQuery = {
     ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
     ...(cursor ? { cursor } : {}),
     status: filters.status as DeliveryStatus | undefined,
     limit: PAGE_SIZE,
   };
+  // Both at once: the page of events, and the subscriptions for the filter's choices (a text field if not).
+  const pageLoad = ctx.api.listEvents(query, ctx.signal);
+  pageLoad.catch(() => undefined);
+  const subscriptions = await ctx.api.listSubscriptions(ctx.signal).catch(() => undefined);
+  const form = filterForm(ctx, filters, subscriptions);
+  ctx.main.replaceChildren(heading("Events"), searchForm(ctx), form, results);
+
   try {
-    const page = await ctx.api.listEvents(query, ctx.signal);
+    const page = await pageLoad;
     const filtered = FILTERS.some((name) => filters[name] !== undefined);
     const caption = `Events${filtered ? " matching the filters" : ""}, newest first (${plural(page.events.length, "event")} on this page)`;
     results.replaceChildren(
