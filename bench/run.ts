@@ -3,6 +3,7 @@ import { benchCost } from "./cost.js";
 import { printCost } from "./cost-report.js";
 import { benchDeliver } from "./deliver.js";
 import { benchIngest, printIngest } from "./ingest.js";
+import { benchOps, printOpsBench } from "./ops.js";
 import { fmt, printTable } from "./table.js";
 import {
   benchAgainstStandardWebhooksLibrary,
@@ -75,3 +76,7 @@ console.log(
 
 console.log("\n5. Cost per million webhooks, counted by the platform (the same as npm run cost)\n");
 printCost(await benchCost());
+console.log(
+  "\n6. Ops over an archive of 10,000 events (DynamoDB Local + fauxqs): the event list and replay dry runs\n",
+);
+printOpsBench(await benchOps());

@@ -25,9 +25,19 @@ import {
 
 const DELIVERED = "delivered";
 const pad = (n: number) => String(n).padStart(4, "0");
-const deliveryKey = (eventId: string, subscriptionId: string) => ({
-  pk: { S: `evt#${eventId}` },
-  sk: { S: `sub#${subscriptionId}#delivery` },
+/**
+ * The success record of one delivery: `evt#<id>` / `sub#<subscription>#delivery`, and for an operator's
+ * resend `…#delivery#<resendId>`, so a resend is a delivery of its own (the event's earlier success does
+ * not stop it, and a copy of the resend is still never POSTed twice).
+ */
+const deliveryKey = (key: DeliveryKey) => ({
+  pk: { S: `evt#${key.eventId}` },
+  sk: {
+    S:
+      key.resendId === undefined
+        ? `sub#${key.subscriptionId}#delivery`
+        : `sub#${key.subscriptionId}#delivery#${key.resendId}`,
+  },
 });
 
 function toAttempt(item: Record<string, AttributeValue>): AttemptRecord {
@@ -36,6 +46,7 @@ function toAttempt(item: Record<string, AttributeValue>): AttemptRecord {
   const status = n("status");
   const errorClass = s("errorClass");
   const detail = s("detail");
+  const resendId = s("resendId");
   return {
     eventId: s("eventId") ?? "",
     subscriptionId: s("subscriptionId") ?? "",
@@ -46,6 +57,7 @@ function toAttempt(item: Record<string, AttributeValue>): AttemptRecord {
     ...(errorClass === undefined ? {} : { errorClass }),
     ...(detail === undefined ? {} : { detail }),
     result: (s("result") ?? "retry-scheduled") as AttemptRecord["result"],
+    ...(resendId === undefined ? {} : { resendId }),
   };
 }
 
@@ -61,6 +73,7 @@ function attemptFields(record: AttemptRecord): Record<string, AttributeValue> {
     ...(record.status === undefined ? {} : { status: { N: String(record.status) } }),
     ...(record.errorClass === undefined ? {} : { errorClass: { S: record.errorClass } }),
     ...(record.detail === undefined ? {} : { detail: { S: record.detail.slice(0, 1024) } }),
+    ...(record.resendId === undefined ? {} : { resendId: { S: record.resendId } }),
   };
 }
 
@@ -137,9 +150,7 @@ export class DynamoDbDeliveryStore
     const now = Math.floor(nowMs / 1000);
     const unique = [...new Map(keys.map((k) => [deliveryKeyOf(k), k])).values()];
     for (let start = 0; start < unique.length; start += 100) {
-      let pending: Record<string, AttributeValue>[] = unique
-        .slice(start, start + 100)
-        .map((k) => deliveryKey(k.eventId, k.subscriptionId));
+      let pending: Record<string, AttributeValue>[] = unique.slice(start, start + 100).map(deliveryKey);
       for (let round = 0; pending.length > 0; round++) {
         if (round === 5) throw new Error("DynamoDB left success records unread after 5 rounds");
         if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
@@ -149,7 +160,7 @@ export class DynamoDbDeliveryStore
               [this.tableName]: {
                 Keys: pending,
                 ConsistentRead: true,
-                ProjectionExpression: "eventId, subscriptionId, #result, expiresAt",
+                ProjectionExpression: "eventId, subscriptionId, resendId, #result, expiresAt",
                 ExpressionAttributeNames: { "#result": "result" },
               },
             },
@@ -159,7 +170,11 @@ export class DynamoDbDeliveryStore
           const expired = Number(item.expiresAt?.N ?? "0") < now;
           if (item.result?.S === DELIVERED && !expired) {
             found.add(
-              deliveryKeyOf({ eventId: item.eventId?.S ?? "", subscriptionId: item.subscriptionId?.S ?? "" }),
+              deliveryKeyOf({
+                eventId: item.eventId?.S ?? "",
+                subscriptionId: item.subscriptionId?.S ?? "",
+                ...(item.resendId?.S === undefined ? {} : { resendId: item.resendId.S }),
+              }),
             );
           }
         }
@@ -179,7 +194,7 @@ export class DynamoDbDeliveryStore
       ...successes.map((success) => ({
         PutRequest: {
           Item: {
-            ...deliveryKey(success.attempt.eventId, success.attempt.subscriptionId),
+            ...deliveryKey(success.attempt),
             ...attemptFields(success.attempt),
             expiresAt: { N: String(success.expiresAtSeconds) },
           },

@@ -6,7 +6,7 @@ import type { MessageQueue } from "../ports/message-queue.js";
 
 /**
  * The SQS message attributes a delivery message carries (this adapter reads and writes them; ops read
- * them on DLQ messages and write the replay marks, see ops/dlq.ts). All start with `webhooks.`.
+ * them on DLQ messages and write the replay marks, see shared/adapters/sqs-subscription-queues.ts). All start with `webhooks.`.
  */
 export const DELIVERY_ATTRIBUTES = {
   /** 1-based number of the attempt this message is for. */
@@ -28,6 +28,11 @@ export const DELIVERY_ATTRIBUTES = {
   /** On a copy replayed from the DLQ by ops: when, and why it had failed. */
   replayedAt: "webhooks.replayed-at",
   replayedReason: "webhooks.replayed-reason",
+  /**
+   * An operator's resend (or replay) of a stored event: a new delivery with a success record of its own
+   * (`DeliveryMessage.resendId`). Kept on retries, parking and dead letters, and by a DLQ replay.
+   */
+  resendId: "webhooks.resend-id",
 } as const;
 const A = DELIVERY_ATTRIBUTES;
 const OWN_PREFIX = "webhooks.";
@@ -104,6 +109,7 @@ export interface ReceivedMessage {
 export function deliveryMessageOf(received: ReceivedMessage): DeliveryMessage {
   const { attributes } = received;
   const dueAt = dueAtOf(attributes);
+  const resendId = attributes[A.resendId];
   const transport: Record<string, string> = {};
   for (const [name, value] of Object.entries(attributes))
     if (name.startsWith(OWN_PREFIX) && value !== undefined) transport[name] = value;
@@ -114,9 +120,14 @@ export function deliveryMessageOf(received: ReceivedMessage): DeliveryMessage {
     attempt: Math.max(1, Number(attributes[A.attempt] ?? "1") || 1),
     history: parseHistory(attributes[A.history]),
     ...(dueAt === 0 ? {} : { dueAt }),
+    ...(resendId ? { resendId } : {}),
     transport,
   };
 }
+
+/** The resend mark of a message, carried on every message that continues it. */
+const resendAttributes = (message: DeliveryMessage): Record<string, string> =>
+  message.resendId === undefined ? {} : { [A.resendId]: message.resendId };
 
 export interface SqsDeliveryQueueOptions {
   readonly queue: MessageQueue;
@@ -162,6 +173,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       ...lastAttemptAttributes(next.last),
       [A.detail]: next.detail.slice(0, DETAIL_LIMIT),
       [A.notBefore]: String(Math.round(next.dueAt)),
+      ...resendAttributes(message),
     });
   }
 
@@ -177,6 +189,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         ...(letter.history.length > 0 ? { [A.history]: historyAttribute(letter.history) } : {}),
         ...(letter.subscriptionId === undefined ? {} : { [A.subscriptionId]: letter.subscriptionId }),
         ...(letter.last ? lastAttemptAttributes(letter.last) : {}),
+        ...resendAttributes(message),
       },
     });
   }

@@ -28,6 +28,11 @@ export interface DeliveryMessage {
   /** Epoch ms before which it must not be attempted; undefined when it is due on arrival. */
   readonly dueAt?: number;
   /**
+   * Names an operator's resend (or replay) of the event: a new delivery, recorded apart from the routed
+   * one (its own success record), so an earlier success does not stop it. Undefined for routed messages.
+   */
+  readonly resendId?: string;
+  /**
    * What the queue adapter carries along unchanged when the message goes back to the queue as it is
    * (parked, or not due yet), in the adapter's own vocabulary. The use case never looks inside.
    */

@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   unauthorized: "unauthorized",
   /** The operator is known but may not do this (a read-only operator on a mutating route). */
   forbidden: "forbidden",
-  /** The request contradicts the current state (a replay already running, …). */
+  /** The request contradicts the current state (a replay already running, resending an erased payload, …). */
   conflict: "conflict",
   routeNotFound: "route_not_found",
   methodNotAllowed: "method_not_allowed",

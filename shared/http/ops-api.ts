@@ -304,7 +304,7 @@ export function createOpsJobs(deps: Pick<OpsApiDeps, "useCases" | "log">) {
     for (const record of records) {
       let replayId: string;
       try {
-        replayId = parseJob(record.body);
+        replayId = parseOpsJob(record.body);
       } catch (error) {
         deps.log.error("ops job dropped: not a job message", {
           messageId: record.messageId,
@@ -347,7 +347,8 @@ export function createOpsJobs(deps: Pick<OpsApiDeps, "useCases" | "log">) {
   };
 }
 
-function parseJob(body: string): string {
+/** The replay an ops jobs message names (`{ "replayId": "…" }`); anything else is `invalid_request`. */
+export function parseOpsJob(body: string): string {
   let value: unknown;
   try {
     value = JSON.parse(body);

@@ -11,6 +11,8 @@ export interface AttemptRecord {
   /** The first bytes of the response body, or the error message. */
   readonly detail?: string;
   readonly result: "delivered" | "retry-scheduled" | "dead-lettered";
+  /** The operator's resend (or replay) this attempt belongs to; absent for the routed delivery. */
+  readonly resendId?: string;
 }
 
 /** Where the deliver use case writes every failed attempt (a success is logged by `SuccessLedger.recordBatch`). */

@@ -10,6 +10,11 @@ import type { AttemptRecord } from "./attempt-log.js";
 export interface DeliveryKey {
   readonly eventId: string;
   readonly subscriptionId: string;
+  /**
+   * Set on an operator's resend (or replay): a new delivery of the same event, with a success record of
+   * its own, so the event's earlier success does not stop it and a copy of it is still POSTed once.
+   */
+  readonly resendId?: string;
 }
 
 export interface SuccessRecord {
@@ -34,8 +39,11 @@ export interface BatchStats {
   readonly batchKey: string;
 }
 
-/** `${eventId}#${subscriptionId}`: how `delivered` names a delivery. */
-export const deliveryKeyOf = (key: DeliveryKey): string => `${key.eventId}#${key.subscriptionId}`;
+/** `${eventId}#${subscriptionId}` (and `#${resendId}` for a resend): how `delivered` names a delivery. */
+export const deliveryKeyOf = (key: DeliveryKey): string =>
+  key.resendId === undefined
+    ? `${key.eventId}#${key.subscriptionId}`
+    : `${key.eventId}#${key.subscriptionId}#${key.resendId}`;
 
 export interface SuccessLedger {
   /** Which of these deliveries already succeeded, as `deliveryKeyOf` keys (one read for the batch). */

@@ -537,6 +537,8 @@ function opsFunction(
           "dynamodb:BatchGetItem",
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
+          // A replay's list of events, written in pages.
+          "dynamodb:BatchWriteItem",
         ],
         resources: [table("delivery")],
       },

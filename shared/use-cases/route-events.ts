@@ -1,9 +1,9 @@
 import type { SubscriptionConfig } from "../config/schema.js";
-import { buildCloudEvent } from "../domain/cloud-event.js";
 import { subscriptionMatches } from "../domain/routing.js";
 import type { EventIndex } from "../ports/event-index.js";
 import type { StoredEvent } from "../ports/event-store.js";
 import type { MessageQueue, OutboundMessage } from "../ports/message-queue.js";
+import { routedCloudEvent } from "./routed-event.js";
 
 /** One record of the event table's stream, as the edge decoded it. */
 export interface AcceptedRecord {
@@ -106,18 +106,7 @@ export function createRouteEvents(
         unmatched++;
         return;
       }
-      const body = JSON.stringify(
-        buildCloudEvent({
-          eventId: event.id,
-          sourceId: event.sourceId,
-          provider: event.provider,
-          deliveryId: event.deliveryId,
-          eventType: event.type,
-          receivedAt: new Date(event.receivedAt),
-          contentType: event.contentType,
-          body: event.body ?? { ref: event.bodyRef as string },
-        }),
-      );
+      const body = routedCloudEvent(event);
       for (const sub of targets) {
         const list = perSubscription.get(sub.id) ?? [];
         list.push({ message: { body }, index });

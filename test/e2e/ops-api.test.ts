@@ -10,10 +10,9 @@ import { emulatorEndpoints, uniqueName } from "../support/aws.js";
  * The ops API on the local platform as `npm start` runs it: the ops function's production bundle in its
  * sandbox, behind the local API server's token check, on the same front door as ingest.
  *
- * The use cases behind it are not merged into this branch yet (a placeholder answers every use case with
- * a 500), so these tests cover what does not need them: the state file, 401 without or with a bad
- * token, routing (404/405), bad input (400 naming the parameter, checked before any use case runs), the
- * console's files, and the OpenAPI document. The API answering 200 with real events comes with the merge.
+ * These tests cover the door itself: the state file, 401 without or with a bad token, routing (404/405),
+ * bad input (400 naming the parameter, checked before any use case runs), the console's files and the
+ * OpenAPI document. The API on real events is `ops-api-data.test.ts`.
  */
 const dir = mkdtempSync(join(tmpdir(), "webhooks-ops-api-"));
 const statePath = join(dir, "stack.json");

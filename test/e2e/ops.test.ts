@@ -25,6 +25,7 @@ let sink: HttpSink;
 let platform: LocalPlatform;
 let store: DynamoDbDeliveryStore;
 let healed = false;
+let laterHealed = false;
 
 const http = (id: string, path: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -78,7 +79,9 @@ beforeAll(async () => {
       ? { status: 410 }
       : path === "/repair"
         ? { status: healed ? 200 : 503 }
-        : { status: 200 },
+        : path === "/later"
+          ? { status: laterHealed ? 200 : 503 }
+          : { status: 200 },
   );
   platform = await startTestPlatform("ops", {
     sources: [source],
@@ -88,6 +91,7 @@ beforeAll(async () => {
       http("calm", "/calm", { rateLimitPerSecond: 5 }),
       http("frozen", "/frozen", { paused: true }),
       { id: "audit", sources: ["sw"], eventTypes: ["audit.*"], target: { type: "queue" } },
+      http("later", "/later", { retry: { scheduleSeconds: [] } }),
     ],
   });
   store = new DynamoDbDeliveryStore(dynamoDbClient(), platform.topology.tables.delivery.name);
@@ -172,13 +176,15 @@ describe("npm run ops through the local platform", () => {
     const run = await ops("subscription", "pause", "nope");
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr.trim()).toBe("Unknown subscription 'nope'; known: gone, repair, calm, frozen, audit");
+    expect(run.stderr.trim()).toBe(
+      "Unknown subscription 'nope'; known: gone, repair, calm, frozen, audit, later",
+    );
     expect(await store.subscriptionState("nope")).toEqual({ paused: false });
 
     const missing = await ops("dlq", "depth", "nope");
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe(
-      "Unknown subscription 'nope'; known: gone, repair, calm, frozen, audit",
+      "Unknown subscription 'nope'; known: gone, repair, calm, frozen, audit, later",
     );
 
     const queue = await ops("subscription", "pause", "audit");
@@ -217,5 +223,124 @@ describe("npm run ops through the local platform", () => {
     expect(reenabled.stderr).toContain("in its DLQ");
     expect(reenabled.stderr).toContain(`npm run ops -- dlq replay gone --prefix ${platform.topology.prefix}`);
     expect((await store.subscriptionState("gone")).disabledReason).toBeUndefined();
+  });
+
+  it("finds an event, shows its attempts, resends it under the same webhook-id, and erases its payload", async () => {
+    const id = await post("calm.found");
+    await eventually(async () =>
+      (await store.attemptsForEvent(id)).some((a) => a.result === "delivered") ? true : undefined,
+    );
+
+    const listed = await ops("events", "list", "--type", "calm.found", "--json");
+    expect(listed.code).toBe(0);
+    expect(jsonLines(listed.stdout)).toEqual([
+      expect.objectContaining({
+        id,
+        source: "sw",
+        deliveries: [{ subscription: "calm", status: "delivered" }],
+      }),
+    ]);
+    const table = await ops("events", "list", "--subscription", "calm", "--status", "delivered");
+    expect(table.stdout.split("\n")[0]).toMatch(/^RECEIVED\s+EVENT ID\s+SOURCE\s+TYPE\s+DELIVERIES/);
+    expect(table.stdout).toContain(`${id}`);
+
+    const shown = await ops("events", "show", id, "--json");
+    expect(shown.code).toBe(0);
+    const [detail] = jsonLines(shown.stdout);
+    expect(detail).toMatchObject({
+      id,
+      type: "calm.found",
+      payload: { kind: "json" },
+      subscriptions: [
+        {
+          subscription: "calm",
+          status: "delivered",
+          attempts: [{ attempt: 1, result: "delivered", status: 200 }],
+        },
+      ],
+    });
+
+    const resent = await ops("events", "resend", id);
+    expect(resent.code).toBe(0);
+    expect(resent.stderr).toMatch(/^Resent .* to calm as cli:/);
+    await eventually(() => (deliveriesOf("/calm", id).length === 2 ? true : undefined));
+
+    const erased = await ops("events", "erase", id, "--json");
+    expect(erased.code).toBe(0);
+    expect(jsonLines(erased.stdout)).toEqual([{ id, erasedAt: expect.any(String) }]);
+    const tombstone = jsonLines((await ops("events", "show", id, "--json")).stdout)[0];
+    expect(tombstone).toMatchObject({ payload: { kind: "erased" } });
+    const refused = await ops("events", "resend", id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^Event '.*' cannot be resent: its payload was erased at /);
+
+    const unknown = await ops("events", "show", "evt_nope");
+    expect(unknown).toMatchObject({ code: 2, stdout: "" });
+    expect(unknown.stderr.trim()).toBe("No event 'evt_nope': it is unknown, or past its retention.");
+    expect(deliveriesOf("/calm", id)).toHaveLength(2);
+  });
+
+  it("estimates a replay of dead letters, runs it with progress until done, and replays archived events", async () => {
+    const id = await post("later.one");
+    const dlqUrl = platform.queues.later?.dlqUrl ?? "";
+    await eventually(async () => ((await messagesIn(dlqUrl)) === 1 ? true : undefined));
+
+    const dryRun = await ops("replay", "--dry-run", "--dead-lettered", "--subscription", "later", "--json");
+    expect(dryRun.code).toBe(0);
+    expect(jsonLines(dryRun.stdout)).toEqual([
+      { dryRun: true, total: 1, perSubscription: { later: 1 }, firstIds: [id] },
+    ]);
+    expect(dryRun.stderr).toContain(
+      "Start it with npm run ops -- replay --subscription later --dead-lettered --prefix",
+    );
+    expect(await messagesIn(dlqUrl)).toBe(1);
+
+    laterHealed = true;
+    const replayed = await ops("replay", "--dead-lettered", "--subscription", "later", "--json");
+    expect(replayed.code).toBe(0);
+    expect(replayed.stderr).toContain("1/1");
+    const [status] = jsonLines(replayed.stdout);
+    expect(status).toMatchObject({ state: "done", total: 1, sent: 1, by: expect.stringMatching(/^cli:/) });
+    await eventually(() => (deliveriesOf("/later", id).length === 2 ? true : undefined));
+    expect(await messagesIn(dlqUrl)).toBe(0);
+
+    // 'frozen' is paused in the config, but this replay sends it nothing: no refusal.
+    const again = await ops("replay", "--type", "later.one");
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Replay rpl_\w+ done: sent 1 of 1\./);
+    await eventually(() => (deliveriesOf("/later", id).length === 3 ? true : undefined));
+    const replayId = /Replay (rpl_\w+) done/.exec(again.stderr)?.[1] ?? "";
+    const shown = await ops("replay", "status", replayId, "--json");
+    expect(jsonLines(shown.stdout)).toEqual([
+      expect.objectContaining({ id: replayId, state: "done", perSubscription: { later: 1 }, failures: [] }),
+    ]);
+
+    // A replay that would send to a paused subscription is refused, as dlq replay is.
+    const held = await post("frozen.one");
+    await eventually(async () => {
+      const listed = await ops("events", "list", "--type", "frozen.one", "--json");
+      return jsonLines(listed.stdout).some((e) => e.id === held) ? true : undefined;
+    });
+    const refused = await ops("replay", "--type", "frozen.one");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^'frozen' is paused in the config \("paused": true\)/);
+  });
+
+  it("prints every subscription's health", async () => {
+    const run = await ops("subscriptions", "--json");
+    expect(run.code).toBe(0);
+    const rows = jsonLines(run.stdout);
+    expect(rows.map((r) => r.id)).toEqual(["gone", "repair", "calm", "frozen", "audit", "later"]);
+    expect(rows.find((r) => r.id === "frozen")).toMatchObject({ state: "paused", pausedBy: ["config"] });
+    expect(rows.find((r) => r.id === "calm")).toMatchObject({
+      target: "http",
+      backlog: expect.any(Number),
+      dlqDepth: 0,
+      lastHour: expect.objectContaining({ delivered: expect.any(Number) }),
+      breaker: { state: "closed" },
+    });
+    expect(rows.find((r) => r.id === "audit")).toMatchObject({ target: "queue", state: "active" });
+    const table = await ops("subscriptions");
+    expect(table.stdout.split("\n")[0]).toMatch(/^SUBSCRIPTION\s+TARGET\s+STATE\s+BACKLOG\s+DLQ/);
   });
 });

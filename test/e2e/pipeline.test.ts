@@ -3,9 +3,10 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
-import { dlqDepth, replayDlq } from "../../ops/dlq.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/adapters/sqs-delivery-queue.js";
+import { queueUrlsByLookup, SqsSubscriptionQueues } from "../../shared/adapters/sqs-subscription-queues.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
+import { replayDeadLetters } from "../../shared/use-cases/ops/dead-letters.js";
 import { collectMessages, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { startTestPlatform } from "../support/test-platform.js";
@@ -227,15 +228,13 @@ describe("the local platform, end to end", () => {
 
   it("redelivers dead-lettered events under the same id when ops replay the DLQ", async () => {
     const accepted = await post("sw", signedTestWebhook(sources.sw, { type: "repair.me" }));
-    const queues = platform.queues.repairable;
-    if (!queues) throw new Error("no repairable queues");
-    await eventually(async () => ((await dlqDepth(sqs, queues.dlqUrl)).total > 0 ? true : undefined));
+    const prefix = platform.topology.prefix;
+    const deadLetters = new SqsSubscriptionQueues(sqs, prefix, queueUrlsByLookup(sqs, prefix));
+    await eventually(async () => ((await deadLetters.depth("repairable")).total > 0 ? true : undefined));
     healed = true;
-    const { moved: replayed } = await replayDlq(
-      sqs,
-      { queueUrl: queues.url, dlqUrl: queues.dlqUrl },
-      { max: 10 },
-    );
+    const {
+      report: { moved: replayed },
+    } = await replayDeadLetters(deadLetters, "repairable", { max: 10, now: Date.now });
     expect(replayed.map((m) => m.eventId)).toEqual([accepted.body.id]);
     expect(replayed[0]).toMatchObject({ reason: "retries_exhausted", lastStatus: 503 });
     const attempts = await eventually(() => {
@@ -243,6 +242,6 @@ describe("the local platform, end to end", () => {
       return got.length === 2 ? got : undefined;
     });
     expect(attempts).toHaveLength(2);
-    expect((await dlqDepth(sqs, queues.dlqUrl)).total).toBe(0);
+    expect((await deadLetters.depth("repairable")).total).toBe(0);
   });
 });

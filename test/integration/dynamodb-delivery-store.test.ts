@@ -45,6 +45,33 @@ describe("DynamoDbDeliveryStore (against DynamoDB Local)", () => {
     expect(await store.attemptsForEvent(a)).toEqual([success(a, "s", 0).attempt]);
   });
 
+  it("records a resend's success apart from the event's, so neither stops the other", async () => {
+    const eventId = uniqueName("evt");
+    const attempt = (resendId?: string) => ({
+      eventId,
+      subscriptionId: "s",
+      attempt: 1,
+      at: T0,
+      latencyMs: 5,
+      status: 200,
+      result: "delivered" as const,
+      ...(resendId === undefined ? {} : { resendId }),
+    });
+    await store.recordBatch([{ attempt: attempt(), expiresAtSeconds: T0 / 1000 + 3_600 }], [], 3_600);
+    const keys = [
+      { eventId, subscriptionId: "s" },
+      { eventId, subscriptionId: "s", resendId: "rsd_1" },
+    ];
+    expect([...(await store.delivered(keys, T0))]).toEqual([`${eventId}#s`]);
+    await store.recordBatch(
+      [{ attempt: { ...attempt("rsd_1"), at: T0 + 1 }, expiresAtSeconds: T0 / 1000 + 3_600 }],
+      [],
+      3_600,
+    );
+    expect([...(await store.delivered(keys, T0))].sort()).toEqual([`${eventId}#s`, `${eventId}#s#rsd_1`]);
+    expect(await store.attemptsForEvent(eventId)).toEqual([attempt(), { ...attempt("rsd_1"), at: T0 + 1 }]);
+  });
+
   it("keeps each batch's statistics per subscription and hour, and rewriting a batch replaces it", async () => {
     const sub = uniqueName("sub");
     const stats = {

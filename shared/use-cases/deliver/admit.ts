@@ -4,6 +4,7 @@ import { type DeliveryMessage, dueAfter } from "../../domain/delivery-message.js
 import { DEAD_LETTER_REASONS } from "../../domain/delivery-policy.js";
 import type { VersionedBreaker } from "../../ports/breaker-store.js";
 import type { SubscriptionState } from "../../ports/subscription-state.js";
+import type { DeliveryKey } from "../../ports/success-ledger.js";
 import {
   breakerPolicyOf,
   DEFAULT_PAUSED_RECHECK_SECONDS,
@@ -20,7 +21,11 @@ import type { ParkReason } from "./results.js";
 export interface BatchReads {
   readonly stateOf: (subscriptionId: string) => Promise<SubscriptionState>;
   readonly breakerOf: (destination: string) => Promise<VersionedBreaker>;
-  readonly isDelivered: (eventId: string, subscriptionId: string) => Promise<boolean>;
+  /**
+   * Whether this delivery (the routed one, or one resend of it) already succeeded, or another message
+   * of the batch carries it; asked once per message, when it is due.
+   */
+  readonly isDelivered: (key: DeliveryKey) => Promise<boolean>;
 }
 
 /** A message that may be attempted now: the rate token and the breaker's probe (if any) are held. */
@@ -109,7 +114,12 @@ export async function admit(
 
   const now = deps.clock.now();
   if (deps.queue.remainingSeconds(message) > 0) return { kind: "not-due", eventId };
-  if (await reads.isDelivered(eventId, subscription.id)) return { kind: "already-delivered", eventId };
+  const key: DeliveryKey = {
+    eventId,
+    subscriptionId: subscription.id,
+    ...(message.resendId === undefined ? {} : { resendId: message.resendId }),
+  };
+  if (await reads.isDelivered(key)) return { kind: "already-delivered", eventId };
 
   // The destination's circuit breaker, then the subscription's rate. Waits are due from `now`, the
   // moment the decision was made: a fresh clock read later could land after the wait it measured has

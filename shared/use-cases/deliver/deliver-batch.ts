@@ -44,11 +44,20 @@ export function createDeliverEvents(
     const now = deps.clock.now();
     const delivered = deps.ledger.delivered(keysOf(messages, deps), now);
     delivered.catch(() => undefined); // read by `isDelivered`; a failure fails each message there
+    // Two messages of one batch can carry the same delivery (a router retried after sending, a crash
+    // between a retry's send and its original's delete): the first to ask carries it, the others are
+    // acknowledged as copies and never POSTed. Whatever becomes of the first (delivered, a retry, a dead
+    // letter, or back to SQS) stands for all of them.
+    const carried = new Set<string>();
     const reads: BatchReads = {
       stateOf: memo((id) => deps.subscriptionStates.subscriptionState(id)),
       breakerOf: memo((destination) => deps.breakers.breaker(destination)),
-      isDelivered: async (eventId, subscriptionId) =>
-        (await delivered).has(deliveryKeyOf({ eventId, subscriptionId })),
+      isDelivered: async (key) => {
+        const name = deliveryKeyOf(key);
+        if ((await delivered).has(name) || carried.has(name)) return true;
+        carried.add(name);
+        return false;
+      },
     };
     const results = await Promise.all(
       messages.map((message) =>
@@ -80,7 +89,10 @@ export function createDeliverEvents(
   };
 }
 
-/** The (event, subscription) of every message that names both, for the batch's one ledger read. */
+/**
+ * The (event, subscription, resend) of every message that names an event and a subscription, for the
+ * batch's one ledger read. A resend is a delivery of its own: the event's earlier success does not count.
+ */
 function keysOf(
   messages: readonly DeliveryMessage[],
   deps: Pick<DeliverDeps, "subscriptionFor">,
@@ -89,7 +101,14 @@ function keysOf(
     const subscription = deps.subscriptionFor(message.queueName);
     if (!subscription) return [];
     try {
-      return [{ eventId: parseCloudEvent(message.body).id, subscriptionId: subscription.id }];
+      const eventId = parseCloudEvent(message.body).id;
+      return [
+        {
+          eventId,
+          subscriptionId: subscription.id,
+          ...(message.resendId === undefined ? {} : { resendId: message.resendId }),
+        },
+      ];
     } catch {
       return [];
     }

@@ -32,7 +32,10 @@ export type DeliveryResult =
     })
   /** Not attempted now: not due yet, subscription paused, breaker open, or rate used up. */
   | (Base & { readonly result: "parked"; readonly attempt: number; readonly why: ParkReason })
-  /** A redelivered copy of an event this subscription already received: acknowledged, not POSTed. */
+  /**
+   * A copy of a delivery this subscription already received, or that another message of the same
+   * batch carries: acknowledged, not POSTed.
+   */
   | (Base & { readonly result: "already-delivered" })
   /** A step itself failed (a store or the queue): the message goes back to SQS as it is. */
   | (Base & { readonly result: "failed"; readonly error: unknown });

@@ -72,7 +72,7 @@ export async function settleAttempt(
       : { attempt, at: now, errorClass: outcome.errorClass };
   const history = [...message.history, last];
 
-  const record = attemptRecord(admitted, attempt, outcome, decision);
+  const record = attemptRecord(admitted, attempt, outcome, decision, message.resendId);
   if (decision.action !== "done") await deps.attemptLog.recordAttempt(record, settings.attemptLogTtlSeconds);
 
   switch (decision.action) {
@@ -122,6 +122,7 @@ function attemptRecord(
   attempt: number,
   outcome: AttemptOutcome,
   decision: Decision,
+  resendId: string | undefined,
 ): AttemptRecord {
   return {
     eventId: admitted.event.id,
@@ -138,6 +139,7 @@ function attemptRecord(
         : decision.action === "retry"
           ? "retry-scheduled"
           : "dead-lettered",
+    ...(resendId === undefined ? {} : { resendId }),
   };
 }
 

@@ -179,6 +179,37 @@ describe("SqsDeliveryQueue", () => {
   });
 });
 
+describe("SqsDeliveryQueue: an operator's resend", () => {
+  it("reads the resend mark and keeps it on every message that continues the delivery", async () => {
+    const { deliveryQueue, sent, start } = setup();
+    const message = received({ [A.resendId]: "rsd_1" });
+    expect(message.resendId).toBe("rsd_1");
+    expect(received().resendId).toBeUndefined();
+    await deliveryQueue.park(message, start + 1_000);
+    await deliveryQueue.retry(message, {
+      attempt: 2,
+      subscriptionId: "billing",
+      history: [{ attempt: 1, at: start, status: 503 }],
+      last: { attempt: 1, at: start, status: 503 },
+      detail: "HTTP 503",
+      dueAt: start + 5_000,
+    });
+    await deliveryQueue.deadLetter(message, {
+      reason: "retries_exhausted",
+      detail: "HTTP 503",
+      history: [{ attempt: 1, at: start, status: 503 }],
+      subscriptionId: "billing",
+      last: { attempt: 1, at: start, status: 503 },
+      failedAt: start,
+    });
+    expect(sent.map((s) => [s.url, s.message.attributes?.[A.resendId]])).toEqual([
+      ["q://sub", "rsd_1"],
+      ["q://sub", "rsd_1"],
+      ["q://sub-dlq", "rsd_1"],
+    ]);
+  });
+});
+
 describe("deliveryMessageOf", () => {
   it("reads the attempt number, the history and the due time from the message attributes", () => {
     expect(

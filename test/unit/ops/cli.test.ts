@@ -54,9 +54,33 @@ describe("npm run ops: the command line", () => {
   it.each([
     [
       ["dlq", "purge", "billing"],
-      /^Unknown command 'dlq purge'; commands: dlq list\|depth\|replay, attempts event\|subscription, subscription status\|pause\|resume, breaker status\|close\./,
+      /^Unknown command 'dlq purge'; commands: events list\|show\|resend\|erase, replay, replay status, dlq list\|depth\|replay, attempts event\|subscription, subscriptions, subscription status\|pause\|resume, breaker status\|close\./,
     ],
-    [["replay"], /^Unknown command 'replay'/],
+    [["events"], /^Unknown command 'events'/],
+    [
+      ["replay"],
+      /^replay needs a filter \(--source, --type, --subscription, --since, --until or --dead-lettered\): it would resend every archived event\./,
+    ],
+    [
+      ["replay", "--type", "a", "--reason", "x"],
+      /^--reason applies to dead letters only: add --dead-lettered\./,
+    ],
+    [
+      ["replay", "--subscription", "a", "--subscription", "b"],
+      /^--subscription is given twice; a replay filters by one\./,
+    ],
+    [["replay", "--dry-run", "--force"], /^--force does not apply to replay --dry-run\./],
+    [["replay", "status"], /^replay status needs a replay id\./],
+    [["replay", "billing"], /^Unexpected argument 'billing' after replay\./],
+    [["events", "show"], /^events show needs an event id\./],
+    [
+      ["events", "list", "--status", "lost"],
+      /^--status must be one of delivered, retrying, dead-lettered, pending, enqueued, got 'lost'\./,
+    ],
+    [["events", "list", "--dry-run"], /^--dry-run does not apply to events list\./],
+    [["events", "list", "--type", "a", "--type", "b"], /^--type is given twice\./],
+    [["events", "erase", "evt_1", "--subscription", "a"], /^--subscription does not apply to events erase\./],
+    [["subscriptions", "billing"], /^Unexpected argument 'billing' after subscriptions\./],
     [["dlq", "list"], /^dlq list needs a subscription id\./],
     [["breaker", "close"], /^breaker close needs a destination URL\./],
     [["dlq", "list", "billing", "extra"], /^Unexpected argument 'extra'/],
@@ -72,6 +96,29 @@ describe("npm run ops: the command line", () => {
     expect(result.err).toHaveLength(1);
     expect(result.err[0]).toMatch(message);
     expect(result.err[0]).toMatch(/Run 'npm run ops -- --help' for the commands\.$/);
+  });
+
+  it("reads a filter option that may repeat, and the switches of replays", () => {
+    expect(
+      parseArgs([
+        "events",
+        "resend",
+        "evt_1",
+        "--subscription",
+        "a",
+        "--subscription=b",
+        "--dry-run",
+        "--dead-lettered",
+      ]),
+    ).toEqual({
+      help: false,
+      positionals: ["events", "resend", "evt_1"],
+      force: false,
+      json: false,
+      dryRun: true,
+      deadLettered: true,
+      values: { subscription: ["a", "b"] },
+    });
   });
 
   it("reads --name=value as well as --name value", () => {

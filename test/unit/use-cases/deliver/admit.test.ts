@@ -13,8 +13,7 @@ function setup(options: { subscription?: HttpSubscription | undefined; remaining
   const reads: BatchReads = {
     stateOf: (id) => store.subscriptionState(id),
     breakerOf: (destination) => store.breaker(destination),
-    isDelivered: async (eventId, subscriptionId) =>
-      (await store.delivered([{ eventId, subscriptionId }])).size > 0,
+    isDelivered: async (key) => (await store.delivered([key])).size > 0,
   };
   const sub = "subscription" in options ? options.subscription : subscription;
   const run = (m = message()): Promise<Admission> =>

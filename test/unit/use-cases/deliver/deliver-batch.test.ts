@@ -172,6 +172,61 @@ describe("deliver use case", () => {
     expect(posts).toHaveLength(1);
   });
 
+  it("POSTs an operator's resend of a delivered event once, and never its duplicate copy", async () => {
+    const { deliver, posts, store } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    const [first] = await deliver([record()]);
+    const [resend] = await deliver([{ ...record({ [A.resendId]: "rsd_1" }), messageId: "m2" }]);
+    const [copyOfResend] = await deliver([{ ...record({ [A.resendId]: "rsd_1" }), messageId: "m3" }]);
+    const [anotherResend] = await deliver([{ ...record({ [A.resendId]: "rsd_2" }), messageId: "m4" }]);
+    expect([first, resend, copyOfResend, anotherResend].map((r) => r?.result)).toEqual([
+      "delivered",
+      "delivered",
+      "already-delivered",
+      "delivered",
+    ]);
+    expect(posts).toHaveLength(3);
+    expect(posts.every((p) => p.headers["webhook-id"] === "evt_abc")).toBe(true);
+    expect([...store.deliveries].sort()).toEqual([
+      "evt_abc#billing",
+      "evt_abc#billing#rsd_1",
+      "evt_abc#billing#rsd_2",
+    ]);
+    expect(store.attempts.map((a) => a.resendId)).toEqual([undefined, "rsd_1", "rsd_2"]);
+  });
+
+  it("never POSTs two copies of one resend that arrive in the same batch after its success", async () => {
+    const { deliver, posts } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    await deliver([{ ...record({ [A.resendId]: "rsd_1" }), messageId: "m1" }]);
+    const copies = await deliver([
+      { ...record({ [A.resendId]: "rsd_1" }), messageId: "m2" },
+      { ...record({ [A.resendId]: "rsd_1" }), messageId: "m3" },
+    ]);
+    expect(copies.map((r) => r.result)).toEqual(["already-delivered", "already-delivered"]);
+    expect(posts).toHaveLength(1);
+  });
+
+  it("POSTs a delivery once when two copies of it arrive in one batch before any success", async () => {
+    const { deliver, posts } = harness({ kind: "response", status: 200, latencyMs: 3 });
+    const results = await deliver([
+      { ...record(), messageId: "m1" },
+      { ...record(), messageId: "m2" },
+      { ...record({ [A.resendId]: "rsd_1" }), messageId: "m3" },
+    ]);
+    expect(results.map((r) => r.result)).toEqual(["delivered", "already-delivered", "delivered"]);
+    expect(posts).toHaveLength(2);
+  });
+
+  it("lets the first copy in a batch stand for the other when its attempt fails: one retry, not two", async () => {
+    const { deliver, posts, sent } = harness({ kind: "response", status: 503, latencyMs: 3 });
+    const results = await deliver([
+      { ...record(), messageId: "m1" },
+      { ...record(), messageId: "m2" },
+    ]);
+    expect(results.map((r) => r.result)).toEqual(["retry-scheduled", "already-delivered"]);
+    expect(posts).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+  });
+
   it("records a whole batch's successes, and its statistics, in one write after every attempt", async () => {
     const { deliver, posts, store } = harness({ kind: "response", status: 200, latencyMs: 3 });
     const ids = ["evt_1", "evt_2", "evt_3"];
