@@ -238,7 +238,10 @@ function replayForm(ctx: ViewContext, subscription: string, onSelectionChange: S
         } finally {
           if (ids.length > 0) {
             outcome.replaceChildren(h("p", null, `Started ${plural(ids.length, "replay")}.`));
-            progressArea.replaceChildren(replayProgress(ctx, ids));
+            progressArea.replaceChildren(
+              replayProgress(ctx, ids),
+              h("button", { type: "button", onclick: ctx.refresh }, "Refresh the dead letters"),
+            );
             picked.events.clear();
             showSelection();
           }

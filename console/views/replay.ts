@@ -69,7 +69,7 @@ export function replayProgress(ctx: ViewContext, ids: readonly string[]): HTMLEl
       try {
         const statuses = await Promise.all(ids.map((id) => ctx.api.getReplay(id, ctx.signal)));
         if (show(statuses) !== "running") {
-          ctx.announce(`Replay ${box.dataset.state}: ${text.textContent ?? ""}`);
+          ctx.announce(`Replay ${text.textContent ?? ""}`);
           return;
         }
         await wait(POLL_MS, ctx.signal);

@@ -176,9 +176,10 @@ describe("the ops console in a browser", { timeout: 120_000 }, () => {
     await page.getByLabel("Type", { exact: true }).fill("invoice.paid");
     await page.getByLabel("Type", { exact: true }).press("Enter");
     await page.waitForURL(/#\/events\?type=invoice\.paid$/);
-    await page.locator("#events-table").waitFor();
-    expect(await page.locator("#events-table tbody tr").count()).toBe(1);
-    expect(await page.locator("#events-table tbody tr a.mono").textContent()).toBe(failedId);
+    const filtered = page.getByRole("table", { name: /^Events matching the filters/ });
+    await filtered.waitFor();
+    expect(await filtered.locator("tbody tr").count()).toBe(1);
+    expect(await filtered.locator("tbody tr a.mono").textContent()).toBe(failedId);
   });
 
   it("finds the event by id and shows its attempts per subscription", async () => {
@@ -274,7 +275,7 @@ describe("the ops console in a browser", { timeout: 120_000 }, () => {
 
   it("asks for a token when the API refuses the one it has (401), and takes a pasted one", async () => {
     await page.evaluate(`sessionStorage.setItem(${JSON.stringify(TOKEN_KEY)}, "not-the-token")`);
-    await page.goto(`${platform.baseUrl}/ops/#/subscriptions`);
+    await page.reload();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(await page.getByRole("alert").textContent()).toContain("refused the token");
     expect(await accessibilityProblems()).toEqual([]);
