@@ -1,7 +1,7 @@
 import type {
   BreakerView,
-  DeliveryStatus,
   EventDetail,
+  EventFilter,
   EventPage,
   ReplayEstimate,
   ReplayFilter,
@@ -25,13 +25,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface EventQuery {
-  readonly source?: string;
-  readonly type?: string;
-  readonly subscription?: string;
-  readonly status?: DeliveryStatus;
-  readonly since?: string;
-  readonly until?: string;
+/** The events list's query: the use case's filter, plus the page size and the cursor of the next page. */
+export interface EventQuery extends EventFilter {
   readonly limit?: number;
   readonly cursor?: string;
 }

@@ -4,10 +4,9 @@ import chromium from "@sparticuz/chromium";
 import { type Browser, type Page, chromium as playwright } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
-import { signedTestWebhook } from "../../local/test-webhook.js";
 import type { EventDetail } from "../../shared/use-cases/ops/contract.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
 
 /**
  * The ops console in a real browser: headless Chromium (the binary the npm package @sparticuz/chromium
@@ -36,16 +35,7 @@ let failedId: string;
 const okIds: string[] = [];
 const pageErrors: string[] = [];
 
-async function post(type: string): Promise<string> {
-  const request = signedTestWebhook(source, { type });
-  const response = await fetch(`${platform.ingestUrl}${source.id}`, {
-    method: "POST",
-    headers: request.headers,
-    body: request.body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
+const post = (type: string) => postTestWebhook(platform, source, { type });
 
 /** The ops API as the test's own eyes (not through the console), to know when the platform got there. */
 async function eventDetail(id: string): Promise<EventDetail | undefined> {

@@ -1,13 +1,12 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
-import { signedTestWebhook } from "../../local/test-webhook.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/adapters/sqs-delivery-queue.js";
 import { ENV } from "../../shared/config/env.js";
 import { collectMessages, dynamoDbClient, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const source = {
@@ -28,16 +27,7 @@ const subscription = (id: string, type: string, path: string, extra: Record<stri
   ...extra,
 });
 
-async function post(type: string): Promise<string> {
-  const request = signedTestWebhook(source, { type });
-  const response = await fetch(`${platform.ingestUrl}sw`, {
-    method: "POST",
-    headers: request.headers,
-    body: request.body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
+const post = (type: string) => postTestWebhook(platform, source, { type });
 
 const deliveriesOf = (path: string, id: string) =>
   sink.receivedOn(path).filter((r) => r.headers["webhook-id"] === id);

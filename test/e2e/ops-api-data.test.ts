@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
-import { signedTestWebhook } from "../../local/test-webhook.js";
 import type {
   EventDetail,
   EventPage,
@@ -11,7 +10,7 @@ import type {
 } from "../../shared/use-cases/ops/contract.js";
 import { messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
 
 /**
  * The ops API with real data, as an operator uses it on `npm start`: webhooks posted through ingest,
@@ -69,16 +68,8 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function post(type: string, data: Record<string, unknown> = {}): Promise<string> {
-  const request = signedTestWebhook(source, { type, data });
-  const response = await fetch(`${platform.ingestUrl}sw`, {
-    method: "POST",
-    headers: request.headers,
-    body: request.body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
+const post = (type: string, data: Record<string, unknown> = {}) =>
+  postTestWebhook(platform, source, { type, data });
 
 const deliveriesOf = (path: string, id: string) =>
   sink.receivedOn(path).filter((r) => r.headers["webhook-id"] === id && r.status === 200);

@@ -1,13 +1,12 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
-import { signedTestWebhook } from "../../local/test-webhook.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { ENV } from "../../shared/config/env.js";
 import { dynamoDbClient, emulatorEndpoints, messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { jsonLines, runOpsCli } from "../support/ops-cli.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
 
 /**
  * `npm run ops` as an operator runs it against a deployed stack (`--prefix`, `--config`), pointed at
@@ -34,16 +33,7 @@ const http = (id: string, path: string, extra: Record<string, unknown> = {}) => 
   ...extra,
 });
 
-async function post(type: string): Promise<string> {
-  const request = signedTestWebhook(source, { type });
-  const response = await fetch(`${platform.ingestUrl}sw`, {
-    method: "POST",
-    headers: request.headers,
-    body: request.body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
+const post = (type: string) => postTestWebhook(platform, source, { type });
 
 const ops = (...args: string[]) => {
   const endpoints = emulatorEndpoints();

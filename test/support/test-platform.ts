@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalPlatform, type LocalPlatformOptions, startLocalPlatform } from "../../local/runtime.js";
+import { signedTestWebhook } from "../../local/test-webhook.js";
+import type { SourceConfig } from "../../shared/config/schema.js";
 import { emulatorEndpoints, uniqueName } from "./aws.js";
 
 /**
@@ -37,4 +39,26 @@ export async function startTestPlatform(
     functionEnv,
     ...options,
   });
+}
+
+/**
+ * POSTs a signed test webhook (`signedTestWebhook`) to the platform's ingest URL for `source` and
+ * returns the event id ingest answered with; anything but 202 fails the calling test with the answer.
+ */
+export async function postTestWebhook(
+  platform: LocalPlatform,
+  source: Pick<SourceConfig, "id" | "provider" | "secrets">,
+  options: Parameters<typeof signedTestWebhook>[1] = {},
+): Promise<string> {
+  const request = signedTestWebhook(source, options);
+  const response = await fetch(`${platform.ingestUrl}${source.id}`, {
+    method: "POST",
+    headers: request.headers,
+    body: request.body,
+  });
+  const text = await response.text();
+  if (response.status !== 202) {
+    throw new Error(`ingest answered ${response.status} to a signed ${source.id} webhook: ${text}`);
+  }
+  return (JSON.parse(text) as { id: string }).id;
 }
