@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
 import { INLINE_BLOB_LIMIT_BYTES } from "../../shared/adapters/event-item.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
-import { collectMessages, dynamoDbClient, emulatorEndpoints, sqsClient } from "../support/aws.js";
+import { collectMessages, dynamoDbClient, s3Client, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { startTestPlatform } from "../support/test-platform.js";
 
@@ -24,12 +24,7 @@ const sw = {
   maxBodyBytes: 1_000_000,
 };
 const sqs = sqsClient();
-const s3 = new S3Client({
-  endpoint: emulatorEndpoints().sqs,
-  region: "us-east-1",
-  forcePathStyle: true,
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
+const s3 = s3Client();
 let sink: HttpSink;
 let platform: LocalPlatform;
 

@@ -1,22 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { itemSizeBytes, writeUnits } from "../../bench/item-size.js";
 import { DynamoDbEventStore } from "../../shared/adapters/dynamodb-event-store.js";
 import { INLINE_BLOB_LIMIT_BYTES, packBlob, toItem } from "../../shared/adapters/event-item.js";
 import { S3PayloadStore } from "../../shared/adapters/s3-payload-store.js";
 import type { NewEvent } from "../../shared/ports/event-store.js";
-import { dynamoDbClient, emulatorEndpoints, uniqueName } from "../support/aws.js";
+import { dynamoDbClient, s3Client, uniqueName } from "../support/aws.js";
 
 const dynamodb = dynamoDbClient();
-const s3Config = {
-  endpoint: emulatorEndpoints().sqs,
-  region: "us-east-1",
-  forcePathStyle: true,
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-};
-const s3 = new S3Client(s3Config);
+const s3 = s3Client();
 const bucket = uniqueName("payloads");
 let table: string;
 let store: DynamoDbEventStore;
@@ -97,11 +91,7 @@ beforeAll(async () => {
     }),
   );
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  store = new DynamoDbEventStore(
-    dynamodb,
-    table,
-    () => new S3PayloadStore(bucket, (sdk) => new sdk.S3Client(s3Config)),
-  );
+  store = new DynamoDbEventStore(dynamodb, table, () => new S3PayloadStore(bucket, () => s3Client()));
 });
 
 const now = 1_796_593_900;

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DELIVERY_ATTRIBUTES as A } from "../../shared/adapters/sqs-delivery-queue.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import type { AttemptRecord } from "../../shared/ports/attempt-log.js";
 import type { NewEvent } from "../../shared/ports/event-store.js";
 import type { EventFilter, EventSummary } from "../../shared/use-cases/ops/contract.js";
-import { emulatorEndpoints } from "../support/aws.js";
+import { s3Client } from "../support/aws.js";
 import { httpSubscription, opsConfig, opsStack, READER, sampleEvent, WRITER } from "../support/ops-stack.js";
 
 /**
@@ -346,12 +346,7 @@ describe("erasePayload (against the emulators)", () => {
       body: Buffer.from(JSON.stringify({ blob: randomBytes(40_000).toString("base64") })),
     });
     await stack.ingest([large]);
-    const s3 = new S3Client({
-      endpoint: emulatorEndpoints().sqs,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const s3 = s3Client();
     const object = new GetObjectCommand({ Bucket: `${stack.prefix}-payloads`, Key: `events/sw/${large.id}` });
     expect((await s3.send(object)).ContentLength).toBe(large.body.length);
     await expect(stack.useCases.erasePayload(large.id, READER)).rejects.toMatchObject({ code: "forbidden" });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -31,6 +32,16 @@ export function dynamoDbClient(): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: endpoint("TEST_DYNAMODB_ENDPOINT"),
     region: "us-east-1",
+    credentials,
+  });
+}
+
+/** S3 on the emulators: fauxqs serves it on the SQS endpoint, path-style. */
+export function s3Client(): S3Client {
+  return new S3Client({
+    endpoint: endpoint("TEST_SQS_ENDPOINT"),
+    region: "us-east-1",
+    forcePathStyle: true,
     credentials,
   });
 }

@@ -1,4 +1,3 @@
-import { S3Client } from "@aws-sdk/client-s3";
 import { type Message, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { provision } from "../../local/provision.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
@@ -21,14 +20,7 @@ import { createOpsUseCases } from "../../shared/use-cases/ops/create-ops-use-cas
 import type { OpsDeps, OpsSettings } from "../../shared/use-cases/ops/deps.js";
 import type { ReplayRecord } from "../../shared/use-cases/ops/replay-record.js";
 import { createRouteEvents } from "../../shared/use-cases/route-events.js";
-import {
-  collectMessages,
-  createQueue,
-  dynamoDbClient,
-  emulatorEndpoints,
-  sqsClient,
-  uniqueName,
-} from "./aws.js";
+import { collectMessages, createQueue, dynamoDbClient, s3Client, sqsClient, uniqueName } from "./aws.js";
 
 export const WRITER: Operator = { id: "test-operator", canWrite: true };
 export const READER: Operator = { id: "test-viewer", canWrite: false };
@@ -50,12 +42,7 @@ export async function opsStack(
   const topology = buildTopology(config, { prefix });
   const sqs = sqsClient();
   const dynamodb = dynamoDbClient();
-  const s3 = new S3Client({
-    endpoint: emulatorEndpoints().sqs,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const s3 = s3Client();
   const provisioned = await provision(topology, { sqs, dynamodb, s3 });
   let now = Date.now();
   const clock = { now: () => now };
