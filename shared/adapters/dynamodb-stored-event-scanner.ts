@@ -24,17 +24,20 @@ export class DynamoDbStoredEventScanner implements StoredEventScanner {
   async page(query: ScanQuery): Promise<ScanPage> {
     if (query.windows.length === 0) throw new Error("a scan of the event table needs a time window");
     const values: Record<string, AttributeValue> = { ":now": { N: String(query.nowSeconds) } };
+    // `rcv` is whole milliseconds: since ≤ rcv < until is rcv BETWEEN since AND until - 1.
     const ranges = query.windows.map((w, i) => {
-      values[`:s${i}`] = { N: String(Math.floor(w.since)) };
-      values[`:u${i}`] = { N: String(Math.ceil(w.until)) };
-      return `(#rcv >= :s${i} AND #rcv < :u${i})`;
+      values[`:s${i}`] = { N: String(Math.ceil(w.since)) };
+      values[`:u${i}`] = { N: String(Math.ceil(w.until) - 1) };
+      return `#rcv BETWEEN :s${i} AND :u${i}`;
     });
+    // DynamoDB refuses redundant parentheses: a single range goes without.
+    const inWindows = ranges.length === 1 ? ranges[0] : `(${ranges.join(" OR ")})`;
     const out = await this.client.send(
       new ScanCommand({
         TableName: this.tableName,
         Segment: query.segment,
         TotalSegments: query.totalSegments,
-        FilterExpression: `#exp >= :now AND (${ranges.join(" OR ")})`,
+        FilterExpression: `#exp >= :now AND ${inWindows}`,
         ProjectionExpression: "#pk, #src, #typ, #rcv",
         ExpressionAttributeNames: { "#pk": "pk", "#src": "src", "#typ": "typ", "#rcv": "rcv", "#exp": "exp" },
         ExpressionAttributeValues: values,
