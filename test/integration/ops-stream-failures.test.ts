@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
@@ -6,11 +9,14 @@ import {
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runOps } from "../../ops/cli.js";
+import { ENV } from "../../shared/config/env.js";
 import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { setAsideBody } from "../../shared/domain/stream-failure.js";
 import type { NewEvent } from "../../shared/ports/event-store.js";
 import type { ScannedEvent } from "../../shared/ports/stored-event-scanner.js";
 import type { RedriveReport, RedriveRequest } from "../../shared/use-cases/ops/contract.js";
+import { emulatorEndpoints } from "../support/aws.js";
 import { httpSubscription, opsConfig, opsStack, READER, sampleEvent, WRITER } from "../support/ops-stack.js";
 
 /**
@@ -131,6 +137,8 @@ beforeAll(async () => {
       reason: "unreadable event item",
     }),
   );
+  // A redrive deletes only the messages sent before it began: the clock starts after they were sent.
+  stack.setNow(Date.now());
 }, 60_000);
 
 describe("DynamoDbStoredEventScanner (a parallel, paged Scan of the event table)", () => {
@@ -222,7 +230,8 @@ describe("redriving what the router never fanned out", () => {
       unmatched: 0,
       unroutableCount: 1,
       failures: [],
-      messages: { covered: 2, deleted: 0, left: 0, setAside: 1 },
+      // What the real run would delete: the batch around the erased event stays, and the set-aside record.
+      messages: { covered: 2, deleted: 1, left: 2, setAside: 1 },
     });
     expect([...last.firstIds].sort()).toEqual([invoice.id, order.id, large.id].sort());
     // Eventually consistent: half a unit per 4 KB read (the large event's item holds its reference only).
@@ -270,7 +279,6 @@ describe("redriving what the router never fanned out", () => {
   });
 
   it("routes only the unindexed events through the router's use case, indexes them, and then deletes the batch it covered", async () => {
-    stack.setNow(Date.now()); // the queue's messages were sent before the run begins
     const reports = await redrive({});
     const last = reports.at(-1) as RedriveReport;
     expect(last).toMatchObject({
@@ -365,5 +373,61 @@ describe("redriving what the router never fanned out", () => {
       report = await stack.useCases.redriveStreamFailures({ cursor: report.cursor as string }, WRITER);
     expect(report).toMatchObject({ routed: 1, failures: [] });
     expect((await stack.drain("billing", 1)).map((m) => parseCloudEvent(m.Body ?? "").id)).toEqual([lost.id]);
+  });
+});
+
+describe("npm run ops -- stream-failures (the CLI on the same use cases)", () => {
+  /** Runs the command line in this process against the test's stack, as against a deployed one. */
+  async function ops(...args: string[]) {
+    const dir = mkdtempSync(join(tmpdir(), "ops-stream-failures-"));
+    const configPath = join(dir, "webhooks.json");
+    writeFileSync(configPath, JSON.stringify(stack.config));
+    const out: string[] = [];
+    const err: string[] = [];
+    const endpoints = emulatorEndpoints();
+    const code = await runOps([...args, "--prefix", stack.prefix, "--config", configPath], {
+      env: { [ENV.sqsEndpoint]: endpoints.sqs, [ENV.dynamodbEndpoint]: endpoints.dynamodb },
+      cwd: dir,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    });
+    return { code, out, err };
+  }
+
+  it("lists the queue, dry-runs the redrive, then runs it and says what cannot be routed (exit 1)", async () => {
+    const late = sampleEvent("sw", "invoice.paid", NOW - 10 * 60 * MINUTE);
+    await stack.acceptOnly([late]);
+    await putFailure(batchFailure(late.receivedAt, late.receivedAt, 1));
+
+    const list = await ops("stream-failures", "--json");
+    expect(list.code).toBe(0);
+    const messages = list.out.map((line) => JSON.parse(line) as { kind: string; records?: number });
+    expect(messages.map((m) => m.kind).sort()).toEqual(["batch", "batch", "set-aside"]);
+    expect(list.err.join("\n")).toContain("stream-failures redrive --dry-run");
+
+    const dry = await ops("stream-failures", "redrive", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toEqual([
+      "SUBSCRIPTION  WOULD ROUTE",
+      "billing                 1",
+      "audit                   0",
+      "",
+      expect.stringMatching(/^EVENT ID/),
+      expect.stringContaining(erased.id),
+    ]);
+    expect(dry.err.join("\n")).toMatch(/Dry run: would route 1 event\(s\); first ids: evt_/);
+    expect(dry.err.join("\n")).toContain(
+      "Nothing was sent or deleted; then 1 batch message(s) would be deleted from the stream failures queue and 2 left there.",
+    );
+    expect(await stack.drain("billing")).toEqual([]);
+
+    const real = await ops("stream-failures", "redrive", "--json");
+    expect(real.code).toBe(1);
+    const report = JSON.parse(real.out[0] ?? "{}") as RedriveReport;
+    expect(report).toMatchObject({ routed: 1, firstIds: [late.id], messages: { deleted: 1, left: 2 } });
+    expect(real.err.at(-1)).toBe(
+      "1 event(s) of the windows cannot be routed (listed above); the batch messages whose windows hold them stay in the queue.",
+    );
+    expect((await stack.drain("billing", 1)).map((m) => parseCloudEvent(m.Body ?? "").id)).toEqual([late.id]);
   });
 });

@@ -248,11 +248,14 @@ export interface RedriveReport {
   /** Events whose copies could not be queued in this call: the next call with `cursor` sends them again. */
   readonly failures: readonly { readonly eventId: string; readonly error: string }[];
   readonly messages: {
-    /** Batch messages whose window the redrive covers: deleted once every event went out. */
+    /** Batch messages in the queue whose window the redrive covers, when it began. */
     readonly covered: number;
-    /** Deleted by this call (the last one of a real run). */
+    /**
+     * Deleted by the last call (a dry run's last call: would be deleted): the covered batches sent before
+     * the redrive began, holding no event that cannot be routed.
+     */
     readonly deleted: number;
-    /** Left in the queue by the last call of a real run (not covered, or holding an unroutable event). */
+    /** Left in the queue after the last call (a dry run: would be left), set-aside records included. */
     readonly left: number;
     /** Set-aside records in the queue: reported, never redriven (their items cannot be routed). */
     readonly setAside: number;

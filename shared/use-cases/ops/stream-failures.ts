@@ -104,7 +104,8 @@ const batchOf = (m: StreamFailureMessage): Batch | undefined =>
  * routes what it found, and answers with a cursor that continues it; the next call sends again first the
  * copies that could not be queued. A dry run counts the same way and changes nothing. Once the scan is
  * done and every event went out, the real run deletes the batch messages it covered (sent before it
- * began, their whole window inside the run's, no unroutable event in it); set-aside records stay.
+ * began, their whole window inside the run's, no unroutable event in it; a dry run counts them);
+ * set-aside records stay.
  */
 export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings) {
   const { config } = deps;
@@ -344,18 +345,26 @@ export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings
       tally,
     };
     const done = segments.every((p) => p === true) && state.retry.length === 0;
-    if (!done || state.dryRun) return reportOf(state, { done, failures });
+    if (!done) return reportOf(state, { done, failures });
 
-    // 4. Every event of the windows went out: delete the batch messages the run covered.
+    // 4. Every event of the windows went out (a dry run: would have): the batch messages the run covered
+    // are deleted — those sent before it began, whose whole window lies in the run's, holding no event
+    // that cannot be routed. A dry run counts them.
     const held = tally.unroutable.flatMap((u) => (u.at === undefined ? [] : [u.at]));
     const allKnown = tally.unroutableCount === held.length;
-    const removal = await deps.streamFailures.removeWhere((message) => {
+    const deletable = (message: StreamFailureMessage): boolean => {
       const batch = batchOf(message);
       if (!batch || message.sentAt === undefined || message.sentAt > state.startedAt) return false;
       const window = failureWindow(batch, REDRIVE_MARGIN_MS);
       if (!windowsCover(windows, window)) return false;
       return allKnown && !held.some((at) => inWindow(window, at));
-    }, QUEUE_READ_MAX);
+    };
+    if (state.dryRun) {
+      const listing = await deps.streamFailures.list(QUEUE_READ_MAX);
+      const picked = listing.messages.filter(deletable).length;
+      return reportOf(state, { done, failures, deleted: picked, left: listing.messages.length - picked });
+    }
+    const removal = await deps.streamFailures.removeWhere(deletable, QUEUE_READ_MAX);
     return reportOf(state, {
       done,
       failures,
