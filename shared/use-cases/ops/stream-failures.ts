@@ -87,6 +87,17 @@ const batchOf = (m: StreamFailureMessage): Batch | undefined =>
   m.failure.kind === "batch" ? m.failure : undefined;
 
 /**
+ * Where a batch's events can be when a redrive begins at `startedAt`: its window, ending at the latest
+ * then. Every event of a batch the mapping gave up on was received before it began (its records were
+ * in the stream), so a run whose windows end at `startedAt` covers a batch given up on minutes ago, whose
+ * margin reaches past it.
+ */
+const batchWindow = (batch: Batch, startedAt: number): TimeWindow => {
+  const window = failureWindow(batch, REDRIVE_MARGIN_MS);
+  return { since: window.since, until: Math.min(window.until, startedAt) };
+};
+
+/**
  * The stream failures queue and the redrive of what the router never fanned out: "route again every
  * stored event received in a time window that the event index does not list".
  *
@@ -139,11 +150,10 @@ export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings
       windows = [{ since, until }];
       from = "operator";
     } else {
+      // A window ends at the latest now: no event of a given-up batch is received later.
       windows = mergeWindows(
-        batches.map((b) => failureWindow(b, REDRIVE_MARGIN_MS)),
+        batches.map((b) => batchWindow(b, now)),
         MAX_WINDOWS,
-      ).flatMap((w) =>
-        w.since < Math.min(w.until, now) ? [{ since: w.since, until: Math.min(w.until, now) }] : [],
       );
       from = "stream-failures";
     }
@@ -155,7 +165,7 @@ export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings
       windows,
       segments: Array.from({ length: settings.scanSegments }, () => null),
       retry: [],
-      covered: batches.filter((b) => windowsCover(windows, failureWindow(b, REDRIVE_MARGIN_MS))).length,
+      covered: batches.filter((b) => windowsCover(windows, batchWindow(b, now))).length,
       setAside,
       tally: EMPTY_TALLY,
     };
@@ -355,7 +365,7 @@ export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings
     const deletable = (message: StreamFailureMessage): boolean => {
       const batch = batchOf(message);
       if (!batch || message.sentAt === undefined || message.sentAt > state.startedAt) return false;
-      const window = failureWindow(batch, REDRIVE_MARGIN_MS);
+      const window = batchWindow(batch, state.startedAt);
       if (!windowsCover(windows, window)) return false;
       return allKnown && !held.some((at) => inWindow(window, at));
     };
