@@ -26,8 +26,11 @@ import type {
   EventFilter,
   EventSummary,
   Operator,
+  RedriveReport,
+  RedriveRequest,
   ReplayFilter,
   ReplayStatus,
+  StreamFailureView,
   SubscriptionHealth,
 } from "../shared/use-cases/ops/contract.js";
 import { DELIVERY_STATUSES } from "../shared/use-cases/ops/contract.js";
@@ -37,6 +40,7 @@ import { findSubscription, type OpsDeps } from "../shared/use-cases/ops/deps.js"
 import type { attemptView } from "../shared/use-cases/ops/events.js";
 import type { OpsUseCases } from "../shared/use-cases/ops/ops-use-cases.js";
 import type { ReplayRecord } from "../shared/use-cases/ops/replay-record.js";
+import { REDRIVE_MARGIN_MS } from "../shared/use-cases/ops/stream-failures.js";
 import {
   type BreakerSummary,
   createSubscriptionOps,
@@ -90,6 +94,15 @@ Circuit breakers (one per destination origin, shared by every subscription that 
   breaker status <url>                    closed / open / half-open, until when, the failure-rate window
   breaker close <url>                     close it now (the receiver is back): new messages go at once,
                                           parked ones when their parking delay ends, with no probe
+
+Stream failures (what the router never fanned out; alarm <prefix>-stream-failures-not-empty):
+  stream-failures [list] [--max N]        the queue's messages, decoded: batches the router's stream mapping
+                                          gave up on, records the router set aside (nothing is taken away)
+  stream-failures redrive --dry-run       how many stored events of those batches' windows (±${REDRIVE_MARGIN_MS / 60_000} min) the
+           [--since T] [--until T]        event index does not list, per subscription, and the first ids
+  stream-failures redrive                 route them as the router does (index item, a copy per subscription),
+           [--since T] [--until T]        then delete the batch messages covered; --since/--until: your own
+           [--cursor C]                   window instead; --cursor continues a redrive that stopped
 
 Filters (events list, replay):
   --source ID  --type TYPE  --subscription ID  --since TIME  --until TIME (ISO 8601, since inclusive,
@@ -527,6 +540,176 @@ const REPLAY_COLUMNS: readonly Column<ReplayStatus>[] = [
   { header: "FINISHED", value: (r) => r.finishedAt },
   { header: "BY", value: (r) => r.by },
 ];
+
+/** What a stream failures message names: the shard and its sequence range, or the event set aside. */
+const STREAM_FAILURE_COLUMNS: readonly Column<StreamFailureView>[] = [
+  { header: "KIND", value: (m) => m.kind },
+  { header: "SENT", value: (m) => m.sentAt },
+  {
+    header: "SHARD / EVENT",
+    value: (m) => (m.kind === "batch" ? m.shardId : m.kind === "set-aside" ? m.eventId : undefined),
+  },
+  {
+    header: "SEQUENCE",
+    value: (m) =>
+      m.kind === "batch"
+        ? `${m.startSequenceNumber}..${m.endSequenceNumber}`
+        : m.kind === "set-aside"
+          ? m.sequenceNumber
+          : undefined,
+  },
+  { header: "FIRST ARRIVAL", value: (m) => (m.kind === "batch" ? m.firstArrival : undefined) },
+  { header: "LAST ARRIVAL", value: (m) => (m.kind === "batch" ? m.lastArrival : undefined) },
+  { header: "RECORDS", value: (m) => (m.kind === "batch" ? m.records : undefined) },
+  {
+    header: "WHY",
+    value: (m) => (m.kind === "batch" ? m.condition : m.kind === "set-aside" ? m.reason : m.detail),
+    maxWidth: 80,
+  },
+];
+
+type UnroutableRow = RedriveReport["unroutable"][number];
+const UNROUTABLE_COLUMNS: readonly Column<UnroutableRow>[] = [
+  { header: "EVENT ID", value: (u) => u.eventId },
+  { header: "RECEIVED", value: (u) => u.receivedAt },
+  { header: "CANNOT BE ROUTED BECAUSE", value: (u) => u.reason, maxWidth: 100 },
+];
+
+/** Calls of a redrive in a row whose copies could not be queued before the command gives up. */
+const REDRIVE_STALLS = 3;
+
+/** The redrive's command line without --dry-run and --cursor (to suggest the real run). */
+function redriveArgs(args: ParsedArgs): string {
+  return [
+    "stream-failures redrive",
+    ...["since", "until"].flatMap((n) => {
+      const v = value(args, n);
+      return v === undefined ? [] : [`--${n} ${v}`];
+    }),
+  ].join(" ");
+}
+
+/** Runs a redrive call after call until it is done, printing progress; its last answer. */
+async function runRedrive(ctx: Context, first: RedriveRequest): Promise<RedriveReport> {
+  const dryRun = first.dryRun === true;
+  let request = first;
+  let stalls = 0;
+  for (;;) {
+    const report = await ctx.useCases().redriveStreamFailures(request, ctx.operator);
+    if (report.done) return report;
+    ctx.io.err(
+      `${dryRun ? "dry run" : "redrive"}: scanned ${report.scannedItems} item(s) of the event table; ` +
+        `${report.inWindows} event(s) in the window(s), ${report.indexed} listed by the index, ` +
+        `${report.routed} ${dryRun ? "to route" : "routed"} so far`,
+    );
+    const cursor = report.cursor as string;
+    if (report.failures.length > 0) {
+      stalls++;
+      const firstFailure = report.failures[0];
+      if (stalls >= REDRIVE_STALLS)
+        throw new OpsError(
+          OPS_ERROR_CODES.partial,
+          `Routed ${report.routed} event(s), then the copies of ${report.failures.length} could not be queued ` +
+            `${REDRIVE_STALLS} times in a row (${firstFailure?.eventId}: ${firstFailure?.error}); nothing was ` +
+            `deleted from the stream failures queue. Continue once the queues answer: ` +
+            `${ctx.stack().command(`stream-failures redrive --cursor ${cursor}`)}`,
+        );
+      ctx.io.err(
+        `the copies of ${report.failures.length} event(s) could not be queued (${firstFailure?.eventId}: ` +
+          `${firstFailure?.error}); sending them again`,
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+    } else stalls = 0;
+    request = { ...(dryRun ? { dryRun: true } : {}), cursor };
+  }
+}
+
+function printRedrive(ctx: Context, report: RedriveReport): void {
+  const { io, args } = ctx;
+  if (args.json) io.out(JSON.stringify(report));
+  else {
+    const rows = Object.entries(report.perSubscription).map(([subscription, events]) => ({
+      subscription,
+      events,
+    }));
+    for (const line of table(rows, [
+      { header: "SUBSCRIPTION", value: (r) => r.subscription },
+      { header: report.dryRun ? "WOULD ROUTE" : "ROUTED", value: (r) => r.events },
+    ]))
+      io.out(line);
+    if (report.unroutable.length > 0) {
+      io.out("");
+      for (const line of table(report.unroutable, UNROUTABLE_COLUMNS)) io.out(line);
+    }
+  }
+  const windows = report.windows.map((w) => `${w.since} → ${w.until}`).join(", ");
+  io.err(
+    report.windowsFrom === "operator"
+      ? `Window (--since/--until): ${windows}.`
+      : `Windows (the stream failures queue's batches, ±${REDRIVE_MARGIN_MS / 60_000} min): ${windows}.`,
+  );
+  const found =
+    `${report.inWindows} stored event(s) received in them, ${report.indexed} listed by the event index ` +
+    `(left alone); the scan read ${report.scannedItems} item(s) of the event table (${report.readUnits} read units)`;
+  const unmatched =
+    report.unmatched > 0 ? ` (${report.unmatched} to no subscription: listed, sent nowhere)` : "";
+  const firstIds = report.firstIds.length > 0 ? `; first ids: ${report.firstIds.join(" ")}` : "";
+  if (report.dryRun) {
+    io.err(
+      `Dry run: would route ${report.routed} event(s)${unmatched}${firstIds}. ${found}. Nothing was sent or ` +
+        `deleted; then ${report.messages.deleted} batch message(s) would be deleted from the stream failures ` +
+        `queue and ${report.messages.left} left there.`,
+    );
+    if (report.routed > 0 || report.messages.deleted > 0)
+      io.err(`Run it: ${ctx.stack().command(redriveArgs(args))}`);
+  } else {
+    io.err(
+      `Routed ${report.routed} event(s)${unmatched} as ${ctx.operator.id}, as the router does (listed in the event ` +
+        `index, a copy on each subscription's queue)${firstIds}. ${found}. Deleted ${report.messages.deleted} ` +
+        `batch message(s) from the stream failures queue; ${report.messages.left} message(s) left there.`,
+    );
+  }
+  if (report.messages.setAside > 0)
+    io.err(
+      `${report.messages.setAside} record(s) the router set aside are in the queue: their items cannot be routed ` +
+        `(${ctx.stack().command("stream-failures list")} shows why); a redrive never routes them, and leaves them there.`,
+    );
+  if (report.unroutableCount > 0 && !report.dryRun)
+    throw new OpsError(
+      OPS_ERROR_CODES.partial,
+      `${report.unroutableCount} event(s) of the windows cannot be routed (${report.unroutable.length < report.unroutableCount ? "the first ones are " : ""}listed above); the batch messages whose windows hold them stay in the queue.`,
+    );
+  if (report.unroutableCount > 0)
+    io.err(`${report.unroutableCount} event(s) of the windows cannot be routed (listed above).`);
+}
+
+async function listStreamFailures(ctx: Context): Promise<void> {
+  const list = await ctx
+    .useCases()
+    .listStreamFailures({ limit: Math.min(ctx.args.max ?? DEFAULT_MAX, 1000) });
+  ctx.print(list.messages, STREAM_FAILURE_COLUMNS);
+  const batches = list.messages.filter((m) => m.kind === "batch").length;
+  const setAside = list.messages.filter((m) => m.kind === "set-aside").length;
+  const other = list.messages.length - batches - setAside;
+  if (list.queued === 0 && list.messages.length === 0) {
+    ctx.io.err("The stream failures queue is empty: the router has fanned out every stored event.");
+    return;
+  }
+  ctx.io.err(
+    `${list.messages.length} message(s) listed${list.queued > list.messages.length ? ` of ${list.queued} (--max to see more)` : ""}; they stay in the queue.`,
+  );
+  if (batches > 0)
+    ctx.io.err(
+      `${batches} batch(es) the router's stream mapping gave up on: their events are stored but were never ` +
+        `routed. See what a redrive would do: ${ctx.stack().command("stream-failures redrive --dry-run")}`,
+    );
+  if (setAside > 0)
+    ctx.io.err(
+      `${setAside} record(s) the router set aside: their items cannot be routed (WHY says why); a redrive ` +
+        "reports them and leaves them in the queue.",
+    );
+  if (other > 0) ctx.io.err(`${other} message(s) of neither kind (WHY shows the start of each).`);
+}
 
 type FailureRow = ReplayStatus["failures"][number];
 const FAILURE_COLUMNS: readonly Column<FailureRow>[] = [
@@ -1044,6 +1227,41 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       io.err(
         `Closed the breaker of ${before.destination} as ${operator.id} (it was ${before.state}; shown above as it was).`,
       );
+    },
+  },
+  "stream-failures": {
+    flags: ["max"],
+    run: listStreamFailures,
+  },
+  "stream-failures list": {
+    flags: ["max"],
+    run: listStreamFailures,
+  },
+  "stream-failures redrive": {
+    flags: ["dry-run", "since", "until", "cursor"],
+    run: async (ctx) => {
+      const { args } = ctx;
+      const since = value(args, "since");
+      const until = value(args, "until");
+      const cursor = value(args, "cursor");
+      const report = await runRedrive(ctx, {
+        ...(args.dryRun ? { dryRun: true } : {}),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      if (report.windows.length === 0) {
+        if (args.json) ctx.io.out(JSON.stringify(report));
+        ctx.io.err(
+          "No batch in the stream failures queue: nothing to redrive (--since and --until redrive a window of your choice).",
+        );
+        if (report.messages.setAside > 0)
+          ctx.io.err(
+            `${report.messages.setAside} record(s) the router set aside are there: their items cannot be routed (${ctx.stack().command("stream-failures list")} shows why).`,
+          );
+        return;
+      }
+      printRedrive(ctx, report);
     },
   },
 };

@@ -2,11 +2,16 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../ports/clock.js";
 import type { PayloadStore } from "../ports/event-store.js";
+import { queueNames } from "../topology/names.js";
 import { DynamoDbDeliveryRecords } from "./dynamodb-delivery-records.js";
 import { DynamoDbDeliveryStore } from "./dynamodb-delivery-store.js";
+import { DynamoDbEventIndex } from "./dynamodb-event-index.js";
 import { DynamoDbEventIndexReader } from "./dynamodb-event-index-reader.js";
 import { DynamoDbEventStore } from "./dynamodb-event-store.js";
 import { DynamoDbReplayStore } from "./dynamodb-replay-store.js";
+import { DynamoDbStoredEventScanner } from "./dynamodb-stored-event-scanner.js";
+import { SqsMessageQueue } from "./sqs-message-queue.js";
+import { SqsStreamFailureQueue } from "./sqs-stream-failure-queue.js";
 import { type QueueLocator, SqsSubscriptionQueues } from "./sqs-subscription-queues.js";
 
 export interface OpsAdapterOptions {
@@ -36,6 +41,7 @@ export function opsAdapters<R>(options: OpsAdapterOptions) {
   const payloads = {
     get: (ref: string) => options.payloads().get(ref),
   };
+  const streamFailuresUrl = () => options.locate(queueNames.streamFailures(options.prefix));
   return {
     events: new DynamoDbEventStore(dynamodb, tables.events, options.payloads),
     payloads,
@@ -48,6 +54,17 @@ export function opsAdapters<R>(options: OpsAdapterOptions) {
     queues,
     deadLetters: queues,
     replays: new DynamoDbReplayStore<R>(dynamodb, tables.delivery),
+    // A redrive of what the router never fanned out: the event table scanned, the failures queue read,
+    // and the router's own ports (its index writer, its queue sender).
+    storedEvents: new DynamoDbStoredEventScanner(dynamodb, tables.events),
+    streamFailures: new SqsStreamFailureQueue(options.sqs, streamFailuresUrl),
+    routing: {
+      queue: new SqsMessageQueue(options.sqs),
+      index: new DynamoDbEventIndex(dynamodb, tables.delivery),
+      queueUrl: (subscriptionId: string) =>
+        options.locate(queueNames.subscription(options.prefix, subscriptionId)),
+      failuresQueueUrl: streamFailuresUrl,
+    },
     clock: options.clock,
   };
 }

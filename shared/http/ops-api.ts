@@ -5,12 +5,20 @@ import type { OpsUseCases } from "../use-cases/ops/ops-use-cases.js";
 import { rawBodyOf } from "./api-gateway.js";
 import { type AuthorizedOperator, type OperatorRules, operatorOf, requireAccess } from "./ops-auth.js";
 import { opsOpenApiDocument } from "./ops-openapi.js";
-import { OPS_ROUTE_KEYS, OPS_ROUTES, type OpsAccess, type OpsRouteKey } from "./ops-routes.js";
+import {
+  OPS_DRY_RUN_ROUTE_KEYS,
+  OPS_ROUTE_KEYS,
+  OPS_ROUTES,
+  type OpsAccess,
+  type OpsRouteKey,
+} from "./ops-routes.js";
 import {
   closeBreakerBodySchema,
   eventIdSchema,
   listEventsQuerySchema,
+  listStreamFailuresQuerySchema,
   opsJobSchema,
+  redriveBodySchema,
   replayBodySchema,
   replayIdSchema,
   resendBodySchema,
@@ -176,6 +184,40 @@ function handlersFor(deps: OpsApiDeps): Readonly<Record<OpsRouteKey, RouteHandle
       const result = await useCases.closeBreaker(url, operator);
       return { status: 200, body: result, audit: { destination: result.destination } };
     },
+    "GET /ops/api/stream-failures": async ({ event }) => {
+      const { limit } = parseWith(
+        listStreamFailuresQuerySchema,
+        event.queryStringParameters ?? {},
+        "query parameter",
+      );
+      return { status: 200, body: await useCases.listStreamFailures(limit === undefined ? {} : { limit }) };
+    },
+    "POST /ops/api/stream-failures/redrive": async ({ event, operator, require }) => {
+      const { dryRun, since, until, cursor } = parseWith(redriveBodySchema, bodyOf(event), "body field");
+      const request = {
+        ...(dryRun === undefined ? {} : { dryRun }),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        ...(cursor === undefined ? {} : { cursor }),
+      };
+      if (dryRun === true)
+        return { status: 200, body: await useCases.redriveStreamFailures(request, operator) };
+      require("write");
+      const report = await useCases.redriveStreamFailures(request, operator);
+      return {
+        status: 200,
+        body: report,
+        audit: {
+          windowsFrom: report.windowsFrom,
+          windows: report.windows,
+          routed: report.routed,
+          failures: report.failures.length,
+          unroutable: report.unroutableCount,
+          done: report.done,
+          deletedMessages: report.messages.deleted,
+        },
+      };
+    },
     "GET /ops/api/openapi.json": async ({ event }) => {
       const serverUrl = serverUrlOf(event);
       return {
@@ -249,8 +291,8 @@ export function createOpsApi(deps: OpsApiDeps): (event: APIGatewayProxyEventV2) 
       const refusal = requireAccess(operator, needed, route.key, rules);
       if (refusal) throw refusal;
     };
-    // POST replays decides after reading the body (a dry run only reads).
-    const upfront: OpsAccess = route.key === "POST /ops/api/replays" ? "read" : access;
+    // POST replays and the redrive decide after reading the body (a dry run only reads).
+    const upfront: OpsAccess = OPS_DRY_RUN_ROUTE_KEYS.includes(route.key) ? "read" : access;
     try {
       require(upfront);
       const outcome = await handlers[route.key]({ operator, id: route.id, event, require });

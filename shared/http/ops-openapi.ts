@@ -12,7 +12,10 @@ import {
   gatewayErrorSchema,
   ingestAcceptedSchema,
   listEventsQuerySchema,
+  listStreamFailuresQuerySchema,
   opsComponents,
+  redriveBodySchema,
+  redriveReportSchema,
   replayBodySchema,
   replayEstimateSchema,
   replayIdSchema,
@@ -20,6 +23,7 @@ import {
   replayStatusSchema,
   resendBodySchema,
   resendResultSchema,
+  streamFailureListSchema,
   subscriptionHealthSchema,
   subscriptionIdSchema,
   subscriptionListSchema,
@@ -36,7 +40,7 @@ type Json = Record<string, unknown>;
 
 interface OperationDoc {
   readonly operationId: string;
-  readonly tag: "events" | "replays" | "subscriptions" | "breakers" | "meta";
+  readonly tag: "events" | "replays" | "subscriptions" | "breakers" | "stream-failures" | "meta";
   readonly summary: string;
   readonly description?: string;
   /** The `{id}` path parameter's schema, when the path has one. */
@@ -133,6 +137,35 @@ const operations: Readonly<Record<OpsRouteKey, OperationDoc>> = {
     summary: "Close a destination's circuit breaker now (the receiver is back)",
     body: { schema: closeBreakerBodySchema, required: true },
     responses: { 200: { description: "The breaker, closed.", schema: breakerViewSchema } },
+  },
+  "GET /ops/api/stream-failures": {
+    operationId: "listStreamFailures",
+    tag: "stream-failures",
+    summary: "The stream failures queue, decoded (what the router never fanned out, and why)",
+    description:
+      "Batches the router's stream mapping gave up on (shard, sequence range, arrival times, and the window " +
+      "a redrive scans for their events) and records the router set aside (event id and why). Listing " +
+      "takes nothing away.",
+    query: listStreamFailuresQuerySchema,
+    responses: { 200: { description: "The messages.", schema: streamFailureListSchema } },
+  },
+  "POST /ops/api/stream-failures/redrive": {
+    operationId: "redriveStreamFailures",
+    tag: "stream-failures",
+    summary: "Route again the stored events of the failures' windows that the event index does not list",
+    description:
+      "Scans the event table for the events received in the windows of the queue's batches (or in " +
+      "`since`/`until`), leaves alone those the event index lists, and routes the others as the router " +
+      "does (index item, a copy per subscription). With `dryRun: true` only counts (a read-only operator " +
+      "may do this). Each call is bounded: until `done`, post again with the answer's `cursor`. When a real " +
+      "run is done, the batch messages it covered are deleted; set-aside records stay.",
+    body: { schema: redriveBodySchema, required: false },
+    responses: {
+      200: {
+        description: "What was routed (or would be), and the cursor to continue.",
+        schema: redriveReportSchema,
+      },
+    },
   },
   "GET /ops/api/openapi.json": {
     operationId: "openApi",
@@ -306,6 +339,7 @@ export function opsOpenApiDocument(options: OpenApiOptions): Json {
       { name: "replays" },
       { name: "subscriptions" },
       { name: "breakers" },
+      { name: "stream-failures" },
       { name: "meta" },
       { name: "ingest" },
     ],

@@ -11,6 +11,12 @@ export const OPS_API_BASE_PATH = "/ops/api/";
 /** What an operator needs for a route: `read`, or `write` for anything that changes something. */
 export type OpsAccess = "read" | "write";
 
+/** Write routes whose dry run (`"dryRun": true` in the body) only reads: a read-only operator may make it. */
+export const OPS_DRY_RUN_ROUTE_KEYS: readonly string[] = [
+  "POST /ops/api/replays",
+  "POST /ops/api/stream-failures/redrive",
+];
+
 export const OPS_ROUTES = {
   "GET /ops/api/events": "read",
   "GET /ops/api/events/{id}": "read",
@@ -23,6 +29,9 @@ export const OPS_ROUTES = {
   "POST /ops/api/subscriptions/{id}/pause": "write",
   "POST /ops/api/subscriptions/{id}/resume": "write",
   "POST /ops/api/breakers/close": "write",
+  "GET /ops/api/stream-failures": "read",
+  // A dry run (`"dryRun": true`) only reads, as for replays.
+  "POST /ops/api/stream-failures/redrive": "write",
   "GET /ops/api/openapi.json": "read",
 } as const satisfies Readonly<Record<string, OpsAccess>>;
 

@@ -4,10 +4,12 @@ import type {
   BreakerView,
   EventDetail,
   EventPage,
+  RedriveReport,
   ReplayEstimate,
   ReplayFilter,
   ReplayStatus,
   ResendResult,
+  StreamFailureList,
   SubscriptionHealth,
 } from "../use-cases/ops/contract.js";
 import { DELIVERY_STATUSES } from "../use-cases/ops/contract.js";
@@ -154,6 +156,45 @@ export const closeBreakerBodySchema = z.strictObject({
     })
     .meta({ description: "A destination URL; its origin names the breaker." }),
 });
+
+/** `GET stream-failures`. */
+export const listStreamFailuresQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number({ error: "must be a whole number from 1 to 1000" })
+    .int("must be a whole number from 1 to 1000")
+    .min(1, "must be a whole number from 1 to 1000")
+    .max(1000, "must be a whole number from 1 to 1000")
+    .meta({ description: "Messages to list, at most (default 100)." })
+    .optional(),
+});
+
+/** `POST stream-failures/redrive`: by default the windows of the queue's batches; `dryRun` counts only. */
+export const redriveBodySchema = z
+  .strictObject({
+    dryRun: z
+      .boolean({ error: "must be true or false" })
+      .meta({
+        description: "true: only count what would be routed (per subscription) and list the first ids.",
+      })
+      .optional(),
+    since: isoTime("inclusive; the operator's own window instead of the failures' windows").optional(),
+    until: isoTime("exclusive; default now").optional(),
+    cursor: z
+      .string()
+      .min(1, "must not be empty")
+      .max(65_536, "must be the cursor of the previous answer")
+      .meta({ description: "The `cursor` of the previous answer: continue that redrive." })
+      .optional(),
+  })
+  .refine((body) => body.until === undefined || body.since !== undefined, {
+    message: "needs 'since' too (the window is since ≤ received < until; until defaults to now)",
+    path: ["until"],
+  })
+  .refine(sinceBeforeUntil, SINCE_BEFORE_UNTIL)
+  .refine((body) => body.cursor === undefined || (body.since === undefined && body.until === undefined), {
+    message: "carries the redrive's windows: give either a cursor or since/until, not both",
+    path: ["cursor"],
+  });
 
 /** A job on the ops jobs queue: run the next slice of a replay. */
 export const opsJobSchema = z.strictObject({ replayId: replayIdSchema });
@@ -358,6 +399,74 @@ export const breakerViewSchema = component(
   "The circuit breaker of one destination origin.",
 );
 
+const messageHead = { messageId: z.string(), sentAt: z.string().optional() };
+
+export const streamFailureListSchema = component(
+  z.object({
+    messages: z.array(
+      z.discriminatedUnion("kind", [
+        z.object({
+          kind: z.literal("batch"),
+          ...messageHead,
+          condition: z.string(),
+          shardId: z.string(),
+          startSequenceNumber: z.string(),
+          endSequenceNumber: z.string(),
+          firstArrival: z.string(),
+          lastArrival: z.string(),
+          records: z.number().int(),
+          window: z.object({ since: z.string(), until: z.string() }),
+        }),
+        z.object({
+          kind: z.literal("set-aside"),
+          ...messageHead,
+          sequenceNumber: z.string(),
+          eventId: z.string().optional(),
+          reason: z.string(),
+        }),
+        z.object({ kind: z.literal("unreadable"), ...messageHead, detail: z.string() }),
+      ]),
+    ),
+    queued: z.number().int(),
+  }),
+  "StreamFailureList",
+  "The stream failures queue, decoded: batches the router's stream mapping gave up on (their events are " +
+    "stored, never routed; `window` is where a redrive looks for them) and records the router set aside " +
+    "(their items cannot be routed).",
+);
+
+export const redriveReportSchema = component(
+  z.object({
+    dryRun: z.boolean(),
+    windowsFrom: z.enum(["stream-failures", "operator"]),
+    windows: z.array(z.object({ since: z.string(), until: z.string() })),
+    done: z.boolean(),
+    cursor: z.string().optional(),
+    scannedItems: z.number().int(),
+    readUnits: z.number(),
+    inWindows: z.number().int(),
+    indexed: z.number().int(),
+    routed: z.number().int(),
+    perSubscription: z.record(z.string(), z.number().int()),
+    unmatched: z.number().int(),
+    firstIds: z.array(z.string()),
+    unroutable: z.array(
+      z.object({ eventId: z.string(), receivedAt: z.string().optional(), reason: z.string() }),
+    ),
+    unroutableCount: z.number().int(),
+    failures: z.array(z.object({ eventId: z.string(), error: z.string() })),
+    messages: z.object({
+      covered: z.number().int(),
+      deleted: z.number().int(),
+      left: z.number().int(),
+      setAside: z.number().int(),
+    }),
+  }),
+  "RedriveReport",
+  "What a redrive routed (or, dry, would route) of the stored events the event index does not list, per " +
+    "subscription; until `done`, call again with `cursor`.",
+);
+
 /** What ingest answers an accepted webhook (`POST /webhooks/{sourceId}`). */
 export const ingestAcceptedSchema = component(
   z.object({
@@ -395,6 +504,8 @@ const checks: {
   filter: SameShape<typeof replayFilterViewSchema, ReplayFilter>;
   health: SameShape<typeof subscriptionHealthSchema, SubscriptionHealth>;
   breaker: SameShape<typeof breakerViewSchema, BreakerView>;
+  streamFailures: SameShape<typeof streamFailureListSchema, StreamFailureList>;
+  redrive: SameShape<typeof redriveReportSchema, RedriveReport>;
 } = {
   page: true,
   detail: true,
@@ -404,5 +515,7 @@ const checks: {
   filter: true,
   health: true,
   breaker: true,
+  streamFailures: true,
+  redrive: true,
 };
 void checks;

@@ -452,7 +452,7 @@ export function buildTopology(config: WebhooksConfig, options: TopologyOptions):
       },
     };
     opsJobs.push(jobs);
-    functions.push(opsFunction(prefix, common, subscriptionQueues, jobs));
+    functions.push(opsFunction(prefix, common, subscriptionQueues, jobs, streamFailuresQueue));
   }
 
   return {
@@ -495,13 +495,16 @@ export function buildTopology(config: WebhooksConfig, options: TopologyOptions):
 /**
  * The ops API and the ops jobs consumer: one function. Its grants are what the ops use cases obviously
  * need (finding events and their attempts, erasing payloads, resending and replaying onto subscription
- * queues, draining DLQs, subscription state and breakers, queue depths and delivery metrics).
+ * queues, draining DLQs, subscription state and breakers, queue depths and delivery metrics, and the
+ * redrive of what the router never fanned out: a scan of the event table, the stream failures queue read
+ * and emptied, and the router's own writes — index items and copies on subscription queues).
  */
 function opsFunction(
   prefix: string,
   common: Readonly<Record<string, EnvValue>>,
   subscriptionQueues: readonly QueueSpec[],
   jobs: QueueSpec,
+  streamFailures: ResourceRef,
 ): FunctionSpec {
   const subscriptionQueueRefs = subscriptionQueues.flatMap((q) => [queueRef(q.key), dlq(q.key)]);
   return {
@@ -527,8 +530,12 @@ function opsFunction(
     ],
     streamTriggers: [],
     grants: nonEmpty([
-      // Events by id; an erased payload leaves a tombstone (an update of the item).
-      { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table("events")] },
+      // Events by id; an erased payload leaves a tombstone (an update of the item). A redrive scans the
+      // table for the events the index does not list (a rare recovery: a scan reads the whole table).
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
+        resources: [table("events")],
+      },
       // The event index, attempts, success ledger, subscription state, breakers, statistics, replays.
       {
         actions: [
@@ -559,6 +566,17 @@ function opsFunction(
       },
       // The next slice of a replay is a message to itself.
       { actions: ["sqs:SendMessage"], resources: [queueRef(jobs.key)] },
+      // The stream failures queue: listed (received, then released), and a redrive deletes the batches it
+      // covered. The router's writes of a redrive (index items, copies) are granted above.
+      {
+        actions: [
+          "sqs:GetQueueAttributes",
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+        ],
+        resources: [streamFailures],
+      },
       // Delivery metrics for the subscriptions' health (GetMetricData has no resource-level permission).
       { actions: ["cloudwatch:GetMetricData"], resources: [anyResource] },
     ]),

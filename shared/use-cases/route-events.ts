@@ -1,5 +1,6 @@
 import type { SubscriptionConfig } from "../config/schema.js";
 import { subscriptionMatches } from "../domain/routing.js";
+import { setAsideBody } from "../domain/stream-failure.js";
 import type { EventIndex } from "../ports/event-index.js";
 import type { StoredEvent } from "../ports/event-store.js";
 import type { MessageQueue, OutboundMessage } from "../ports/message-queue.js";
@@ -39,6 +40,13 @@ export interface RouteDeps {
   readonly resends?: number;
 }
 
+/** Why a stored event can never be routed (it holds no payload to send), or undefined when it can. */
+export function unroutableReason(event: StoredEvent): string | undefined {
+  return event.body === undefined && event.bodyRef === undefined
+    ? "the event item holds no payload"
+    : undefined;
+}
+
 /**
  * The outbox relay: each event the event table's stream hands over becomes a CloudEvent on the queue of
  * every subscription that wants it (one SendMessageBatch per queue), and the batch is recorded in the
@@ -59,20 +67,16 @@ export function createRouteEvents(
     const setAside: OutboundMessage[] = [];
     const unroutable = (record: AcceptedRecord, reason: string, eventId: string | undefined) => {
       invalid.push({ sequenceNumber: record.sequenceNumber, reason });
-      setAside.push({
-        body: JSON.stringify({
-          kind: "unroutable-record",
-          sequenceNumber: record.sequenceNumber,
-          eventId,
-          reason,
-        }),
-      });
+      setAside.push({ body: setAsideBody({ sequenceNumber: record.sequenceNumber, eventId, reason }) });
     };
     for (const record of records) {
-      if ("invalid" in record.event) unroutable(record, record.event.invalid, record.event.eventId);
-      else if (record.event.body === undefined && record.event.bodyRef === undefined)
-        unroutable(record, "the event item holds no payload", record.event.id);
-      else events.push({ record, event: record.event });
+      if ("invalid" in record.event) {
+        unroutable(record, record.event.invalid, record.event.eventId);
+        continue;
+      }
+      const reason = unroutableReason(record.event);
+      if (reason === undefined) events.push({ record, event: record.event });
+      else unroutable(record, reason, record.event.id);
     }
     // Set aside before anything else: if this fails, the whole batch is retried.
     if (setAside.length > 0) {

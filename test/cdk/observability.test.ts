@@ -78,7 +78,10 @@ describe("the alarms beyond DLQ depth", () => {
       });
     }
     expect(metricNameOf(alarms.get(`${prefix}-router-iterator-age`))).toBe("IteratorAge");
-    expect(alarms.get(`${synth.topology.streamFailures.name}-not-empty`)).toBeDefined();
+    // Its description names the command that redrives what it reports.
+    expect(alarms.get(`${synth.topology.streamFailures.name}-not-empty`)?.AlarmDescription).toContain(
+      "npm run ops -- stream-failures redrive --dry-run",
+    );
   });
 
   it("notifies the alarm topic of every alarm's ALARM and OK", () => {

@@ -5,10 +5,13 @@ import type {
   EventFilter,
   EventPage,
   Operator,
+  RedriveReport,
+  RedriveRequest,
   ReplayEstimate,
   ReplayFilter,
   ReplayStatus,
   ResendResult,
+  StreamFailureList,
   SubscriptionHealth,
 } from "../../shared/use-cases/ops/contract.js";
 import type { OpsUseCases } from "../../shared/use-cases/ops/ops-use-cases.js";
@@ -195,5 +198,58 @@ export class FakeOpsUseCases implements OpsUseCases {
   async closeBreaker(url: string, by: Operator): Promise<BreakerView> {
     this.record("closeBreaker", url, by);
     return { destination: new URL(url).origin, state: "closed", failures: 0, opens: 2 };
+  }
+
+  async listStreamFailures(options?: { readonly limit?: number }): Promise<StreamFailureList> {
+    this.record("listStreamFailures", options);
+    return {
+      queued: 2,
+      messages: [
+        {
+          kind: "batch",
+          messageId: "m-1",
+          sentAt: AT,
+          condition: "RetryAttemptsExhausted",
+          shardId: "shardId-1",
+          startSequenceNumber: "100",
+          endSequenceNumber: "102",
+          firstArrival: AT,
+          lastArrival: AT,
+          records: 3,
+          window: { since: "2025-01-31T11:55:00.000Z", until: "2025-01-31T12:05:00.001Z" },
+        },
+        {
+          kind: "set-aside",
+          messageId: "m-2",
+          sentAt: AT,
+          sequenceNumber: "103",
+          eventId: FAKE_EVENT_ID,
+          reason: "the event item holds no payload",
+        },
+      ],
+    };
+  }
+
+  async redriveStreamFailures(request: RedriveRequest, by: Operator): Promise<RedriveReport> {
+    this.record("redriveStreamFailures", request, by);
+    const dryRun = request.dryRun === true;
+    return {
+      dryRun,
+      windowsFrom: request.since === undefined ? "stream-failures" : "operator",
+      windows: [{ since: "2025-01-31T11:55:00.000Z", until: "2025-01-31T12:05:00.001Z" }],
+      done: true,
+      scannedItems: 120,
+      readUnits: 3,
+      inWindows: 4,
+      indexed: 3,
+      routed: 1,
+      perSubscription: { billing: 1, audit: 0 },
+      unmatched: 0,
+      firstIds: [FAKE_EVENT_ID],
+      unroutable: [],
+      unroutableCount: 0,
+      failures: [],
+      messages: { covered: 1, deleted: dryRun ? 0 : 1, left: dryRun ? 0 : 1, setAside: 1 },
+    };
   }
 }

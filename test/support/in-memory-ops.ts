@@ -129,6 +129,17 @@ export function inMemoryOps(config: OpsDeps["config"], events: readonly NewEvent
       release: unused("the DLQ"),
     },
     replays,
+    storedEvents: { page: unused("the event table scan"), read: unused("the event table scan") },
+    streamFailures: {
+      list: unused("the stream failures queue"),
+      removeWhere: unused("the stream failures queue"),
+    },
+    routing: {
+      queue: { send: unused("the router's queue"), sendBatch: unused("the router's queue") },
+      index: { append: unused("the event index writer") },
+      queueUrl: unused("the router's queue"),
+      failuresQueueUrl: unused("the stream failures queue"),
+    },
     jobs: jobQueue,
     clock: { now: () => clock },
   };

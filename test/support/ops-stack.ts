@@ -85,6 +85,10 @@ export async function opsStack(
     useCases: createOpsUseCases(deps, settings),
     jobsUrl,
     sqs,
+    dynamodb,
+    tableNames: provisioned.tableNames,
+    /** The stream failures queue (the router's on-failure destination and set-aside records). */
+    streamFailuresUrl: provisioned.streamFailures.url,
     queueUrl,
     dlqUrl,
     /** Sets the clock the use cases read. */
@@ -110,6 +114,10 @@ export async function opsStack(
         stored.map((event, i) => ({ sequenceNumber: `${String(batch).padStart(10, "0")}${i}`, event })),
       );
       if (report.failedSequenceNumbers.length > 0) throw new Error("routing failed");
+    },
+    /** Accepts events as ingest does and routes none of them (as if the router never got them). */
+    async acceptOnly(events: readonly NewEvent[]): Promise<void> {
+      for (const event of events) await adapters.events.accept(event, Math.floor(event.receivedAt / 1000));
     },
     /** Records attempts as the deliver function does (successes in the ledger, failures in the log). */
     async attempts(records: readonly AttemptRecord[]): Promise<void> {

@@ -164,3 +164,100 @@ export interface Operator {
   readonly id: string;
   readonly canWrite: boolean;
 }
+
+/** A message of the stream failures queue, decoded. Times are ISO 8601. */
+export type StreamFailureView =
+  /** The router's stream mapping gave up on a batch: its events are stored but were never routed. */
+  | {
+      readonly kind: "batch";
+      readonly messageId: string;
+      readonly sentAt?: string;
+      /** `RetryAttemptsExhausted`, `RecordAgeExceeded`, … */
+      readonly condition: string;
+      readonly shardId: string;
+      readonly startSequenceNumber: string;
+      readonly endSequenceNumber: string;
+      readonly firstArrival: string;
+      readonly lastArrival: string;
+      readonly records: number;
+      /** The arrivals a redrive looks in for its events: first to last, widened by the margin. */
+      readonly window: { readonly since: string; readonly until: string };
+    }
+  /** The router set a record aside: its item cannot be routed (a redrive reports it, never routes it). */
+  | {
+      readonly kind: "set-aside";
+      readonly messageId: string;
+      readonly sentAt?: string;
+      readonly sequenceNumber: string;
+      readonly eventId?: string;
+      readonly reason: string;
+    }
+  /** A message of neither kind (the start of its text). */
+  | {
+      readonly kind: "unreadable";
+      readonly messageId: string;
+      readonly sentAt?: string;
+      readonly detail: string;
+    };
+
+export interface StreamFailureList {
+  readonly messages: readonly StreamFailureView[];
+  /** Messages in the queue when it was read (more than listed when over the limit). */
+  readonly queued: number;
+}
+
+/** What to redrive: by default the windows of the batches in the stream failures queue. */
+export interface RedriveRequest {
+  /** Count only: route nothing, delete nothing. */
+  readonly dryRun?: boolean;
+  /** The operator's own window instead (ISO 8601; `until` defaults to now). */
+  readonly since?: string;
+  readonly until?: string;
+  /** The `cursor` of the previous answer: continue that redrive (its windows and mode). */
+  readonly cursor?: string;
+}
+
+export interface RedriveReport {
+  readonly dryRun: boolean;
+  /** The windows come from the stream failures queue's batches (widened by the margin) or the operator. */
+  readonly windowsFrom: "stream-failures" | "operator";
+  readonly windows: readonly { readonly since: string; readonly until: string }[];
+  /** False: call again with `cursor` to continue (the scan, or copies that could not be queued yet). */
+  readonly done: boolean;
+  readonly cursor?: string;
+  /** Items of the event table the scan read so far, and the read units it consumed. */
+  readonly scannedItems: number;
+  readonly readUnits: number;
+  /** Stored events received in the windows, and how many of them the event index lists (left alone). */
+  readonly inWindows: number;
+  readonly indexed: number;
+  /** Events routed (a dry run: to route): each listed in the index and copied to its subscriptions. */
+  readonly routed: number;
+  readonly perSubscription: Readonly<Record<string, number>>;
+  /** Of the routed events, those no subscription wants: listed in the index, sent nowhere. */
+  readonly unmatched: number;
+  /** The first ids routed (or to route). */
+  readonly firstIds: readonly string[];
+  /** Events the index does not list that cannot be routed, with why (the first ones), and how many in all. */
+  readonly unroutable: readonly {
+    readonly eventId: string;
+    readonly receivedAt?: string;
+    readonly reason: string;
+  }[];
+  readonly unroutableCount: number;
+  /** Events whose copies could not be queued in this call: the next call with `cursor` sends them again. */
+  readonly failures: readonly { readonly eventId: string; readonly error: string }[];
+  readonly messages: {
+    /** Batch messages in the queue whose window the redrive covers, when it began. */
+    readonly covered: number;
+    /**
+     * Deleted by the last call (a dry run's last call: would be deleted): the covered batches sent before
+     * the redrive began, holding no event that cannot be routed.
+     */
+    readonly deleted: number;
+    /** Left in the queue after the last call (a dry run: would be left), set-aside records included. */
+    readonly left: number;
+    /** Set-aside records in the queue: reported, never redriven (their items cannot be routed). */
+    readonly setAside: number;
+  };
+}

@@ -2,6 +2,7 @@ import { type OpsDeps, type OpsSettings, settingsOf } from "./deps.js";
 import { createEventOps } from "./events.js";
 import type { OpsUseCases } from "./ops-use-cases.js";
 import { createReplayOps } from "./replays.js";
+import { createStreamFailureOps } from "./stream-failures.js";
 import { createSubscriptionOps } from "./subscriptions.js";
 
 /**
@@ -13,12 +14,15 @@ import { createSubscriptionOps } from "./subscriptions.js";
  *   delivery records in bulk — subscription and status filters that page on until the page is full),
  *   one event (payload, kept headers, attempts per subscription), resend, payload erasure;
  * - replays (`replays.ts`): estimate, start, progress, and the background slices;
- * - subscriptions (`subscriptions.ts`): the health table, pause, resume, closing a breaker.
+ * - subscriptions (`subscriptions.ts`): the health table, pause, resume, closing a breaker;
+ * - stream failures (`stream-failures.ts`): the failures queue decoded, and the redrive of the events
+ *   the router never fanned out.
  */
 export function createOpsUseCases(deps: OpsDeps, settings: OpsSettings = {}): OpsUseCases {
   const events = createEventOps(deps);
   const replays = createReplayOps(deps, settingsOf(settings));
   const subscriptions = createSubscriptionOps(deps);
+  const streamFailures = createStreamFailureOps(deps, settingsOf(settings));
   return {
     listEvents: events.listEvents,
     getEvent: events.getEvent,
@@ -32,5 +36,7 @@ export function createOpsUseCases(deps: OpsDeps, settings: OpsSettings = {}): Op
     pauseSubscription: subscriptions.pauseSubscription,
     resumeSubscription: subscriptions.resumeSubscription,
     closeBreaker: subscriptions.closeBreaker,
+    listStreamFailures: streamFailures.listStreamFailures,
+    redriveStreamFailures: streamFailures.redriveStreamFailures,
   };
 }

@@ -6,11 +6,15 @@ import type { AttemptLogReader } from "../../ports/attempt-log.js";
 import type { BreakerStore } from "../../ports/breaker-store.js";
 import type { Clock } from "../../ports/clock.js";
 import type { DeliveryOutcomeReader, DeliveryStatsReader } from "../../ports/delivery-records.js";
+import type { EventIndex } from "../../ports/event-index.js";
 import type { EventIndexReader } from "../../ports/event-index-reader.js";
 import type { EventStore, PayloadStore } from "../../ports/event-store.js";
 import type { JobQueue } from "../../ports/job-queue.js";
+import type { MessageQueue } from "../../ports/message-queue.js";
 import type { QueueMetrics } from "../../ports/queue-metrics.js";
 import type { ReplayStore } from "../../ports/replay-store.js";
+import type { StoredEventScanner } from "../../ports/stored-event-scanner.js";
+import type { StreamFailureQueue } from "../../ports/stream-failure-queue.js";
 import type { DeadLetters, SubscriptionQueues } from "../../ports/subscription-queues.js";
 import type { SubscriptionStateStore } from "../../ports/subscription-state.js";
 import { RETRY_HORIZON_SECONDS } from "../../verify/catalog.js";
@@ -32,6 +36,12 @@ export interface OpsDeps {
   readonly queues: SubscriptionQueues;
   readonly deadLetters: DeadLetters;
   readonly replays: ReplayStore<ReplayRecord>;
+  /** The event table read whole (a redrive looks there for the events the index does not list). */
+  readonly storedEvents: StoredEventScanner;
+  /** The stream failures queue: what the router's stream mapping gave up on, and what the router set aside. */
+  readonly streamFailures: StreamFailureQueue;
+  /** The router's own ports, for a redrive through the router's use case (`createRouteEvents`). */
+  readonly routing: RoutingPorts;
   /**
    * The ops jobs queue: each replay slice enqueues the next. Absent (the CLI), nothing is enqueued and
    * the caller runs the slices itself (`continueReplay` until the replay is no longer running).
@@ -44,6 +54,16 @@ export interface OpsDeps {
   readonly newId?: () => string;
 }
 
+/** What `createRouteEvents` is wired with, as the ops function and the CLI find it. */
+export interface RoutingPorts {
+  readonly queue: MessageQueue;
+  readonly index: EventIndex;
+  /** A subscription queue's URL. */
+  queueUrl(subscriptionId: string): Promise<string>;
+  /** The stream failures queue's URL (where the router sets unroutable records aside). */
+  failuresQueueUrl(): Promise<string>;
+}
+
 /** How the background work is cut up: plain values. */
 export interface OpsSettings {
   /** Events (or dead letters) one replay slice handles at most; default 100. */
@@ -54,6 +74,12 @@ export interface OpsSettings {
   readonly parallelReads?: number;
   /** How long a replay's record is kept, seconds; default 30 days. */
   readonly replayTtlSeconds?: number;
+  /** Segments of a redrive's parallel scan of the event table; default 4. */
+  readonly scanSegments?: number;
+  /** Items one page of that scan reads at most; default 0: as many as DynamoDB's 1 MB page holds. */
+  readonly scanPageItems?: number;
+  /** Events one redrive call routes at most (it stops scanning when it has found this many); default 500. */
+  readonly redriveEvents?: number;
 }
 
 export const DEFAULT_OPS_SETTINGS = {
@@ -61,6 +87,9 @@ export const DEFAULT_OPS_SETTINGS = {
   sliceMs: 30_000,
   parallelReads: 8,
   replayTtlSeconds: 30 * 86_400,
+  scanSegments: 4,
+  scanPageItems: 0,
+  redriveEvents: 500,
 } as const;
 
 export type ResolvedSettings = { readonly [K in keyof typeof DEFAULT_OPS_SETTINGS]: number };

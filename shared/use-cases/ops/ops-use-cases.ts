@@ -4,10 +4,13 @@ import type {
   EventFilter,
   EventPage,
   Operator,
+  RedriveReport,
+  RedriveRequest,
   ReplayEstimate,
   ReplayFilter,
   ReplayStatus,
   ResendResult,
+  StreamFailureList,
   SubscriptionHealth,
 } from "./contract.js";
 
@@ -38,4 +41,12 @@ export interface OpsUseCases {
   pauseSubscription(id: string, by: Operator): Promise<SubscriptionHealth>;
   resumeSubscription(id: string, by: Operator): Promise<SubscriptionHealth>;
   closeBreaker(url: string, by: Operator): Promise<BreakerView>;
+  /** The stream failures queue's messages, decoded (listing takes nothing away); `limit` 1–1000 (default 100). */
+  listStreamFailures(options?: { readonly limit?: number }): Promise<StreamFailureList>;
+  /**
+   * Routes again every stored event of the failures' windows (or the operator's) that the event index
+   * does not list; a dry run counts only. Bounded per call: continue with the answer's `cursor` until
+   * `done`. A real run needs write access.
+   */
+  redriveStreamFailures(request: RedriveRequest, by: Operator): Promise<RedriveReport>;
 }

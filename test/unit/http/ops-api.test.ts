@@ -11,10 +11,12 @@ import {
   errorSchema,
   eventDetailSchema,
   eventPageSchema,
+  redriveReportSchema,
   replayEstimateSchema,
   replayStartedSchema,
   replayStatusSchema,
   resendResultSchema,
+  streamFailureListSchema,
   subscriptionHealthSchema,
   subscriptionListSchema,
 } from "../../../shared/http/ops-schemas.js";
@@ -170,6 +172,18 @@ const SUCCESS: Readonly<
     request: { body: { url: "https://billing.example.com/hooks" } },
     status: 200,
     schema: breakerViewSchema,
+  },
+  "GET /ops/api/stream-failures": {
+    request: { query: { limit: "50" } },
+    status: 200,
+    schema: streamFailureListSchema,
+    useCase: "listStreamFailures",
+  },
+  "POST /ops/api/stream-failures/redrive": {
+    request: { body: {} },
+    status: 200,
+    schema: redriveReportSchema,
+    useCase: "redriveStreamFailures",
   },
   "GET /ops/api/openapi.json": { status: 200 },
 };
@@ -373,6 +387,55 @@ describe("bad input: 400 invalid_request naming the parameter or field and how t
       { body: { url: "ftp://x" } },
       /'url': must be the http\(s\) URL/,
     ],
+    [
+      "a stream-failures limit over 1000",
+      "GET /ops/api/stream-failures",
+      {},
+      { query: { limit: "1001" } },
+      /^Query parameter 'limit': must be a whole number from 1 to 1000\.$/,
+    ],
+    [
+      "a redrive's dryRun as a string",
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { dryRun: "true" } },
+      /^Body field 'dryRun': must be true or false\.$/,
+    ],
+    [
+      "a redrive's since without a zone",
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { since: "2025-01-31 12:00" } },
+      /^Body field 'since': must be an ISO 8601 time with a zone/,
+    ],
+    [
+      "a redrive's until without since",
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { until: "2025-01-31T12:00:00Z" } },
+      /^Body field 'until': needs 'since' too/,
+    ],
+    [
+      "a redrive's until before since",
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { since: "2025-02-01T00:00:00Z", until: "2025-01-01T00:00:00Z" } },
+      /^Body field 'until': must be later than 'since'/,
+    ],
+    [
+      "a redrive with a cursor and a window",
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { cursor: "abc", since: "2025-01-01T00:00:00Z" } },
+      /^Body field 'cursor': carries the redrive's windows: give either a cursor or since\/until, not both\.$/,
+    ],
+    [
+      "a redrive with an unknown field",
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { dry: true } },
+      /^Unknown field 'dry'; remove it/,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, key, params, request, detail) => {
@@ -435,6 +498,59 @@ describe("who may call: 401 without an identity, 403 for what the operator may n
       { body: { filter: {}, dryRun: true }, claims: READER },
     );
     expect(dryRun.status).toBe(200);
+  });
+
+  it("lets a read-only operator dry-run a redrive of the stream failures, and refuses its real run 403", async () => {
+    const dryRun = await call(
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { dryRun: true }, claims: READER },
+    );
+    expect(dryRun.status).toBe(200);
+    expect(redriveReportSchema.safeParse(dryRun.body).error).toBeUndefined();
+    expect(useCases.calls).toEqual([
+      {
+        method: "redriveStreamFailures",
+        args: [{ dryRun: true }, { id: "bob", canWrite: false, canRead: true }],
+      },
+    ]);
+    const real = await call("POST /ops/api/stream-failures/redrive", {}, { body: {}, claims: READER });
+    expect(real).toMatchObject({
+      status: 403,
+      body: {
+        code: "forbidden",
+        detail:
+          "Operator 'bob' may only read; POST /ops/api/stream-failures/redrive changes something and needs scope 'ops:write'.",
+      },
+    });
+    expect(useCases.calls).toHaveLength(1);
+  });
+
+  it("logs who ran a real redrive and what it did, and hands the use case the window", async () => {
+    const answer = await call(
+      "POST /ops/api/stream-failures/redrive",
+      {},
+      { body: { since: "2025-01-31T11:00:00Z", until: "2025-01-31T13:00:00Z" } },
+    );
+    expect(answer.status).toBe(200);
+    expect(useCases.calls.at(-1)).toEqual({
+      method: "redriveStreamFailures",
+      args: [
+        { since: "2025-01-31T11:00:00Z", until: "2025-01-31T13:00:00Z" },
+        { id: "alice@example.com", canWrite: true, canRead: true },
+      ],
+    });
+    expect(entries.filter((e) => e.level === "info").at(-1)).toMatchObject({
+      message: "ops action",
+      fields: {
+        action: "POST /ops/api/stream-failures/redrive",
+        by: "alice@example.com",
+        outcome: "done",
+        windowsFrom: "operator",
+        routed: 1,
+        deletedMessages: 1,
+      },
+    });
   });
 
   it("refuses every route, reads included, to a token without an ops scope or group", async () => {

@@ -107,7 +107,7 @@ describe("CloudWatch (the ops function reads delivery metrics)", () => {
     }
   });
 
-  it("lets the ops function drain a subscription's DLQ and erase payload objects, not write events", () => {
+  it("lets the ops function drain a subscription's DLQ, erase payload objects and redrive stream failures, not write events", () => {
     const local = buildTopology(config, { prefix: "t", runtime: "local" });
     const ops = local.functions.find((f) => f.key === "ops");
     if (!ops) throw new Error("the local topology has an ops function");
@@ -120,8 +120,13 @@ describe("CloudWatch (the ops function reads delivery metrics)", () => {
       firstDenied(policy, "S3", "DeleteObject", { Bucket: "t-payloads", Key: "events/s/evt_1" }),
     ).toBeUndefined();
     expect(firstDenied(policy, "DynamoDB", "PutItem", { TableName: "t-events" })).toBeDefined();
+    // A redrive scans the event table and deletes the batches it covered; it never sets records aside.
+    expect(firstDenied(policy, "DynamoDB", "Scan", { TableName: "t-events" })).toBeUndefined();
     expect(
       firstDenied(policy, "SQS", "DeleteMessage", { QueueUrl: queueUrl("t-stream-failures") }),
+    ).toBeUndefined();
+    expect(
+      firstDenied(policy, "SQS", "SendMessage", { QueueUrl: queueUrl("t-stream-failures") }),
     ).toBeDefined();
   });
 });

@@ -54,7 +54,7 @@ describe("npm run ops: the command line", () => {
   it.each([
     [
       ["dlq", "purge", "billing"],
-      /^Unknown command 'dlq purge'; commands: events list\|show\|resend\|erase, replay, replay status, dlq list\|depth\|replay, attempts event\|subscription, subscriptions, subscription status\|pause\|resume, breaker status\|close\./,
+      /^Unknown command 'dlq purge'; commands: events list\|show\|resend\|erase, replay, replay status, dlq list\|depth\|replay, attempts event\|subscription, subscriptions, subscription status\|pause\|resume, breaker status\|close, stream-failures, stream-failures list\|redrive\./,
     ],
     [["events"], /^Unknown command 'events'/],
     [
@@ -89,6 +89,11 @@ describe("npm run ops: the command line", () => {
     [["dlq", "list", "billing", "--forse"], /^Unknown option '--forse'\./],
     [["dlq", "list", "billing", "--force"], /^--force does not apply to dlq list\./],
     [["attempts", "event", "evt_1", "--max", "5"], /^--max does not apply to attempts event\./],
+    [["stream-failures", "redrive", "--max", "5"], /^--max does not apply to stream-failures redrive\./],
+    [["stream-failures", "list", "--dry-run"], /^--dry-run does not apply to stream-failures list\./],
+    [["stream-failures", "--since", "2026-01-01T00:00:00Z"], /^--since does not apply to stream-failures\./],
+    [["stream-failures", "redrive", "all"], /^Unexpected argument 'all' after stream-failures redrive\./],
+    [["stream-failures", "purge"], /^Unexpected argument 'purge' after stream-failures\./],
   ])("answers %j with one usage line and exit code 2", async (argv, message) => {
     const result = await run(argv);
     expect(result.code).toBe(2);

@@ -1,0 +1,144 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  type QueueAttributeName,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { decodeStreamFailure } from "../domain/stream-failure.js";
+import type {
+  StreamFailureListing,
+  StreamFailureMessage,
+  StreamFailureQueue,
+  StreamFailureRemoval,
+} from "../ports/stream-failure-queue.js";
+
+/** How long a listing or a removal holds the messages it has received before it lets them go. */
+const HOLD_SECONDS = 30;
+
+/**
+ * The stream failures queue on SQS. Listing receives every message (holding each while it looks) and
+ * makes them visible again; removing receives them, deletes the chosen ones and releases the rest. The
+ * bound of both is the queue's count when they begin, so a queue that fills meanwhile cannot keep them
+ * going.
+ */
+export class SqsStreamFailureQueue implements StreamFailureQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    /** The queue's URL (found on first use). */
+    private readonly url: () => Promise<string>,
+  ) {}
+
+  async list(max: number): Promise<StreamFailureListing> {
+    const queueUrl = await this.url();
+    const queued = await this.depth(queueUrl);
+    const seen = await this.receiveAll(queueUrl, Math.min(max, Math.max(queued, 1)));
+    await this.release(queueUrl, seen);
+    return { messages: seen.map(messageOf), queued };
+  }
+
+  async removeWhere(
+    choose: (message: StreamFailureMessage) => boolean,
+    max: number,
+  ): Promise<StreamFailureRemoval> {
+    const queueUrl = await this.url();
+    const seen = await this.receiveAll(queueUrl, Math.min(max, Math.max(await this.depth(queueUrl), 1)));
+    const chosen = seen.filter((m) => choose(messageOf(m)));
+    const others = seen.filter((m) => !chosen.includes(m));
+    let notDeleted = 0;
+    try {
+      for (let i = 0; i < chosen.length; i += 10) {
+        const batch = chosen.slice(i, i + 10);
+        try {
+          const out = await this.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? "" })),
+            }),
+          );
+          notDeleted += out.Failed?.length ?? 0;
+        } catch {
+          notDeleted += batch.length;
+        }
+      }
+    } finally {
+      await this.release(queueUrl, others);
+    }
+    return { deleted: chosen.length - notDeleted, kept: others.length, notDeleted };
+  }
+
+  private async depth(queueUrl: string): Promise<number> {
+    const out = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+    );
+    const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? 0);
+    return (
+      count("ApproximateNumberOfMessages") +
+      count("ApproximateNumberOfMessagesNotVisible") +
+      count("ApproximateNumberOfMessagesDelayed")
+    );
+  }
+
+  /** Receives distinct messages until none is visible or `max` are held. */
+  private async receiveAll(queueUrl: string, max: number): Promise<Message[]> {
+    const seen = new Map<string, Message>();
+    try {
+      while (seen.size < max) {
+        const out = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.max(1, Math.min(10, max - seen.size)),
+            // Long polling asks every SQS server, so an empty answer means no message is visible.
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: HOLD_SECONDS,
+            MessageSystemAttributeNames: ["SentTimestamp"],
+          }),
+        );
+        const messages = out.Messages ?? [];
+        if (messages.length === 0) break;
+        for (const m of messages) seen.set(m.MessageId ?? m.ReceiptHandle ?? "", m);
+      }
+    } catch (error) {
+      await this.release(queueUrl, [...seen.values()]);
+      throw error;
+    }
+    return [...seen.values()];
+  }
+
+  /** Makes held messages visible again at once (those it cannot come back when their hold ends). */
+  private async release(queueUrl: string, messages: readonly Message[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const batch = messages.slice(i, i + 10);
+      await this.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((m, j) => ({
+              Id: String(j),
+              ReceiptHandle: m.ReceiptHandle ?? "",
+              VisibilityTimeout: 0,
+            })),
+          }),
+        )
+        .catch(() => undefined);
+    }
+  }
+}
+
+function messageOf(message: Message): StreamFailureMessage {
+  const sent = Number(message.Attributes?.SentTimestamp);
+  return {
+    messageId: message.MessageId ?? "",
+    ...(Number.isFinite(sent) && sent > 0 ? { sentAt: sent } : {}),
+    failure: decodeStreamFailure(message.Body ?? ""),
+  };
+}
