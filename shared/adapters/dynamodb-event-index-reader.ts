@@ -1,6 +1,7 @@
 import type { AttributeValue, DynamoDBClient, QueryCommandOutput } from "@aws-sdk/client-dynamodb";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { InvalidRequestError } from "../domain/errors.js";
+import { decodeCursor, encodeCursor } from "../domain/opaque-cursor.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventIndexReader, IndexEntry, IndexScan } from "../ports/event-index-reader.js";
 import { indexPartition } from "./dynamodb-event-index.js";
@@ -278,7 +279,7 @@ export interface IndexCursor {
 }
 
 export function encodeIndexCursor(cursor: IndexCursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...cursor }), "utf8").toString("base64url");
+  return encodeCursor({ v: 1, ...cursor });
 }
 
 const badCursor = () =>
@@ -287,15 +288,9 @@ const badCursor = () =>
   );
 
 export function decodeIndexCursor(text: string): IndexCursor {
-  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(text)) throw badCursor();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    throw badCursor();
-  }
-  if (typeof value !== "object" || value === null) throw badCursor();
-  const { v, h, s, r, i } = value as Record<string, unknown>;
+  const value = decodeCursor(text, 2000);
+  if (!value) throw badCursor();
+  const { v, h, s, r, i } = value;
   const ok =
     v === 1 &&
     typeof h === "string" &&

@@ -1,10 +1,13 @@
 import {
+  GetQueueAttributesCommand,
   type MessageAttributeValue,
+  type QueueAttributeName,
   SendMessageBatchCommand,
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { MessageQueue, OutboundMessage } from "../ports/message-queue.js";
+import type { QueueDepth } from "../ports/subscription-queues.js";
 
 /** SQS allows 10 entries and 1 MiB (body plus attributes) per SendMessageBatch. */
 const MAX_BATCH_ENTRIES = 10;
@@ -83,4 +86,23 @@ export class SqsMessageQueue implements MessageQueue {
     );
     return failed.sort((a, b) => a - b);
   }
+}
+
+/** A queue's approximate counts (one GetQueueAttributes): visible, in flight, delayed, and their sum. */
+export async function queueDepth(client: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const out = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? 0);
+  const visible = count("ApproximateNumberOfMessages");
+  const inFlight = count("ApproximateNumberOfMessagesNotVisible");
+  const delayed = count("ApproximateNumberOfMessagesDelayed");
+  return { total: visible + inFlight + delayed, visible, inFlight, delayed };
 }

@@ -1,9 +1,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
-  type QueueAttributeName,
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
@@ -14,6 +12,7 @@ import type {
   StreamFailureQueue,
   StreamFailureRemoval,
 } from "../ports/stream-failure-queue.js";
+import { queueDepth } from "./sqs-message-queue.js";
 
 /** How long a listing or a removal holds the messages it has received before it lets them go. */
 const HOLD_SECONDS = 30;
@@ -70,22 +69,7 @@ export class SqsStreamFailureQueue implements StreamFailureQueue {
   }
 
   private async depth(queueUrl: string): Promise<number> {
-    const out = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? 0);
-    return (
-      count("ApproximateNumberOfMessages") +
-      count("ApproximateNumberOfMessagesNotVisible") +
-      count("ApproximateNumberOfMessagesDelayed")
-    );
+    return (await queueDepth(this.sqs, queueUrl)).total;
   }
 
   /** Receives distinct messages until none is visible or `max` are held. */

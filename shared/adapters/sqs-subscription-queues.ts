@@ -1,11 +1,9 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   type Message,
   type MessageAttributeValue,
-  type QueueAttributeName,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -23,7 +21,7 @@ import type {
 } from "../ports/subscription-queues.js";
 import { queueNames } from "../topology/names.js";
 import { DELIVERY_ATTRIBUTES as A } from "./sqs-delivery-queue.js";
-import { SqsMessageQueue } from "./sqs-message-queue.js";
+import { queueDepth, SqsMessageQueue } from "./sqs-message-queue.js";
 
 /** Finds a queue's URL by its name. */
 export type QueueLocator = (queueName: string) => Promise<string>;
@@ -154,22 +152,8 @@ export class SqsSubscriptionQueues implements SubscriptionQueues, DeadLetters {
     return this.depthOf(await this.dlqUrl(subscriptionId));
   }
 
-  private async depthOf(queueUrl: string): Promise<QueueDepth> {
-    const out = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? 0);
-    const visible = count("ApproximateNumberOfMessages");
-    const inFlight = count("ApproximateNumberOfMessagesNotVisible");
-    const delayed = count("ApproximateNumberOfMessagesDelayed");
-    return { total: visible + inFlight + delayed, visible, inFlight, delayed };
+  private depthOf(queueUrl: string): Promise<QueueDepth> {
+    return queueDepth(this.sqs, queueUrl);
   }
 
   async list(subscriptionId: string, options: { readonly max: number }): Promise<DeadLetterListing> {

@@ -1,10 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-} from "@aws-sdk/client-sqs";
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type {
   APIGatewayProxyEventV2,
   DynamoDBBatchResponse,
@@ -17,12 +13,13 @@ import type { Fault, Step } from "../../local/iam-guard.js";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { type SignedRequest, signedTestWebhook } from "../../local/test-webhook.js";
 import { DELIVERY_ATTRIBUTES } from "../../shared/adapters/sqs-delivery-queue.js";
+import { queueDepth } from "../../shared/adapters/sqs-message-queue.js";
 import { eventIdFor, parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { dedupeKeyFor } from "../../shared/domain/dedupe-key.js";
 import type { FunctionKey as AnyFunctionKey, Topology } from "../../shared/topology/topology.js";
 import { dynamoDbClient, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import { SW_SOURCE, startTestPlatform } from "../support/test-platform.js";
 
 /**
  * Crash safety, shown. Each function's sandbox is stopped just before and just after every step of an
@@ -40,11 +37,7 @@ import { startTestPlatform } from "../support/test-platform.js";
  */
 
 const OUTBOUND_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const source = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const source = SW_SOURCE;
 const VISIBILITY_TIMEOUT_SECONDS = 3;
 /**
  * How long the receiver takes to answer on the router's platform. A real receiver takes time; one that
@@ -150,19 +143,7 @@ async function sendAsProvider(url: string, request: SignedRequest): Promise<Sent
 }
 
 /** Messages in a queue: visible, in flight and delayed. */
-async function depth(queueUrl: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return Object.values(out.Attributes ?? {}).reduce((sum, n) => sum + Number(n), 0);
-}
+const depth = async (queueUrl: string) => (await queueDepth(sqs, queueUrl)).total;
 
 const shortVisibility = (topology: Topology): Topology => ({
   ...topology,

@@ -6,14 +6,10 @@ import { DELIVERY_ATTRIBUTES as A } from "../../shared/adapters/sqs-delivery-que
 import { ENV } from "../../shared/config/env.js";
 import { collectMessages, dynamoDbClient, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
+import { postTestWebhook, SINK_SECRET, SW_SOURCE, startTestPlatform } from "../support/test-platform.js";
 
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const source = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const SECRET = SINK_SECRET;
+const source = SW_SOURCE;
 const sqs = sqsClient();
 let sink: HttpSink;
 let platform: LocalPlatform;

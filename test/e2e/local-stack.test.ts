@@ -8,6 +8,7 @@ import { signedTestWebhook } from "../../local/test-webhook.js";
 import { emulatorEndpoints, uniqueName } from "../support/aws.js";
 import { runScript, STACK_LINE, spawnScript } from "../support/cli.js";
 import { eventually } from "../support/http-sink.js";
+import { SW_SOURCE } from "../support/test-platform.js";
 
 /**
  * `npm start` as a user runs it: a state file, the sample sink on whatever port the stack got, and
@@ -16,11 +17,7 @@ import { eventually } from "../support/http-sink.js";
  */
 
 const OUTBOUND_SECRET = "whsec_wfslnxzK/eJaURbSRwKGC1XzU/F7Xjq2";
-const sw = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const sw = SW_SOURCE;
 const dir = mkdtempSync(join(tmpdir(), "webhooks-local-stack-"));
 const statePath = join(dir, "stack.json");
 const logs: string[] = [];

@@ -10,7 +10,13 @@ import type {
 } from "../../shared/use-cases/ops/contract.js";
 import { messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
+import {
+  opsApi,
+  postTestWebhook,
+  SINK_SECRET,
+  SW_SOURCE,
+  startTestPlatform,
+} from "../support/test-platform.js";
 
 /**
  * The ops API with real data, as an operator uses it on `npm start`: webhooks posted through ingest,
@@ -18,12 +24,8 @@ import { postTestWebhook, startTestPlatform } from "../support/test-platform.js"
  * resent, erased and replayed through `/ops/api/*` with the stack's token. Replays run in the
  * background: the ops function enqueues one job per slice on the ops jobs queue and consumes it.
  */
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const source = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const SECRET = SINK_SECRET;
+const source = SW_SOURCE;
 const sqs = sqsClient();
 let sink: HttpSink;
 let platform: LocalPlatform;
@@ -56,17 +58,7 @@ afterAll(async () => {
   await sink?.close();
 });
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${platform.opsUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${platform.opsToken}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const api = <T>(method: string, path: string, body?: unknown) => opsApi<T>(platform, method, path, body);
 
 const post = (type: string, data: Record<string, unknown> = {}) =>
   postTestWebhook(platform, source, { type, data });

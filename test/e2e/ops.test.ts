@@ -6,18 +6,14 @@ import { ENV } from "../../shared/config/env.js";
 import { dynamoDbClient, emulatorEndpoints, messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { jsonLines, runOpsCli } from "../support/ops-cli.js";
-import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
+import { postTestWebhook, SINK_SECRET, SW_SOURCE, startTestPlatform } from "../support/test-platform.js";
 
 /**
  * `npm run ops` as an operator runs it against a deployed stack (`--prefix`, `--config`), pointed at
  * the local platform's emulators with WEBHOOKS_SQS_ENDPOINT / WEBHOOKS_DYNAMODB_ENDPOINT.
  */
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const source = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const SECRET = SINK_SECRET;
+const source = SW_SOURCE;
 const sqs = sqsClient();
 let sink: HttpSink;
 let platform: LocalPlatform;

@@ -12,7 +12,7 @@ import { DEFAULT_RETRY_SCHEDULE_SECONDS } from "../../shared/config/schema.js";
 import { JITTER } from "../../shared/domain/delivery-policy.js";
 import { collectMessages, dynamoDbClient, sqsClient } from "../support/aws.js";
 import { eventually } from "../support/http-sink.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import { SW_SOURCE, startTestPlatform } from "../support/test-platform.js";
 
 /**
  * The default (Standard Webhooks) schedule — 9 retries over about three days — run in seconds against
@@ -20,11 +20,7 @@ import { startTestPlatform } from "../support/test-platform.js";
  */
 type Chaos = "500" | "429" | "reset" | "redirect" | "slow" | "503" | "502";
 const SCRIPT: Chaos[] = ["500", "429", "reset", "redirect", "slow", "503", "500", "502", "500", "500"];
-const source = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const source = SW_SOURCE;
 
 let platform: LocalPlatform;
 let chaos: Server;

@@ -1,7 +1,6 @@
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
-import { signedTestWebhook } from "../../local/test-webhook.js";
 import type { Topology } from "../../shared/topology/topology.js";
 import type {
   EventPage,
@@ -11,7 +10,13 @@ import type {
 } from "../../shared/use-cases/ops/contract.js";
 import { messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
-import { startTestPlatform } from "../support/test-platform.js";
+import {
+  opsApi,
+  postTestWebhook,
+  SINK_SECRET,
+  SW_SOURCE,
+  startTestPlatform,
+} from "../support/test-platform.js";
 
 /**
  * What the router never fanned out, recovered on the local platform as an operator would: the router's
@@ -22,12 +27,8 @@ import { startTestPlatform } from "../support/test-platform.js";
  * its grants enforced) lists the queue, dry-runs the redrive, runs it, and the event reaches the real
  * HTTP receiver once; the queue is empty after.
  */
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const source = {
-  id: "sw",
-  provider: "standard-webhooks" as const,
-  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
-};
+const SECRET = SINK_SECRET;
+const source = SW_SOURCE;
 const LOST_TYPE = "order.lost";
 const sqs = sqsClient();
 let sink: HttpSink;
@@ -75,28 +76,9 @@ afterAll(async () => {
   await sink?.close();
 });
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${platform.opsUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${platform.opsToken}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const api = <T>(method: string, path: string, body?: unknown) => opsApi<T>(platform, method, path, body);
 
-async function post(type: string): Promise<string> {
-  const request = signedTestWebhook(source, { type, data: { n: 1 } });
-  const response = await fetch(`${platform.ingestUrl}sw`, {
-    method: "POST",
-    headers: request.headers,
-    body: request.body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
+const post = (type: string) => postTestWebhook(platform, source, { type, data: { n: 1 } });
 
 /** Calls the redrive until it is done, each call with the previous answer's cursor; the last answer. */
 async function redrive(request: RedriveRequest): Promise<RedriveReport> {

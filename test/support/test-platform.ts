@@ -62,3 +62,31 @@ export async function postTestWebhook(
   }
   return (JSON.parse(text) as { id: string }).id;
 }
+
+/** The Standard Webhooks source most e2e files post to (`signedTestWebhook` signs with its secret). */
+export const SW_SOURCE = {
+  id: "sw",
+  provider: "standard-webhooks" as const,
+  secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
+};
+
+/** The secret e2e subscriptions sign their deliveries with. */
+export const SINK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** Calls the platform's ops API with its token; the answer's status and parsed JSON body. */
+export async function opsApi<T>(
+  platform: LocalPlatform,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${platform.opsUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${platform.opsToken}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}

@@ -217,14 +217,8 @@ export interface RedriveRequest {
   readonly cursor?: string;
 }
 
-export interface RedriveReport {
-  readonly dryRun: boolean;
-  /** The windows come from the stream failures queue's batches (widened by the margin) or the operator. */
-  readonly windowsFrom: "stream-failures" | "operator";
-  readonly windows: readonly { readonly since: string; readonly until: string }[];
-  /** False: call again with `cursor` to continue (the scan, or copies that could not be queued yet). */
-  readonly done: boolean;
-  readonly cursor?: string;
+/** What a redrive counted, over all its calls so far. */
+export interface RedriveCounts {
   /** Items of the event table the scan read so far, and the read units it consumed. */
   readonly scannedItems: number;
   readonly readUnits: number;
@@ -238,13 +232,24 @@ export interface RedriveReport {
   readonly unmatched: number;
   /** The first ids routed (or to route). */
   readonly firstIds: readonly string[];
-  /** Events the index does not list that cannot be routed, with why (the first ones), and how many in all. */
+  /** How many events the index does not list cannot be routed (the report names the first ones). */
+  readonly unroutableCount: number;
+}
+
+export interface RedriveReport extends RedriveCounts {
+  readonly dryRun: boolean;
+  /** The windows come from the stream failures queue's batches (widened by the margin) or the operator. */
+  readonly windowsFrom: "stream-failures" | "operator";
+  readonly windows: readonly { readonly since: string; readonly until: string }[];
+  /** False: call again with `cursor` to continue (the scan, or copies that could not be queued yet). */
+  readonly done: boolean;
+  readonly cursor?: string;
+  /** Events the index does not list that cannot be routed, with why (the first ones). */
   readonly unroutable: readonly {
     readonly eventId: string;
     readonly receivedAt?: string;
     readonly reason: string;
   }[];
-  readonly unroutableCount: number;
   /** Events whose copies could not be queued in this call: the next call with `cursor` sends them again. */
   readonly failures: readonly { readonly eventId: string; readonly error: string }[];
   readonly messages: {

@@ -1,5 +1,7 @@
 import { InvalidRequestError } from "../../domain/errors.js";
+import { decodeCursor, encodeCursor } from "../../domain/opaque-cursor.js";
 import type { TimeWindow } from "../../domain/stream-failure.js";
+import type { RedriveCounts } from "./contract.js";
 
 /**
  * Where a redrive stands between two calls: the cursor each answer carries (base64url JSON). A redrive
@@ -24,18 +26,10 @@ export interface RedriveState {
   readonly tally: Tally;
 }
 
-export interface Tally {
-  readonly scannedItems: number;
-  readonly readUnits: number;
-  readonly inWindows: number;
-  readonly indexed: number;
-  readonly routed: number;
-  readonly perSubscription: Readonly<Record<string, number>>;
-  readonly unmatched: number;
-  readonly firstIds: readonly string[];
+/** The report's counts as the cursor carries them (unroutable events in the scan's own terms). */
+export interface Tally extends RedriveCounts {
   /** The first unroutable events (id, received at, why); `unroutableCount` counts them all. */
   readonly unroutable: readonly { readonly id: string; readonly at?: number; readonly reason: string }[];
-  readonly unroutableCount: number;
 }
 
 export const EMPTY_TALLY: Tally = {
@@ -54,7 +48,7 @@ export const EMPTY_TALLY: Tally = {
 const MAX_CURSOR_CHARS = 65_536;
 
 export function encodeRedriveCursor(state: RedriveState): string {
-  return Buffer.from(JSON.stringify(state), "utf8").toString("base64url");
+  return encodeCursor(state);
 }
 
 const badCursor = () =>
@@ -89,15 +83,8 @@ function isTally(value: unknown): value is Tally {
 
 /** The state a cursor carries; anything else is `invalid_request` naming `cursor`. */
 export function decodeRedriveCursor(text: string): RedriveState {
-  if (text.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(text)) throw badCursor();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    throw badCursor();
-  }
-  if (typeof value !== "object" || value === null) throw badCursor();
-  const s = value as Record<string, unknown>;
+  const s = decodeCursor(text, MAX_CURSOR_CHARS);
+  if (!s) throw badCursor();
   const ok =
     s.v === 1 &&
     typeof s.dryRun === "boolean" &&
@@ -119,5 +106,5 @@ export function decodeRedriveCursor(text: string): RedriveState {
     isCount(s.setAside) &&
     isTally(s.tally);
   if (!ok) throw badCursor();
-  return value as RedriveState;
+  return s as unknown as RedriveState;
 }
