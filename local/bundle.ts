@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { copyFileSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { BUNDLING } from "../shared/topology/bundling.js";
+import { type AssetSpec, assetBuildOptions, BUNDLING } from "../shared/topology/bundling.js";
 import type { FunctionSpec } from "../shared/topology/topology.js";
 
 export interface BuiltFunction {
@@ -11,6 +11,15 @@ export interface BuiltFunction {
   readonly file: string;
   /** Absolute path of the config copied next to it (what `config-path` resolves to). */
   readonly configPath: string;
+  readonly bytes: number;
+  /** The files built or copied beside the handler (the topology's `assets`), with their sizes. */
+  readonly assets: readonly BuiltAsset[];
+}
+
+export interface BuiltAsset {
+  /** Relative to the function's bundle directory, as the spec names it. */
+  readonly out: string;
+  readonly file: string;
   readonly bytes: number;
 }
 
@@ -45,7 +54,29 @@ export async function bundleFunction(
   const bytes =
     result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith("index.mjs")) ?? ""]
       ?.bytes ?? 0;
-  return { key: spec.key, file, configPath, bytes };
+  const assets = await bundleAssets(spec.assets ?? [], { rootDir: options.rootDir, outDir: dir });
+  return { key: spec.key, file, configPath, bytes, assets };
+}
+
+/**
+ * Builds a function's assets into its bundle directory `outDir`, as CDK's afterBundling hook does
+ * (`cdk/lib/stateless.ts`): `bundle` assets with esbuild and `assetBuildOptions`, `copy` assets as they are.
+ */
+export async function bundleAssets(
+  assets: readonly AssetSpec[],
+  paths: { readonly rootDir: string; readonly outDir: string },
+): Promise<BuiltAsset[]> {
+  const rootDir = resolve(paths.rootDir);
+  const outDir = resolve(paths.outDir);
+  return Promise.all(
+    assets.map(async (asset) => {
+      const file = join(outDir, asset.out);
+      mkdirSync(dirname(file), { recursive: true });
+      if (asset.kind === "copy") copyFileSync(join(rootDir, asset.entry), file);
+      else await build(assetBuildOptions(asset, { rootDir, outDir }));
+      return { out: asset.out, file, bytes: statSync(file).size };
+    }),
+  );
 }
 
 /**

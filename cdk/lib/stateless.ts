@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Annotations, type CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
@@ -15,7 +16,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { OPS_API_BASE_PATH } from "../../shared/http/ops-routes.js";
 import { parseRouteKey } from "../../shared/http/routes.js";
-import { BUNDLING, LAMBDA } from "../../shared/topology/bundling.js";
+import { type AssetSpec, assetBuildOptions, BUNDLING, LAMBDA } from "../../shared/topology/bundling.js";
 import type { SecretUsage } from "../../shared/topology/secrets.js";
 import {
   type FunctionKey,
@@ -86,6 +87,38 @@ function bundlingRoot(projectRoot: string): { projectRoot?: string; depsLockFile
 
 /** Quotes a path for the POSIX shell that runs the bundling command hooks. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/** esbuild's JS API as a module URL: the project's own esbuild (the one NodejsFunction runs), else ours. */
+function esbuildModuleUrl(projectRoot: string): string {
+  for (const base of [join(projectRoot, "package.json"), fileURLToPath(import.meta.url)]) {
+    try {
+      return pathToFileURL(createRequire(base).resolve("esbuild")).href;
+    } catch {
+      // not installed there: try the next place
+    }
+  }
+  throw new Error(
+    "The ops console's assets need esbuild to bundle them; add esbuild to your devDependencies (CDK bundles locally with it too).",
+  );
+}
+
+/**
+ * The commands that put a function's assets into its code asset, as `local/bundle.ts` does: a `copy`
+ * asset is copied, a `bundle` asset is built by esbuild's `build` with the very options object the local
+ * runtime passes (`assetBuildOptions`), handed over as JSON to a `node` process.
+ */
+function assetCommands(assets: readonly AssetSpec[], projectRoot: string, outputDir: string): string[] {
+  return assets.flatMap((asset) => {
+    const out = join(outputDir, asset.out);
+    const mkdir = `mkdir -p ${shellQuote(dirname(out))}`;
+    if (asset.kind === "copy") {
+      return [mkdir, `cp ${shellQuote(join(projectRoot, asset.entry))} ${shellQuote(out)}`];
+    }
+    const options = assetBuildOptions(asset, { rootDir: projectRoot, outDir: outputDir });
+    const script = `const { build } = await import(${JSON.stringify(esbuildModuleUrl(projectRoot))}); await build(${JSON.stringify(options)});`;
+    return [mkdir, `${shellQuote(process.execPath)} --input-type=module -e ${shellQuote(script)}`];
+  });
+}
 
 /** One JSON object per request; no headers or bodies, so no signatures or payloads reach the log. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -300,6 +333,7 @@ export class WebhooksStateless extends Construct {
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp ${shellQuote(configFilePath)} ${shellQuote(join(outputDir, BUNDLING.configFileName))}`,
+            ...assetCommands(spec.assets ?? [], projectRoot, outputDir),
           ],
         },
       },

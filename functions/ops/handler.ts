@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
@@ -7,9 +8,10 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from "aws-lambda";
-import { consoleNotBuilt, createOpsApi, createOpsJobs } from "../../shared/http/ops-api.js";
+import { createOpsApi, createOpsJobs } from "../../shared/http/ops-api.js";
 import { operatorRulesOf } from "../../shared/http/ops-auth.js";
-import { OPS_CONSOLE_ROUTE_KEYS } from "../../shared/http/ops-routes.js";
+import { createOpsConsole, loadConsoleFiles } from "../../shared/http/ops-console.js";
+import { OPS_CONSOLE_DIR, OPS_CONSOLE_ROUTE_KEYS } from "../../shared/http/ops-routes.js";
 import { queueRecordOf } from "../../shared/http/sqs-records.js";
 import { createOpsWiring } from "./wiring.js";
 
@@ -27,6 +29,10 @@ const api = createOpsApi({
   log,
 });
 const jobs = createOpsJobs({ useCases, log });
+// The console's files sit beside this bundle (the topology's assets of the ops function).
+const consoleFiles = createOpsConsole(() =>
+  loadConsoleFiles(fileURLToPath(new URL(`./${OPS_CONSOLE_DIR}/`, import.meta.url))),
+);
 const consoleRoutes: readonly string[] = OPS_CONSOLE_ROUTE_KEYS;
 
 type OpsEvent = APIGatewayProxyEventV2 | SQSEvent;
@@ -42,7 +48,7 @@ const opsHandler = async (event: OpsEvent): Promise<APIGatewayProxyStructuredRes
     const report = await jobs(event.Records.map(queueRecordOf));
     return { batchItemFailures: report.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   }
-  if (consoleRoutes.includes(event.routeKey)) return consoleNotBuilt(event);
+  if (consoleRoutes.includes(event.routeKey)) return consoleFiles(event);
   return api(event);
 };
 

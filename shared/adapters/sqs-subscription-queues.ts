@@ -23,6 +23,7 @@ import type {
 } from "../ports/subscription-queues.js";
 import { queueNames } from "../topology/names.js";
 import { DELIVERY_ATTRIBUTES as A } from "./sqs-delivery-queue.js";
+import { SqsMessageQueue } from "./sqs-message-queue.js";
 
 /** Finds a queue's URL by its name. */
 export type QueueLocator = (queueName: string) => Promise<string>;
@@ -112,12 +113,16 @@ interface Held {
 export class SqsSubscriptionQueues implements SubscriptionQueues, DeadLetters {
   /** The body of each letter `receive` handed out, until it is garbage. */
   private readonly held = new WeakMap<HeldDeadLetter, Held>();
+  /** Batched sends (10 entries and 1 MiB per call, failed entries reported by index). */
+  private readonly messages: SqsMessageQueue;
 
   constructor(
     private readonly sqs: SQSClient,
     private readonly prefix: string,
     private readonly locate: QueueLocator,
-  ) {}
+  ) {
+    this.messages = new SqsMessageQueue(sqs);
+  }
 
   private queueUrl(subscriptionId: string): Promise<string> {
     return this.locate(queueNames.subscription(this.prefix, subscriptionId));
@@ -130,46 +135,13 @@ export class SqsSubscriptionQueues implements SubscriptionQueues, DeadLetters {
   // SubscriptionQueues
 
   async enqueue(subscriptionId: string, deliveries: readonly FreshDelivery[]): Promise<readonly number[]> {
-    const url = await this.queueUrl(subscriptionId);
-    const failed: number[] = [];
-    const chunks: number[][] = [];
-    // SQS takes 10 entries and 1 MiB per batch; a CloudEvent is at most 256 KiB (larger ones travel by dataref).
-    let current: number[] = [];
-    let bytes = 0;
-    deliveries.forEach((delivery, index) => {
-      const size = Buffer.byteLength(delivery.body) + 64;
-      if (current.length === 10 || (current.length > 0 && bytes + size > 1_000_000)) {
-        chunks.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(index);
-      bytes += size;
-    });
-    if (current.length > 0) chunks.push(current);
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        try {
-          const out = await this.sqs.send(
-            new SendMessageBatchCommand({
-              QueueUrl: url,
-              Entries: chunk.map((index) => {
-                const delivery = deliveries[index] as FreshDelivery;
-                return {
-                  Id: String(index),
-                  MessageBody: delivery.body,
-                  MessageAttributes: { [A.resendId]: { DataType: "String", StringValue: delivery.resendId } },
-                };
-              }),
-            }),
-          );
-          for (const entry of out.Failed ?? []) failed.push(Number(entry.Id));
-        } catch {
-          failed.push(...chunk);
-        }
-      }),
+    return this.messages.sendBatch(
+      await this.queueUrl(subscriptionId),
+      deliveries.map((delivery) => ({
+        body: delivery.body,
+        attributes: { [A.resendId]: delivery.resendId },
+      })),
     );
-    return failed.sort((a, b) => a - b);
   }
 
   async backlog(subscriptionId: string): Promise<QueueDepth> {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
-import { ERROR_CODES, InvalidRequestError, NotFoundError, WebhookError } from "../domain/errors.js";
+import { ERROR_CODES, InvalidRequestError, WebhookError } from "../domain/errors.js";
 import type { OpsUseCases } from "../use-cases/ops/ops-use-cases.js";
 import { rawBodyOf } from "./api-gateway.js";
 import { type AuthorizedOperator, type OperatorRules, operatorOf, requireAccess } from "./ops-auth.js";
@@ -286,17 +286,6 @@ export function createOpsApi(deps: OpsApiDeps): (event: APIGatewayProxyEventV2) 
 
 function withNoStore(result: Result): Result {
   return { ...result, headers: { ...result.headers, ...NO_STORE } };
-}
-
-/** The console's static files: not built yet, so every path is a clear 404 for now. */
-export function consoleNotBuilt(event: APIGatewayProxyEventV2): Result {
-  return withNoStore(
-    errorResponse(
-      new NotFoundError(
-        `No console file at ${event.rawPath.slice(0, 200)}: the ops console is not part of this build yet; the API is at /ops/api/ (GET /ops/api/openapi.json describes it).`,
-      ),
-    ),
-  );
 }
 
 export interface OpsJobsReport {

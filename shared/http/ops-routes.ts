@@ -40,3 +40,6 @@ export const OPS_API_FALLBACK_ROUTE_KEY = "ANY /ops/api/{proxy+}";
  * every call they make goes to `/ops/api/*`, which is behind the authorizer.
  */
 export const OPS_CONSOLE_ROUTE_KEYS = ["GET /ops", "GET /ops/{proxy+}"] as const;
+
+/** The console's files sit in this folder of the ops function's bundle directory (`index.html`, …). */
+export const OPS_CONSOLE_DIR = "console";

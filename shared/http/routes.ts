@@ -6,7 +6,9 @@ import { MethodNotAllowedError, RouteNotFoundError, type WebhookError } from "..
  *
  * A route key is `"<METHOD> <path>"` (method `ANY` matches every method) or `"$default"`, the catch-all
  * for requests no other route matches. A path segment `{name}` captures one non-empty segment;
- * `{name+}` (last segment only) captures the rest of the path.
+ * `{name+}` (last segment only) captures the rest of the path, which may be empty: API Gateway routes
+ * `GET /ops/` to `GET /ops/{proxy+}` (a route key cannot end with `/`, so that is how a path with a
+ * trailing slash is served).
  */
 
 export const DEFAULT_ROUTE_KEY = "$default";
@@ -56,7 +58,7 @@ function compile(route: ParsedRouteKey): CompiledRoute {
       if (index !== segments.length - 1)
         throw new Error(`Route '${route.key}': a greedy variable must be last.`);
       greedy = true;
-      return "(.+)";
+      return "(.*)";
     }
     return "([^/]+)";
   });

@@ -6,9 +6,15 @@ import {
   type OpsAuthConfig,
   type WebhooksConfig,
 } from "../config/schema.js";
-import { OPS_API_FALLBACK_ROUTE_KEY, OPS_CONSOLE_ROUTE_KEYS, OPS_ROUTE_KEYS } from "../http/ops-routes.js";
+import {
+  OPS_API_FALLBACK_ROUTE_KEY,
+  OPS_CONSOLE_DIR,
+  OPS_CONSOLE_ROUTE_KEYS,
+  OPS_ROUTE_KEYS,
+} from "../http/ops-routes.js";
 import { DEFAULT_ROUTE_KEY } from "../http/routes.js";
 import { RETRY_HORIZON_SECONDS } from "../verify/catalog.js";
+import type { AssetSpec } from "./bundling.js";
 import {
   DELIVER_TIMEOUT_SECONDS,
   DLQ_RETENTION_SECONDS,
@@ -149,6 +155,8 @@ export interface FunctionSpec {
   readonly grants: readonly Grant[];
   /** The config's secrets this function reads: ARNs (granted above) and where inline ones appear. */
   readonly secrets: SecretUsage;
+  /** Files built or copied into the function's bundle directory beside its handler (both runtimes). */
+  readonly assets?: readonly AssetSpec[];
 }
 
 /** A DynamoDB table: string keys, on demand, items expired by TTL on `ttlAttribute`. */
@@ -224,6 +232,16 @@ export const OPS_FUNCTION_ROUTES: readonly RouteSpec[] = [
   ...OPS_ROUTE_KEYS.map((key): RouteSpec => ({ key, auth: "ops" })),
   { key: OPS_API_FALLBACK_ROUTE_KEY, auth: "ops" },
   ...OPS_CONSOLE_ROUTE_KEYS.map((key): RouteSpec => ({ key, auth: "none" })),
+];
+
+/**
+ * The ops console (`console/`): its page, script and styles, served by the ops function from its bundle
+ * directory at `GET /ops/…`. One definition drives CDK's bundling and the local runtime's.
+ */
+export const OPS_CONSOLE_ASSETS: readonly AssetSpec[] = [
+  { entry: "console/index.html", out: `${OPS_CONSOLE_DIR}/index.html`, kind: "copy" },
+  { entry: "console/app.ts", out: `${OPS_CONSOLE_DIR}/app.js`, kind: "bundle" },
+  { entry: "console/styles.css", out: `${OPS_CONSOLE_DIR}/app.css`, kind: "bundle" },
 ];
 
 /**
@@ -501,6 +519,7 @@ function opsFunction(
       [ENV.payloadBucket]: { ref: "bucket-name" },
     },
     routes: OPS_FUNCTION_ROUTES,
+    assets: OPS_CONSOLE_ASSETS,
     functionUrl: false,
     sqsTriggers: [
       // One replay slice per invocation: each fits the function's timeout.

@@ -1,6 +1,11 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYED_CONFIG_PATH } from "../../cdk/lib/function-environment.js";
+import { PROJECT_ROOT } from "../../cdk/lib/stateless.js";
 import { type SynthResult, synthTemplate } from "../../cdk/lib/synth-template.js";
+import { bundleAssets } from "../../local/bundle.js";
 import { LAMBDA } from "../../shared/topology/bundling.js";
 import type { ResourceRef } from "../../shared/topology/grants.js";
 import { type EnvValue, findQueue, type Topology } from "../../shared/topology/topology.js";
@@ -165,6 +170,29 @@ describe.each(CONFIGS)("topology parity (%s)", (_name, configPath) => {
     expect(resourcesOfType(synth.template, "AWS::ApiGatewayV2::Api")).toHaveLength(
       topology.functions.some((f) => f.routes.length > 0) ? 1 : 0,
     );
+  });
+
+  it("puts each function's assets into its code asset, byte for byte what the local runtime builds", async () => {
+    const assembly = synth.app.synth();
+    const withAssets = topology.functions.filter((spec) => (spec.assets ?? []).length > 0);
+    // The ops console comes with the ops function, which only a config with ops.auth deploys.
+    expect(withAssets.map((spec) => spec.key)).toEqual(topology.opsAuth ? ["ops"] : []);
+    for (const spec of withAssets) {
+      const [, fn] = functionFor(spec.key);
+      const key = render((fn.Properties.Code as { S3Key: unknown }).S3Key);
+      const assetDir = join(assembly.directory, `asset.${key.replace(/\.zip$/, "")}`);
+      const local = await bundleAssets(spec.assets ?? [], {
+        rootDir: PROJECT_ROOT,
+        outDir: mkdtempSync(join(tmpdir(), "webhooks-assets-")),
+      });
+      expect(local.map((a) => a.out)).toEqual(["console/index.html", "console/app.js", "console/app.css"]);
+      for (const built of local) {
+        const deployed = join(assetDir, built.out);
+        expect(existsSync(deployed), built.out).toBe(true);
+        expect(readFileSync(deployed).equals(readFileSync(built.file)), built.out).toBe(true);
+        expect(built.bytes, built.out).toBeGreaterThan(100);
+      }
+    }
   });
 
   it("deploys every function with the spec's timeout, memory, runtime and architecture", () => {

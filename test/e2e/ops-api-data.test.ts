@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
@@ -10,7 +9,7 @@ import type {
   ResendResult,
   SubscriptionHealth,
 } from "../../shared/use-cases/ops/contract.js";
-import { sqsClient } from "../support/aws.js";
+import { messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { startTestPlatform } from "../support/test-platform.js";
 
@@ -89,19 +88,6 @@ async function listedStatus(id: string, subscription: string): Promise<string | 
   const page = await api<EventPage>("GET", "events?limit=50");
   return page.body.events.find((e) => e.id === id)?.deliveries.find((d) => d.subscription === subscription)
     ?.status;
-}
-
-async function messagesIn(queueUrl: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 }
 
 describe("the ops API on real events", () => {
@@ -189,7 +175,7 @@ describe("the ops API on real events", () => {
 
   it("replays the dead letters after a dry run: the estimate, then the background replay to done", async () => {
     const dlqUrl = platform.queues.flaky?.dlqUrl ?? "";
-    expect(await messagesIn(dlqUrl)).toBe(1);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(1);
     const estimate = await api<ReplayEstimate>("POST", "replays", {
       filter: { deadLettered: true },
       dryRun: true,
@@ -198,7 +184,7 @@ describe("the ops API on real events", () => {
     expect(estimate.body).toMatchObject({ dryRun: true, total: 1, perSubscription: { flaky: 1 } });
     expect(estimate.body.firstIds).toEqual([flakyId]);
     // A dry run moves nothing.
-    expect(await messagesIn(dlqUrl)).toBe(1);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(1);
 
     healed = true;
     const started = await api<ReplayStatus>("POST", "replays", { filter: { deadLettered: true } });
@@ -217,7 +203,7 @@ describe("the ops API on real events", () => {
     });
     expect(done.by).toBe("local-operator");
     await eventually(() => (deliveriesOf("/flaky", flakyId).length === 1 ? true : undefined));
-    expect(await messagesIn(dlqUrl)).toBe(0);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(0);
     await eventually(async () => ((await listedStatus(flakyId, "flaky")) === "delivered" ? true : undefined));
   });
 

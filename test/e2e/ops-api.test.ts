@@ -11,7 +11,7 @@ import { emulatorEndpoints, uniqueName } from "../support/aws.js";
  * sandbox, behind the local API server's token check, on the same front door as ingest.
  *
  * These tests cover the door itself: the state file, 401 without or with a bad token, routing (404/405),
- * bad input (400 naming the parameter, checked before any use case runs), the console's path and the
+ * bad input (400 naming the parameter, checked before any use case runs), the console's files and the
  * OpenAPI document. The API on real events is `ops-api-data.test.ts`.
  */
 const dir = mkdtempSync(join(tmpdir(), "webhooks-ops-api-"));
@@ -123,9 +123,32 @@ describe("the local ops API", () => {
     expect((await get("nope")).status).toBe(401);
   });
 
-  it("answers the console's paths without a token (static files only) 404 until the console is built", async () => {
-    const response = await fetch(`${platform.baseUrl}/ops/app.js`);
-    expect(response.status).toBe(404);
-    expect(((await response.json()) as { code: string }).code).toBe("not_found");
+  it("serves the console's files without a token: /ops → /ops/, the page, its hashed script and styles", async () => {
+    const redirect = await fetch(`${platform.baseUrl}/ops`, { redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    expect(new URL(redirect.headers.get("location") ?? "", `${platform.baseUrl}/ops`).pathname).toBe("/ops/");
+    const page = await fetch(`${platform.baseUrl}/ops/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("cache-control")).toBe("no-cache");
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="(app\.(?:js|css)\?v=[\w-]+)"/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const file = await fetch(`${platform.baseUrl}/ops/${asset}`, {
+        headers: { "accept-encoding": "gzip" },
+      });
+      expect(file.status, asset).toBe(200);
+      expect(file.headers.get("cache-control"), asset).toBe("public, max-age=31536000, immutable");
+      expect(file.headers.get("content-encoding"), asset).toBe("gzip");
+      // Static files only: no data, and never the token.
+      expect(await file.text(), asset).not.toContain(state.opsToken);
+    }
+    const missing = await fetch(`${platform.baseUrl}/ops/nope.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { code: string }).code).toBe("not_found");
   });
 });

@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
 import { signedTestWebhook } from "../../local/test-webhook.js";
 import { DynamoDbDeliveryStore } from "../../shared/adapters/dynamodb-delivery-store.js";
 import { ENV } from "../../shared/config/env.js";
-import { dynamoDbClient, emulatorEndpoints, sqsClient } from "../support/aws.js";
+import { dynamoDbClient, emulatorEndpoints, messagesIn, sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { jsonLines, runOpsCli } from "../support/ops-cli.js";
 import { startTestPlatform } from "../support/test-platform.js";
@@ -44,20 +43,6 @@ async function post(type: string): Promise<string> {
   });
   expect(response.status).toBe(202);
   return ((await response.json()) as { id: string }).id;
-}
-
-/** Messages in a queue, visible or not, read straight from SQS (not through the code under test). */
-async function messagesIn(queueUrl: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 }
 
 const ops = (...args: string[]) => {
@@ -115,7 +100,7 @@ describe("npm run ops through the local platform", () => {
   it("refuses to replay a disabled subscription's DLQ, and with --force replays its one message exactly once", async () => {
     const id = await post("gone.one");
     const dlqUrl = platform.queues.gone?.dlqUrl ?? "";
-    await eventually(async () => ((await messagesIn(dlqUrl)) === 1 ? true : undefined));
+    await eventually(async () => ((await messagesIn(sqs, dlqUrl)) === 1 ? true : undefined));
     expect((await store.subscriptionState("gone")).disabledReason).toContain("410");
 
     const refused = await ops("dlq", "replay", "gone");
@@ -125,7 +110,7 @@ describe("npm run ops through the local platform", () => {
     expect(refused.stderr).toContain("'gone' is disabled");
     expect(refused.stderr).toContain("npm run ops -- subscription resume gone");
     expect(refused.stderr).toContain("--force");
-    expect(await messagesIn(dlqUrl)).toBe(1);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(1);
 
     const forced = await ops("dlq", "replay", "gone", "--force", "--json");
     expect(forced.code).toBe(0);
@@ -138,7 +123,7 @@ describe("npm run ops through the local platform", () => {
     // deletes the copy from the queue just after the deliver function dead-lettered it.)
     const queueUrl = platform.queues.gone?.url ?? "";
     await eventually(async () =>
-      (await messagesIn(dlqUrl)) === 1 && (await messagesIn(queueUrl)) === 0 ? true : undefined,
+      (await messagesIn(sqs, dlqUrl)) === 1 && (await messagesIn(sqs, queueUrl)) === 0 ? true : undefined,
     );
     expect(deliveriesOf("/gone", id)).toHaveLength(1);
   });
@@ -146,7 +131,7 @@ describe("npm run ops through the local platform", () => {
   it("lists a DLQ without hiding it: depth counts what list shows, and a replay right after moves the listed message", async () => {
     const id = await post("repair.one");
     const dlqUrl = platform.queues.repair?.dlqUrl ?? "";
-    await eventually(async () => ((await messagesIn(dlqUrl)) === 1 ? true : undefined));
+    await eventually(async () => ((await messagesIn(sqs, dlqUrl)) === 1 ? true : undefined));
 
     const listed = await ops("dlq", "list", "repair", "--json");
     expect(listed.code).toBe(0);
@@ -169,7 +154,7 @@ describe("npm run ops through the local platform", () => {
     expect(replayed.code).toBe(0);
     expect(replayed.stderr).toContain("Replayed 1 of 1 message(s)");
     await eventually(() => (deliveriesOf("/repair", id).length === 2 ? true : undefined));
-    expect(await messagesIn(dlqUrl)).toBe(0);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(0);
   });
 
   it("checks subscription ids against the config and names the known ones", async () => {
@@ -283,7 +268,7 @@ describe("npm run ops through the local platform", () => {
   it("estimates a replay of dead letters, runs it with progress until done, and replays archived events", async () => {
     const id = await post("later.one");
     const dlqUrl = platform.queues.later?.dlqUrl ?? "";
-    await eventually(async () => ((await messagesIn(dlqUrl)) === 1 ? true : undefined));
+    await eventually(async () => ((await messagesIn(sqs, dlqUrl)) === 1 ? true : undefined));
 
     const dryRun = await ops("replay", "--dry-run", "--dead-lettered", "--subscription", "later", "--json");
     expect(dryRun.code).toBe(0);
@@ -293,7 +278,7 @@ describe("npm run ops through the local platform", () => {
     expect(dryRun.stderr).toContain(
       "Start it with npm run ops -- replay --subscription later --dead-lettered --prefix",
     );
-    expect(await messagesIn(dlqUrl)).toBe(1);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(1);
 
     laterHealed = true;
     const replayed = await ops("replay", "--dead-lettered", "--subscription", "later", "--json");
@@ -302,7 +287,7 @@ describe("npm run ops through the local platform", () => {
     const [status] = jsonLines(replayed.stdout);
     expect(status).toMatchObject({ state: "done", total: 1, sent: 1, by: expect.stringMatching(/^cli:/) });
     await eventually(() => (deliveriesOf("/later", id).length === 2 ? true : undefined));
-    expect(await messagesIn(dlqUrl)).toBe(0);
+    expect(await messagesIn(sqs, dlqUrl)).toBe(0);
 
     // 'frozen' is paused in the config, but this replay sends it nothing: no refusal.
     const again = await ops("replay", "--type", "later.one");

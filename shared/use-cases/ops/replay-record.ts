@@ -1,4 +1,4 @@
-import type { ReplayFilter, ReplayState } from "./contract.js";
+import type { ReplayStatus } from "./contract.js";
 
 /** How far an event replay got: where its scan of the event index continues. */
 export interface EventsProgress {
@@ -24,25 +24,13 @@ export interface DeadLettersProgress {
   >;
 }
 
-/** A replay as the replay store keeps it (`ReplayStatus` is what callers see of it). */
-export interface ReplayRecord {
-  readonly id: string;
-  /** The filter, with an event replay's time range fixed when it started. */
-  readonly filter: ReplayFilter;
-  readonly by: string;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly state: ReplayState;
-  /** Deliveries it will send: (event, subscription) pairs, or dead letters to move. */
-  readonly total: number;
-  readonly sent: number;
-  readonly perSubscription: Readonly<Record<string, number>>;
-  /** The first failures (at most `MAX_LISTED_FAILURES`); `moreFailures` counts the rest. */
-  readonly failures: readonly {
-    readonly eventId?: string;
-    readonly subscription?: string;
-    readonly error: string;
-  }[];
+/**
+ * A replay as the replay store keeps it: what callers see (`ReplayStatus`: its `filter` with an event
+ * replay's time range fixed when it started; `total` deliveries to send, (event, subscription) pairs or
+ * dead letters to move; the first `MAX_LISTED_FAILURES` failures) and how far it got.
+ */
+export interface ReplayRecord extends ReplayStatus {
+  /** Failures beyond the listed ones. */
   readonly moreFailures: number;
   /** Epoch ms until which a slice owns the replay (0: none does). */
   readonly leaseUntil: number;
@@ -56,7 +44,7 @@ export const MAX_LISTED_FAILURES = 100;
 /** Adds failures to a record's list, counting those beyond the listed maximum. */
 export function withFailures(
   record: ReplayRecord,
-  failures: readonly { readonly eventId?: string; readonly subscription?: string; readonly error: string }[],
+  failures: ReplayStatus["failures"],
 ): Pick<ReplayRecord, "failures" | "moreFailures"> {
   const room = Math.max(0, MAX_LISTED_FAILURES - record.failures.length);
   return {

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { beforeEach, describe, expect, it } from "vitest";
 import type * as z from "zod";
 import { InvalidRequestError, NotFoundError } from "../../../shared/domain/errors.js";
-import { consoleNotBuilt, createOpsApi, createOpsJobs, type OpsLog } from "../../../shared/http/ops-api.js";
+import { createOpsApi, createOpsJobs, type OpsLog } from "../../../shared/http/ops-api.js";
 import { operatorRulesOf } from "../../../shared/http/ops-auth.js";
 import { OPS_ROUTES, type OpsRouteKey } from "../../../shared/http/ops-routes.js";
 import {
@@ -546,14 +546,6 @@ describe("not found, wrong method, failures", () => {
     expect(answer.body.code).toBe("internal_error");
     expect(String(answer.body.detail)).toContain("req-42");
     expect(JSON.stringify(answer.body)).not.toContain("exploded");
-  });
-
-  it("answers the console's paths 404 not_found until the console is built", () => {
-    const answer = answerOf(consoleNotBuilt(apiEvent("GET /ops/{proxy+}", { proxy: "index.html" }, {})));
-    expect(answer).toMatchObject({
-      status: 404,
-      body: { code: "not_found", detail: expect.stringContaining("/ops/api/") },
-    });
   });
 });
 

@@ -43,6 +43,14 @@ describe("routeTable (API Gateway HTTP API matching)", () => {
     expect(table.match("DELETE", "/things/other")?.routeKey).toBe("ANY /things/{proxy+}");
   });
 
+  it("lets a greedy variable capture an empty rest: /things/ is ANY /things/{proxy+} (API Gateway's routing)", () => {
+    expect(table.match("GET", "/things/")).toEqual({
+      routeKey: "ANY /things/{proxy+}",
+      rawPathParameters: { proxy: "" },
+    });
+    expect(table.match("GET", "/things")?.routeKey).toBe("$default");
+  });
+
   it("falls back to $default, and to nothing without one", () => {
     expect(table.match("GET", "/webhooks/sw")).toEqual({ routeKey: "$default", rawPathParameters: {} });
     expect(table.match("POST", "/webhooks/")?.routeKey).toBe("$default");

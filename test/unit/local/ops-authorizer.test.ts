@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ApiRoute, createApiServer, opsTokenProblem } from "../../../local/api-server.js";
-import { consoleNotBuilt, createOpsApi } from "../../../shared/http/ops-api.js";
+import { createOpsApi } from "../../../shared/http/ops-api.js";
 import { localOperatorClaims, operatorRulesOf } from "../../../shared/http/ops-auth.js";
 import { OPS_FUNCTION_ROUTES } from "../../../shared/topology/topology.js";
 import { FAKE_EVENT_ID, FakeOpsUseCases } from "../../support/fake-ops-use-cases.js";
@@ -30,7 +30,8 @@ beforeAll(async () => {
         auth: route.auth,
         invoke: async (event) => {
           seen.push(event);
-          return route.auth === "none" ? consoleNotBuilt(event) : api(event);
+          // The console's files stand in as one plain page here (`ops-console.test.ts` covers them).
+          return route.auth === "none" ? { statusCode: 200, body: "console" } : api(event);
         },
       }),
     ),
@@ -123,10 +124,18 @@ describe("the local ops authorizer (the local API server's token check)", () => 
     expect(((await nope.json()) as { code: string }).code).toBe("route_not_found");
   });
 
-  it("leaves routes without ops auth alone: the console's files and ingest", async () => {
-    const console = await get("/ops/index.html");
-    expect(console.status).toBe(404);
-    expect(((await console.json()) as { code: string }).code).toBe("not_found");
+  it("leaves routes without ops auth alone: the console's files (/ops, /ops/, /ops/<file>) and ingest", async () => {
+    for (const path of ["/ops", "/ops/", "/ops/index.html", "/ops/app.js"]) {
+      const console = await get(path);
+      expect(console.status, path).toBe(200);
+      expect(await console.text(), path).toBe("console");
+    }
+    expect(seen.map((event) => [event.routeKey, event.pathParameters?.proxy])).toEqual([
+      ["GET /ops", undefined],
+      ["GET /ops/{proxy+}", ""],
+      ["GET /ops/{proxy+}", "index.html"],
+      ["GET /ops/{proxy+}", "app.js"],
+    ]);
     expect((await fetch(`${base}/webhooks/sw`, { method: "POST", body: "{}" })).status).toBe(202);
   });
 
