@@ -10,7 +10,14 @@ import { startLocalPlatform } from "../local/runtime.js";
 import { packBlob, toItem } from "../shared/adapters/event-item.js";
 import { keptHeaders } from "../shared/domain/kept-headers.js";
 import { BENCH_ITEM_ENV, encodeBenchItem } from "./bench-item.js";
-import { dynamoDbLocalPid, ownCpuMs, processCpuMs } from "./cpu.js";
+import {
+  dynamoDbLocalPid,
+  osThreadName,
+  ownCpuMs,
+  processCpuMs,
+  type ThreadCpu,
+  threadCpuMs,
+} from "./cpu.js";
 import { type HttpClient, httpClient, percentile } from "./http.js";
 import { fmt, printTable } from "./table.js";
 import { functionCalls, type Usage, UsageMeter, usageBetween } from "./usage-meter.js";
@@ -24,10 +31,39 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly statuses: Record<number, number>;
-  /** CPU milliseconds per request: this node process (every thread) and the DynamoDB Local JVM. */
-  readonly cpuMsPerRequest: { readonly node: number; readonly dynamodb: number };
+  /** CPU milliseconds per request (see `CpuPerRequest`). */
+  readonly cpuMsPerRequest: CpuPerRequest;
   readonly latencies: readonly number[];
 }
+
+/**
+ * CPU milliseconds per request: this node process (`node`, every thread), and of it the thread that
+ * serves the side (`server`: the bare server's thread, or the ingest function's sandbox) and the main
+ * thread (`main`: the load generator and the SQS emulator; for the two local-runtime sides also the
+ * front door and the function host); the rest of `node` is V8's helper threads (GC, compiler) and idle sandboxes. Then
+ * the DynamoDB Local JVM (`dynamodb`). Per-thread figures are Linux's (10 ms ticks), 0 elsewhere.
+ */
+export interface CpuPerRequest {
+  readonly node: number;
+  readonly server: number;
+  readonly main: number;
+  readonly dynamodb: number;
+}
+
+/** CPU milliseconds each named thread used between two `threadCpuMs` readings; `main` is the main thread. */
+function threadsBetween(before: Map<number, ThreadCpu>, after: Map<number, ThreadCpu>, server?: string) {
+  const name = server === undefined ? undefined : osThreadName(server);
+  let serverMs = 0;
+  let mainMs = 0;
+  for (const [tid, thread] of after) {
+    const used = thread.ms - (before.get(tid)?.ms ?? 0);
+    if (tid === process.pid) mainMs += used;
+    else if (thread.name === name) serverMs += used;
+  }
+  return { server: serverMs, main: mainMs };
+}
+
+const CPU_KEYS = ["node", "server", "main", "dynamodb"] as const;
 
 async function load(
   client: HttpClient,
@@ -36,13 +72,15 @@ async function load(
   requests: number,
   concurrency: number,
   make: () => { url: string; headers: Record<string, string>; body: string },
+  /** The name of the thread that serves the requests (its CPU is `cpuMsPerRequest.server`). */
+  serverThread?: string,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   // Requests are prepared before the clock starts: signing is the sender's work, not the server's.
   const prepared = Array.from({ length: requests }, make);
   let next = 0;
-  const cpuBefore = { node: ownCpuMs(), dynamodb: processCpuMs(javaPid) };
+  const cpuBefore = { node: ownCpuMs(), dynamodb: processCpuMs(javaPid), threads: threadCpuMs() };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -55,8 +93,11 @@ async function load(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpuMsPerRequest = {
+  const threads = threadsBetween(cpuBefore.threads, threadCpuMs(), serverThread);
+  const cpuMsPerRequest: CpuPerRequest = {
     node: (ownCpuMs() - cpuBefore.node) / requests,
+    server: threads.server / requests,
+    main: threads.main / requests,
     dynamodb: (processCpuMs(javaPid) - cpuBefore.dynamodb) / requests,
   };
   latencies.sort((a, b) => a - b);
@@ -97,9 +138,12 @@ function benchItem(): Record<string, AttributeValue> {
   );
 }
 
+const BARE_SERVER_THREAD = "bare-server";
+
 /** The bare server in a thread of its own (see `bare-server.mjs`); resolves with its URL and a stop. */
 async function startBareServer(endpoint: string, tableName: string, item: Record<string, AttributeValue>) {
   const worker = new Worker(fileURLToPath(new URL("./bare-server.mjs", import.meta.url)), {
+    name: BARE_SERVER_THREAD,
     workerData: {
       endpoint,
       tableName,
@@ -151,7 +195,7 @@ export interface IngestBench {
         perSecond: number;
         p99Ms: number;
         p50Ms: number;
-        cpuMsPerRequest: { readonly node: number; readonly dynamodb: number };
+        cpuMsPerRequest: CpuPerRequest;
       }
     >
   >;
@@ -316,6 +360,14 @@ export async function benchIngest(
       null: "null lambda: PutItem → 202",
       ingest: "ingest: verify + PutItem → 202",
     };
+    // The thread serving each side: the bare server's, and each platform's ingest sandbox (its function's name).
+    const ingestFunctionName = (p: typeof platform) =>
+      p.topology.functions.find((f) => f.key === "ingest")?.name ?? "ingest";
+    const threads: Record<Side, string> = {
+      bare: BARE_SERVER_THREAD,
+      null: ingestFunctionName(nullPlatform),
+      ingest: ingestFunctionName(platform),
+    };
     const make = (side: Side) => () => ({ url: urls[side].new, ...stripeLikeWebhook(SECRET) });
     // Warm each (JIT here and in DynamoDB Local's JVM, connections, the sandboxes); store the duplicate once each.
     for (const side of SIDES) {
@@ -327,11 +379,16 @@ export async function benchIngest(
     const pooled = Object.fromEntries(
       SIDES.map((side) => [
         side,
-        { seconds: 0, latencies: [] as number[], cpu: { node: 0, dynamodb: 0 }, runs: 0 },
+        { seconds: 0, latencies: [] as number[], cpu: { node: 0, server: 0, main: 0, dynamodb: 0 }, runs: 0 },
       ]),
     ) as Record<
       Side,
-      { seconds: number; latencies: number[]; cpu: { node: number; dynamodb: number }; runs: number }
+      {
+        seconds: number;
+        latencies: number[];
+        cpu: { -readonly [K in keyof CpuPerRequest]: number };
+        runs: number;
+      }
     >;
     for (const side of ORDER) {
       const into = pooled[side];
@@ -343,11 +400,11 @@ export async function benchIngest(
         requests,
         concurrency,
         make(side),
+        threads[side],
       );
       into.seconds += requests / result.perSecond;
       into.latencies.push(...result.latencies);
-      into.cpu.node += result.cpuMsPerRequest.node;
-      into.cpu.dynamodb += result.cpuMsPerRequest.dynamodb;
+      for (const key of CPU_KEYS) into.cpu[key] += result.cpuMsPerRequest[key];
       results.push(result);
     }
     const duplicateNames: Record<Side, string> = {
@@ -357,10 +414,15 @@ export async function benchIngest(
     };
     for (const side of SIDES) {
       results.push(
-        await load(client, javaPid, duplicateNames[side], requests, concurrency, () => ({
-          url: urls[side].duplicate,
-          ...duplicate,
-        })),
+        await load(
+          client,
+          javaPid,
+          duplicateNames[side],
+          requests,
+          concurrency,
+          () => ({ url: urls[side].duplicate, ...duplicate }),
+          threads[side],
+        ),
       );
     }
     const summary = (side: Side) => {
@@ -370,7 +432,12 @@ export async function benchIngest(
         perSecond: (runs * requests) / seconds,
         p50Ms: percentile(sorted, 50),
         p99Ms: percentile(sorted, 99),
-        cpuMsPerRequest: { node: cpu.node / runs, dynamodb: cpu.dynamodb / runs },
+        cpuMsPerRequest: {
+          node: cpu.node / runs,
+          server: cpu.server / runs,
+          main: cpu.main / runs,
+          dynamodb: cpu.dynamodb / runs,
+        },
       };
     };
     const summaries = { bare: summary("bare"), null: summary("null"), ingest: summary("ingest") };
@@ -431,19 +498,22 @@ export async function benchIngest(
 
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 
+const CPU_HEADERS = [
+  "CPU ms/req node",
+  "of it server thread",
+  "of it main thread",
+  "CPU ms/req DynamoDB Local",
+] as const;
+const cpuCells = (cpu: CpuPerRequest) => [
+  fmt(cpu.node, 2),
+  fmt(cpu.server, 2),
+  fmt(cpu.main, 2),
+  fmt(cpu.dynamodb, 2),
+];
+
 export function printIngest(bench: IngestBench): void {
   printTable(
-    [
-      "case",
-      "requests",
-      "concurrency",
-      "req/s",
-      "p50 ms",
-      "p99 ms",
-      "CPU ms/req node",
-      "CPU ms/req DynamoDB Local",
-      "statuses",
-    ],
+    ["case", "requests", "concurrency", "req/s", "p50 ms", "p99 ms", ...CPU_HEADERS, "statuses"],
     bench.results.map((r) => [
       r.name,
       String(r.requests),
@@ -451,24 +521,25 @@ export function printIngest(bench: IngestBench): void {
       fmt(r.perSecond),
       fmt(r.p50Ms, 1),
       fmt(r.p99Ms, 1),
-      fmt(r.cpuMsPerRequest.node, 2),
-      fmt(r.cpuMsPerRequest.dynamodb, 2),
+      ...cpuCells(r.cpuMsPerRequest),
       Object.entries(r.statuses)
         .map(([status, n]) => `${status}×${n}`)
         .join(" "),
     ]),
   );
   const pooled = bench.pooled;
-  console.log("\nNew webhooks, all runs of a side pooled (CPU: mean of its runs):");
+  console.log(
+    "\nNew webhooks, all runs of a side pooled (CPU: mean of its runs; server thread: the bare server's or the " +
+      "ingest sandbox's; main thread: the load generator and the SQS emulator, and for the local runtime the front door and function host):",
+  );
   printTable(
-    ["side", "req/s", "p50 ms", "p99 ms", "CPU ms/req node", "CPU ms/req DynamoDB Local"],
+    ["side", "req/s", "p50 ms", "p99 ms", ...CPU_HEADERS],
     SIDES.map((side) => [
       SIDE_LABELS[side],
       fmt(pooled[side].perSecond),
       fmt(pooled[side].p50Ms, 1),
       fmt(pooled[side].p99Ms, 1),
-      fmt(pooled[side].cpuMsPerRequest.node, 2),
-      fmt(pooled[side].cpuMsPerRequest.dynamodb, 2),
+      ...cpuCells(pooled[side].cpuMsPerRequest),
     ]),
   );
   const { ingestOverBare, nullOverBare, ingestOverNull } = bench.ratios;
