@@ -25,10 +25,13 @@ console.log(
 printLibraryComparison(await benchAgainstStandardWebhooksLibrary());
 
 console.log(
-  "\n2. Ingest through the local runtime (HTTP → API Gateway v2 event → ingest bundle in its sandbox → one " +
-    "conditional PutItem on DynamoDB Local)\n   against a bare node HTTP server in its own thread making the same " +
-    "conditional PutItem of an item of the same size on the same DynamoDB Local (no verification, parsing or " +
-    "compression); runs interleaved\n",
+  "\n2. Ingest: three sides, same 1 KiB signed webhooks, runs interleaved (bare, null, ingest, ingest, null, bare, …)\n" +
+    "   bare server: a plain node HTTP server in its own thread making one conditional PutItem of a ready-made item " +
+    "of ingest's size on DynamoDB Local (the issue's baseline)\n" +
+    "   null lambda: the same PutItem made by a minimal handler in the local runtime (HTTP → API Gateway v2 event → " +
+    "sandbox thread → IAM guard), no verification, parsing, compression, middy or Powertools\n" +
+    "   ingest: the ingest bundle in the local runtime as deployed (verify, parse, compress, one conditional " +
+    "PutItem, INFO logs, metrics)\n",
 );
 const ingest = await benchIngest();
 printIngest(ingest);
