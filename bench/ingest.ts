@@ -231,7 +231,22 @@ async function startIngestPlatform(
   const source = { id: "stripe", provider: "stripe" as const, secrets: [SECRET] };
   writeFileSync(
     configPath,
-    JSON.stringify({ sources: [source], subscriptions: [{ id: "audit", target: { type: "queue" } }] }),
+    JSON.stringify({
+      sources: [source],
+      subscriptions: [
+        { id: "audit", target: { type: "queue" } },
+        // Matches no event: it only makes the stack build the deliver function, so section 3 lists every bundle.
+        {
+          id: "bundle-only",
+          eventTypes: ["never.sent"],
+          target: {
+            type: "http",
+            url: "https://example.com/hook",
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+          },
+        },
+      ],
+    }),
   );
   const nullIngest = options.nullIngest;
   return startLocalPlatform({

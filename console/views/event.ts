@@ -45,12 +45,26 @@ function payloadBlock(event: EventDetail): HTMLElement {
   }
 }
 
+/** What started an attempt's round when it is not the routed delivery: a resend, a replay, a DLQ replay. */
+function roundLabel(a: AttemptView, previous: AttemptView | undefined): HTMLElement | "" {
+  if (a.resendId)
+    return h(
+      "span",
+      { class: "note", title: a.resendId },
+      a.resendId.startsWith("rpl_") ? " replay" : " resend",
+    );
+  // A DLQ replay keeps the message's own marker; its attempts count from 1 again.
+  if (previous && a.attempt <= previous.attempt)
+    return h("span", { class: "note", title: "a replay from the DLQ started this round" }, " again");
+  return "";
+}
+
 function attemptRows(attempts: readonly AttemptView[]): HTMLTableRowElement[] {
-  return attempts.map((a) =>
+  return attempts.map((a, i) =>
     h(
       "tr",
       null,
-      h("td", null, String(a.attempt)),
+      h("td", null, String(a.attempt), roundLabel(a, attempts[i - 1])),
       h("td", null, time(a.at)),
       h("td", null, badge(a.result)),
       h("td", null, a.status !== undefined ? String(a.status) : (a.errorClass ?? "—")),

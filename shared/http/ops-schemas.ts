@@ -260,9 +260,10 @@ const attemptSchema = component(
     errorClass: z.string().optional(),
     latencyMs: z.number(),
     detail: z.string().optional(),
+    resendId: z.string().optional(),
   }),
   "Attempt",
-  "One delivery attempt: its time, status code or error class, latency and the first bytes of the response.",
+  "One delivery attempt: its time, status code or error class, latency and the first bytes of the response; `resendId` names the resend or replay it belongs to (absent for the routed delivery).",
 );
 
 export const eventDetailSchema = component(

@@ -239,6 +239,9 @@ describe("the ops console in a browser", { timeout: 120_000 }, () => {
     await page.goto(`${platform.baseUrl}/ops/#/events/${failedId}`);
     await page.getByRole("table", { name: "Attempts to flaky, oldest first" }).waitFor();
     expect(await page.locator("#sub-flaky .badge").textContent()).toBe("delivered");
+    // The replay's round counts from 1 again; the console says which row started it.
+    const attempts = page.getByRole("table", { name: "Attempts to flaky, oldest first" });
+    expect(await attempts.locator("tbody tr td:first-child").allTextContents()).toEqual(["1", "1 again"]);
     await shot("event-delivered");
   });
 

@@ -144,6 +144,16 @@ describe("the ops API on real events", () => {
     expect(resent.body).toMatchObject({ id: okId, subscriptions: ["ok"] });
     expect(resent.body.resendId).toMatch(/^rsd_/);
     await eventually(() => (deliveriesOf("/ok", okId).length === 2 ? true : undefined));
+    // The resend's attempt names it; the routed delivery's does not.
+    const attempts = await eventually(async () => {
+      const detail = await api<EventDetail>("GET", `events/${okId}`);
+      const list = detail.body.subscriptions.find((s) => s.subscription === "ok")?.attempts ?? [];
+      return list.length === 2 ? list : undefined;
+    });
+    expect(attempts.map((a) => [a.result, a.resendId])).toEqual([
+      ["delivered", undefined],
+      ["delivered", resent.body.resendId],
+    ]);
   });
 
   it("erases a payload: the event stays findable, its body is gone, and a resend of it is refused 409", async () => {

@@ -61,6 +61,8 @@ export interface AttemptView {
   readonly latencyMs: number;
   /** The first bytes of the response, or the error message. */
   readonly detail?: string;
+  /** The operator's resend or replay this attempt belongs to (its attempts count from 1 again). */
+  readonly resendId?: string;
 }
 
 export interface EventDetail {

@@ -288,5 +288,6 @@ export function attemptView(record: AttemptRecord): AttemptView {
     ...(record.errorClass === undefined ? {} : { errorClass: record.errorClass }),
     latencyMs: record.latencyMs,
     ...(record.detail === undefined ? {} : { detail: record.detail }),
+    ...(record.resendId === undefined ? {} : { resendId: record.resendId }),
   };
 }
