@@ -238,9 +238,16 @@ function replayForm(ctx: ViewContext, subscription: string, onSelectionChange: S
         } finally {
           if (ids.length > 0) {
             outcome.replaceChildren(h("p", null, `Started ${plural(ids.length, "replay")}.`));
+            const refresh = h("button", { type: "button", onclick: ctx.refresh }, "Refresh the dead letters");
+            const stale = h("p", { class: "note" });
             progressArea.replaceChildren(
-              replayProgress(ctx, ids),
-              h("button", { type: "button", onclick: ctx.refresh }, "Refresh the dead letters"),
+              replayProgress(ctx, ids, () => {
+                stale.textContent =
+                  "The counts and lists on this page were read before the replay: refresh to see the DLQ as it is now.";
+                refresh.classList.add("primary");
+              }),
+              stale,
+              refresh,
             );
             picked.events.clear();
             showSelection();

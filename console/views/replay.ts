@@ -23,7 +23,11 @@ const wait = (ms: number, signal: AbortSignal) =>
  * The progress of one or more replays (a selection runs one per event), polled with `GET replays/{id}`
  * until none is running or the page is left.
  */
-export function replayProgress(ctx: ViewContext, ids: readonly string[]): HTMLElement {
+export function replayProgress(
+  ctx: ViewContext,
+  ids: readonly string[],
+  onFinish?: (state: "done" | "failed") => void,
+): HTMLElement {
   const bar = h("progress", { max: 1, value: 0, "aria-label": "Replay progress" });
   const text = h("p", { class: "progress-text", role: "status" }, "Starting…");
   const failures = h("ul", { class: "failures" });
@@ -68,8 +72,10 @@ export function replayProgress(ctx: ViewContext, ids: readonly string[]): HTMLEl
     for (;;) {
       try {
         const statuses = await Promise.all(ids.map((id) => ctx.api.getReplay(id, ctx.signal)));
-        if (show(statuses) !== "running") {
+        const state = show(statuses);
+        if (state !== "running") {
           ctx.announce(`Replay ${text.textContent ?? ""}`);
+          onFinish?.(state);
           return;
         }
         await wait(POLL_MS, ctx.signal);

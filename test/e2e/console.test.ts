@@ -227,7 +227,11 @@ describe("the ops console in a browser", { timeout: 120_000 }, () => {
     const progress = page.locator('.progress[data-state="done"]');
     await progress.waitFor();
     expect(await progress.locator(".progress-text").textContent()).toMatch(/^done — 1 of 1 message sent/);
+    // The page says its counts are from before the replay; a refresh shows the DLQ empty (below).
+    await page.getByText(/were read before the replay: refresh/).waitFor();
     await shot("replay");
+    await page.getByRole("button", { name: "Refresh the dead letters" }).click();
+    await page.getByText("0 messages in the DLQ", { exact: false }).waitFor();
 
     // Delivered: the fixed receiver got the event again under its own webhook-id, and the console says so.
     await eventually(
