@@ -10,6 +10,8 @@ export interface SinkDelivery {
   readonly body: string;
   /** Whether the Standard Webhooks signature verified against the subscription's secret. */
   readonly signatureValid: boolean;
+  /** What the sink answered (204 unless an operator set a status). */
+  readonly status: number;
 }
 
 export interface LocalSink {
@@ -18,6 +20,7 @@ export interface LocalSink {
 }
 
 const PATH = /^\/_local\/sink\/([\w-]+)$/;
+const STATUS_PATH = /^\/_local\/sink\/([\w-]+)\/status$/;
 const KEEP = 100;
 
 /** The path of a URL, or undefined when it is not one. */
@@ -34,9 +37,44 @@ function pathOf(url: string): string | undefined {
  * box. It checks the outbound signature with the secret of the subscription that targets it, logs
  * each delivery, answers 204, and lists the last deliveries at `GET /_local/sink/{name}`. Whatever it
  * is sent (any bytes, any headers), it answers and never throws.
+ *
+ * To practise a failure (retries, a dead letter, a breaker, a replay), `PUT /_local/sink/{name}/status`
+ * with a status code as the body (e.g. `503`) makes it answer that to every delivery until
+ * `DELETE /_local/sink/{name}/status` (or `PUT 204`) puts it back.
  */
 export function createLocalSink(config: WebhooksConfig, log: (line: string) => void): LocalSink {
   const store = new Map<string, SinkDelivery[]>();
+  /** The status each sink answers deliveries with, when an operator set one. */
+  const answers = new Map<string, number>();
+
+  const setStatus = (name: string, request: LocalRequest, response: ServerResponse): boolean => {
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (request.method === "DELETE") {
+      answers.delete(name);
+      log(`sink ${name}: answers 204 again`);
+      json(200, { sink: name, status: 204 });
+      return true;
+    }
+    if (request.method !== "PUT") {
+      json(405, { code: "method_not_allowed", detail: "PUT a status code (200-599) or DELETE to reset." });
+      return true;
+    }
+    const text = request.body.toString("utf8").trim();
+    const status = /^\d{3}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(status >= 200 && status <= 599)) {
+      json(400, {
+        code: "invalid_request",
+        detail: `body: a status code from 200 to 599 (e.g. 503), got '${text.slice(0, 20)}'.`,
+      });
+      return true;
+    }
+    if (status === 204) answers.delete(name);
+    else answers.set(name, status);
+    log(`sink ${name}: answers ${status} to every delivery from now on`);
+    json(200, { sink: name, status });
+    return true;
+  };
   const secretsFor = (path: string) =>
     config.subscriptions.flatMap((s) =>
       s.target.type === "http" && pathOf(s.target.url) === path
@@ -47,6 +85,8 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
     );
 
   const handle = (request: LocalRequest, response: ServerResponse): boolean => {
+    const statusMatch = STATUS_PATH.exec(request.rawPath);
+    if (statusMatch) return setStatus(statusMatch[1] as string, request, response);
     const match = PATH.exec(request.rawPath);
     if (!match) return false;
     const name = match[1] as string;
@@ -71,6 +111,7 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
     } catch {
       // Any failure, typed or not, is an invalid signature here.
     }
+    const status = answers.get(name) ?? 204;
     const list = store.get(name) ?? [];
     list.push({
       name,
@@ -78,6 +119,7 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
       headers,
       body: request.body.toString("utf8"),
       signatureValid,
+      status,
     });
     store.set(name, list.slice(-KEEP));
     let type = "?";
@@ -88,9 +130,9 @@ export function createLocalSink(config: WebhooksConfig, log: (line: string) => v
       }
     } catch {}
     log(
-      `sink ${name}: received ${headers["webhook-id"] ?? "?"} (${type}), signature ${signatureValid ? "valid" : "INVALID"}`,
+      `sink ${name}: received ${headers["webhook-id"] ?? "?"} (${type}), signature ${signatureValid ? "valid" : "INVALID"}, answered ${status}`,
     );
-    response.writeHead(204).end();
+    response.writeHead(status).end();
     return true;
   };
 

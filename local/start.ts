@@ -7,7 +7,20 @@ import { SAMPLE_PROVIDERS, signedTestWebhook, toCurl } from "./test-webhook.js";
 /** `npm start`: the whole platform on this machine, on embedded emulators. Ctrl-C stops it all. */
 const DEFAULT_CONFIG = "config/webhooks.sample.json";
 const env = process.env;
-const port = Number(env.PORT ?? 3000);
+
+/** A port from the environment: 0–65535 (0 picks a free one), or one line naming the variable. */
+function portFrom(name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (port >= 0 && port <= 65_535) return port;
+  console.error(`${name} must be a port number from 0 to 65535 (0 picks a free one); got '${text}'.`);
+  process.exit(1);
+}
+
+const port = portFrom("PORT", 3000);
+const sqsPort = portFrom("WEBHOOKS_LOCAL_SQS_PORT", 4566);
+const dynamodbPort = portFrom("WEBHOOKS_LOCAL_DYNAMODB_PORT", 8000);
 const configPath = resolve(env[ENV.config] ?? DEFAULT_CONFIG);
 const statePath = env[ENV.localState] ?? ".local/stack.json";
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
@@ -18,8 +31,8 @@ async function main(): Promise<void> {
   const platform = await startLocalPlatform({
     configPath,
     port,
-    sqsPort: Number(env.WEBHOOKS_LOCAL_SQS_PORT ?? 4566),
-    dynamodbPort: Number(env.WEBHOOKS_LOCAL_DYNAMODB_PORT ?? 8000),
+    sqsPort,
+    dynamodbPort,
     ...(env[ENV.sqsEndpoint] ? { sqsEndpoint: env[ENV.sqsEndpoint] } : {}),
     ...(env[ENV.dynamodbEndpoint] ? { dynamodbEndpoint: env[ENV.dynamodbEndpoint] } : {}),
     statePath,

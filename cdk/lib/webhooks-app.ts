@@ -9,7 +9,7 @@ import { WebhooksStack } from "./webhooks-stack.js";
 export const DEFAULT_CONFIG_PATH = "config/webhooks.sample.json";
 export const DEFAULT_STAGE = "dev";
 
-/** Prefix of every resource name of a stage: `webhooks-dev-ingress`, `webhooks-dev-dedupe`. */
+/** Prefix of every resource name of a stage: `webhooks-dev-events`, `webhooks-dev-sub-billing`. */
 export const resourcePrefix = (stage: string): string => `webhooks-${stage}`;
 
 export interface WebhooksAppOptions {
@@ -18,7 +18,7 @@ export interface WebhooksAppOptions {
   /** Deployment stage; names the stack and prefixes every resource name. */
   readonly stage: string;
   /**
-   * ARN of an existing SNS topic for the DLQ alarms.
+   * ARN of an existing SNS topic for the platform's alarms.
    *
    * @default - alarms without actions
    */

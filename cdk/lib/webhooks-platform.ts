@@ -14,9 +14,10 @@ import { type WebhookQueue, WebhooksStateful, type WebhookTables } from "./state
 import { WebhooksStateless } from "./stateless.js";
 
 /**
- * The whole webhook platform as one construct, for any CDK stack: the HTTP API and the ingest, router
- * and deliver functions (`Stateless`), the dedupe and delivery-state tables, the ingress queue and one
- * queue per subscription, each with a DLQ and an alarm (`Stateful`). Everything comes from the config,
+ * The whole webhook platform as one construct, for any CDK stack: the HTTP API (and Function URL), the
+ * ingest, router, deliver and ops functions (`Stateless`), the event and delivery-state tables, the
+ * payload bucket, the stream failures queue and one queue per subscription, each with a DLQ and an
+ * alarm (`Stateful`), and the dashboard and alarms (`Observability`). Everything comes from the config,
  * through the topology (`shared/topology/topology.ts`): the same data the local runtime runs.
  *
  * Outputs: the construct adds its own `CfnOutput`s to the stack — `IngestUrl` (senders post to

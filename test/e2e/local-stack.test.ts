@@ -104,6 +104,31 @@ describe("the local stack (npm start)", () => {
     expect(listed.at(-1)?.signatureValid).toBe(false);
   });
 
+  it("has a sink an operator can make fail (PUT a status) and heal (DELETE), to practise retries and dead letters", async () => {
+    const statusUrl = `${platform.baseUrl}/_local/sink/billing/status`;
+    const bad = await fetch(statusUrl, { method: "PUT", body: "soon" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      code: "invalid_request",
+      detail: "body: a status code from 200 to 599 (e.g. 503), got 'soon'.",
+    });
+    expect((await fetch(statusUrl, { method: "PUT", body: "503" })).status).toBe(200);
+    const response = await fetch(`${platform.ingestUrl}sw`, { method: "POST", ...signedTestWebhook(sw) });
+    const { id } = (await response.json()) as { id: string };
+    const failed = await eventually(() =>
+      platform.sink.received("billing").find((d) => d.headers["webhook-id"] === id),
+    );
+    expect(failed.status).toBe(503);
+    expect(logs).toContain("sink billing: answers 503 to every delivery from now on");
+
+    expect(await (await fetch(statusUrl, { method: "DELETE" })).json()).toEqual({
+      sink: "billing",
+      status: 204,
+    });
+    const healed = await fetch(`${platform.baseUrl}/_local/sink/billing`, { method: "POST", body: "{}" });
+    expect(healed.status).toBe(204);
+  });
+
   it("npm run send signs with the running stack's config (not WEBHOOKS_CONFIG) and sends a file's payload", async () => {
     const payloadPath = join(dir, "payload.json");
     const payload = { type: "invoice.paid", timestamp: new Date().toISOString(), data: { from: "a file" } };
@@ -179,6 +204,14 @@ describe("the local stack (npm start)", () => {
     expect(started.code).toBe(1);
     expect(started.stderr).toMatch(
       /^Could not start the local platform: listen EADDRINUSE[^\n]*; set PORT [^\n]*\n$/,
+    );
+  });
+
+  it("npm start with a port that is no port names the variable in one line", async () => {
+    const started = await runScript("local/start.ts", [], { PORT: "abc" });
+    expect(started.code).toBe(1);
+    expect(started.stderr).toBe(
+      "PORT must be a port number from 0 to 65535 (0 picks a free one); got 'abc'.\n",
     );
   });
 
