@@ -803,10 +803,19 @@ function replayFilterOf(args: ParsedArgs): ReplayFilter {
   return { ...f, ...(args.deadLettered ? { deadLettered: true } : {}) };
 }
 
-const describeFilter = (filter: ReplayFilter) =>
-  Object.entries(filter)
-    .map(([k, v]) => (v === true ? k : `${k}=${String(v)}`))
-    .join(" ") || "everything";
+/** A filter in words: "the dead letters (billing, reason retries_exhausted)", "the archive (type invoice.paid)". */
+function describeFilter(filter: ReplayFilter): string {
+  const { deadLettered, ...rest } = filter;
+  const parts = Object.entries(rest)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${String(v)}`);
+  const what = deadLettered ? "the dead letters" : "the archive";
+  return parts.length > 0
+    ? `${what} (${parts.join(", ")})`
+    : deadLettered
+      ? "every dead letter"
+      : "the whole archive";
+}
 
 function printEvent(ctx: Context, event: EventDetail): void {
   if (ctx.args.json) {
@@ -978,7 +987,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         io.err(
           `A replay of ${describeFilter(filter)} would send ${estimate.total} deliver${estimate.total === 1 ? "y" : "ies"}` +
             (estimate.firstIds.length > 0 ? `; the newest: ${estimate.firstIds.join(", ")}` : "") +
-            `. Start it with ${stack().command(`replay ${replayArgs(args)}`.trim())}.`,
+            (estimate.total === 0
+              ? ": nothing to replay."
+              : Object.keys(filter).length === 0
+                ? `. A real replay needs a filter (--source, --type, --subscription, --since, --until or --dead-lettered).`
+                : `. Start it with ${stack().command(`replay ${replayArgs(args)}`.trim())}.`),
         );
         return;
       }

@@ -262,7 +262,11 @@ describe("npm run ops through the local platform", () => {
       { dryRun: true, total: 1, perSubscription: { later: 1 }, firstIds: [id] },
     ]);
     expect(dryRun.stderr).toContain(
-      "Start it with npm run ops -- replay --subscription later --dead-lettered --prefix",
+      `A replay of the dead letters (subscription later) would send 1 delivery; the newest: ${id}. Start it with npm run ops -- replay --subscription later --dead-lettered --prefix`,
+    );
+    const nothing = await ops("replay", "--dry-run", "--dead-lettered", "--subscription", "calm");
+    expect(nothing.stderr.trim().split("\n").at(-1)).toBe(
+      "A replay of the dead letters (subscription calm) would send 0 deliveries: nothing to replay.",
     );
     expect(await messagesIn(sqs, dlqUrl)).toBe(1);
 
