@@ -14,6 +14,7 @@ import { ENV } from "../shared/config/env.js";
 import { ConfigError, loadConfigFile } from "../shared/config/load-config.js";
 import type { SubscriptionConfig, WebhooksConfig } from "../shared/config/schema.js";
 import { ERROR_CODES, WebhookError } from "../shared/domain/errors.js";
+import { EVENT_ID_PATTERN } from "../shared/http/ops-schemas.js";
 import type { AttemptRecord } from "../shared/ports/attempt-log.js";
 import { systemClock } from "../shared/ports/clock.js";
 import type { PayloadStore } from "../shared/ports/event-store.js";
@@ -22,6 +23,7 @@ import { localBucketName, queueNames, tableNames } from "../shared/topology/name
 import { DEFAULT_PAUSED_RECHECK_SECONDS } from "../shared/use-cases/deliver/deps.js";
 import type {
   DeliveryStatus,
+  DiscardSetAsideReport,
   EventDetail,
   EventFilter,
   EventSummary,
@@ -30,10 +32,11 @@ import type {
   RedriveRequest,
   ReplayFilter,
   ReplayStatus,
+  SetAsideView,
   StreamFailureView,
   SubscriptionHealth,
 } from "../shared/use-cases/ops/contract.js";
-import { DELIVERY_STATUSES } from "../shared/use-cases/ops/contract.js";
+import { DELIVERY_STATUSES, DISCARD_IDS_MAX } from "../shared/use-cases/ops/contract.js";
 import { createOpsUseCases } from "../shared/use-cases/ops/create-ops-use-cases.js";
 import { replayDeadLetters } from "../shared/use-cases/ops/dead-letters.js";
 import { findSubscription, type OpsDeps } from "../shared/use-cases/ops/deps.js";
@@ -103,6 +106,10 @@ Stream failures (what the router never fanned out; alarm <prefix>-stream-failure
   stream-failures redrive                 route them as the router does (index item, a copy per subscription),
            [--since T] [--until T]        then delete the batch messages covered; --since/--until: your own
            [--cursor C]                   window instead; --cursor continues a redrive that stopped
+  stream-failures discard --dry-run       the records the router set aside that a discard would delete (event
+           [--event ID]...                id and why); deletes nothing
+  stream-failures discard                 delete the set-aside records (with --event: only those naming these
+           [--event ID]...                event ids) once you have read them; never a batch message
 
 Filters (events list, replay):
   --source ID  --type TYPE  --subscription ID  --since TIME  --until TIME (ISO 8601, since inclusive,
@@ -166,6 +173,7 @@ const VALUED: Readonly<Record<string, { readonly repeat: boolean }>> = {
   "--until": { repeat: false },
   "--reason": { repeat: false },
   "--cursor": { repeat: false },
+  "--event": { repeat: true },
 };
 const SWITCHES = new Set(["--force", "--json", "--help", "-h", "--dry-run", "--dead-lettered"]);
 
@@ -672,7 +680,8 @@ function printRedrive(ctx: Context, report: RedriveReport): void {
   if (report.messages.setAside > 0)
     io.err(
       `${report.messages.setAside} record(s) the router set aside are in the queue: their items cannot be routed ` +
-        `(${ctx.stack().command("stream-failures list")} shows why); a redrive never routes them, and leaves them there.`,
+        `(${ctx.stack().command("stream-failures list")} shows why); a redrive never routes them, and leaves them there ` +
+        `(${ctx.stack().command("stream-failures discard --dry-run")} says what a discard would delete).`,
     );
   if (report.unroutableCount > 0 && !report.dryRun)
     throw new OpsError(
@@ -706,9 +715,77 @@ async function listStreamFailures(ctx: Context): Promise<void> {
   if (setAside > 0)
     ctx.io.err(
       `${setAside} record(s) the router set aside: their items cannot be routed (WHY says why); a redrive ` +
-        "reports them and leaves them in the queue.",
+        `reports them and leaves them in the queue. Once read, discard them: ${ctx.stack().command("stream-failures discard --dry-run")}`,
     );
   if (other > 0) ctx.io.err(`${other} message(s) of neither kind (WHY shows the start of each).`);
+}
+
+const SET_ASIDE_COLUMNS: readonly Column<SetAsideView>[] = [
+  { header: "EVENT ID", value: (r) => r.eventId },
+  { header: "SEQUENCE", value: (r) => r.sequenceNumber },
+  { header: "SENT", value: (r) => r.sentAt },
+  { header: "WHY", value: (r) => r.reason, maxWidth: 80 },
+];
+
+/** The --event ids of a discard, checked as the API checks its eventIds. */
+function discardEventIds(args: ParsedArgs): readonly string[] | undefined {
+  const ids = args.values?.event;
+  if (ids === undefined) return undefined;
+  const bad = ids.find((id) => !EVENT_ID_PATTERN.test(id));
+  if (bad !== undefined)
+    throw usageError(
+      `--event '${bad}' is not an event id: 'evt_' followed by 22 letters, digits, '-' or '_'.`,
+    );
+  if (ids.length > DISCARD_IDS_MAX)
+    throw usageError(`--event is given ${ids.length} times; a discard names at most ${DISCARD_IDS_MAX}.`);
+  return ids;
+}
+
+function printDiscard(ctx: Context, report: DiscardSetAsideReport, ids: readonly string[] | undefined): void {
+  const { io, args } = ctx;
+  if (args.json) io.out(JSON.stringify(report));
+  else for (const line of table(report.discarded, SET_ASIDE_COLUMNS)) io.out(line);
+  const n = report.discarded.length;
+  const { batches, setAside, unreadable } = report.left;
+  const stays =
+    `${batches} batch message(s)${batches > 0 ? " (a redrive routes their events)" : ""}, ` +
+    `${setAside} set-aside record(s)${unreadable > 0 ? ` and ${unreadable} message(s) of neither kind` : ""}`;
+  if (report.dryRun) {
+    io.err(
+      n === 0
+        ? `Dry run: no set-aside record${ids ? " naming these event ids" : ""} in the stream failures queue: nothing to discard.`
+        : `Dry run: would discard the ${n} set-aside record(s) above from the stream failures queue; nothing ` +
+            `was deleted. ${stays} would stay.`,
+    );
+    if (n > 0)
+      io.err(
+        `Run it: ${ctx.stack().command(["stream-failures discard", ...(ids ?? []).map((id) => `--event ${id}`)].join(" "))}`,
+      );
+  } else {
+    io.err(
+      n === 0
+        ? `No set-aside record${ids ? " naming these event ids" : ""} in the stream failures queue: nothing discarded. ${stays} stay.`
+        : `Discarded the ${n} set-aside record(s) above from the stream failures queue as ${ctx.operator.id}; ${stays} stay.`,
+    );
+  }
+  const looked = n + batches + setAside + unreadable;
+  if (report.queued > looked)
+    io.err(
+      `The queue held ${report.queued} message(s) when it began and ${looked} were looked at (the others were in ` +
+        "flight, or past the first 1000): run it again for them.",
+    );
+  if (report.notDeleted > 0)
+    throw new OpsError(
+      OPS_ERROR_CODES.partial,
+      `${report.notDeleted} set-aside record(s) could not be deleted (SQS refused them); they stay in the queue: run it again.`,
+    );
+  if (report.unmatched.length > 0)
+    throw new OpsError(
+      OPS_ERROR_CODES.partial,
+      `No set-aside record in the stream failures queue names ${report.unmatched.join(", ")} (already discarded, ` +
+        `or a typo: ${ctx.stack().command("stream-failures list")} shows them)` +
+        (n > 0 ? `; the other records named were ${report.dryRun ? "found" : "discarded"}.` : "."),
+    );
 }
 
 type FailureRow = ReplayStatus["failures"][number];
@@ -1275,6 +1352,19 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         return;
       }
       printRedrive(ctx, report);
+    },
+  },
+  "stream-failures discard": {
+    flags: ["dry-run", "event"],
+    run: async (ctx) => {
+      const ids = discardEventIds(ctx.args);
+      const report = await ctx
+        .useCases()
+        .discardSetAside(
+          { ...(ctx.args.dryRun ? { dryRun: true } : {}), ...(ids === undefined ? {} : { eventIds: ids }) },
+          ctx.operator,
+        );
+      printDiscard(ctx, report, ids);
     },
   },
 };

@@ -96,7 +96,8 @@ export class WebhooksStateful extends Construct {
       `The router gave up on stream records (listed in ${failures.name} with their shard and sequence ` +
         "range, or set aside as unroutable). Those events are stored but not fanned out: fix the router, " +
         "then npm run ops -- stream-failures redrive --dry-run, and without --dry-run (or POST " +
-        "/ops/api/stream-failures/redrive). Set-aside records are removed by hand (README: Stream failures).",
+        "/ops/api/stream-failures/redrive). Set-aside records: read them, then npm run ops -- stream-failures " +
+        "discard (it deletes only those, never a batch; README: Stream failures).",
       this.streamFailures.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: cloudwatch.Stats.MAXIMUM,

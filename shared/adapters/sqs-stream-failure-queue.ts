@@ -43,10 +43,14 @@ export class SqsStreamFailureQueue implements StreamFailureQueue {
     max: number,
   ): Promise<StreamFailureRemoval> {
     const queueUrl = await this.url();
-    const seen = await this.receiveAll(queueUrl, Math.min(max, Math.max(await this.depth(queueUrl), 1)));
-    const chosen = seen.filter((m) => choose(messageOf(m)));
-    const others = seen.filter((m) => !chosen.includes(m));
-    let notDeleted = 0;
+    const queued = await this.depth(queueUrl);
+    const seen = (await this.receiveAll(queueUrl, Math.min(max, Math.max(queued, 1)))).map((m) => ({
+      m,
+      decoded: messageOf(m),
+    }));
+    const chosen = seen.filter((s) => choose(s.decoded));
+    const others = seen.filter((s) => !chosen.includes(s));
+    const failed = new Set<(typeof seen)[number]>();
     try {
       for (let i = 0; i < chosen.length; i += 10) {
         const batch = chosen.slice(i, i + 10);
@@ -54,18 +58,33 @@ export class SqsStreamFailureQueue implements StreamFailureQueue {
           const out = await this.sqs.send(
             new DeleteMessageBatchCommand({
               QueueUrl: queueUrl,
-              Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? "" })),
+              Entries: batch.map((s, j) => ({ Id: String(j), ReceiptHandle: s.m.ReceiptHandle ?? "" })),
             }),
           );
-          notDeleted += out.Failed?.length ?? 0;
+          for (const f of out.Failed ?? []) {
+            const entry = batch[Number(f.Id)];
+            if (entry) failed.add(entry);
+          }
         } catch {
-          notDeleted += batch.length;
+          for (const entry of batch) failed.add(entry);
         }
       }
     } finally {
-      await this.release(queueUrl, others);
+      await this.release(
+        queueUrl,
+        others.map((s) => s.m),
+      );
     }
-    return { deleted: chosen.length - notDeleted, kept: others.length, notDeleted };
+    const deleted = chosen.filter((s) => !failed.has(s));
+    return {
+      deleted: deleted.length,
+      kept: others.length,
+      notDeleted: chosen.length - deleted.length,
+      deletedMessages: deleted.map((s) => s.decoded),
+      notDeletedMessages: chosen.filter((s) => failed.has(s)).map((s) => s.decoded),
+      keptMessages: others.map((s) => s.decoded),
+      queued,
+    };
   }
 
   private async depth(queueUrl: string): Promise<number> {

@@ -14,6 +14,7 @@ import {
 } from "./ops-routes.js";
 import {
   closeBreakerBodySchema,
+  discardBodySchema,
   eventIdSchema,
   listEventsQuerySchema,
   listStreamFailuresQuerySchema,
@@ -218,6 +219,34 @@ function handlersFor(deps: OpsApiDeps): Readonly<Record<OpsRouteKey, RouteHandle
         },
       };
     },
+    "POST /ops/api/stream-failures/discard": async ({ event, operator, require }) => {
+      const { dryRun, eventIds } = parseWith(discardBodySchema, bodyOf(event), "body field");
+      const request = {
+        ...(dryRun === undefined ? {} : { dryRun }),
+        ...(eventIds === undefined ? {} : { eventIds }),
+      };
+      if (dryRun === true) return { status: 200, body: await useCases.discardSetAside(request, operator) };
+      require("write");
+      const report = await useCases.discardSetAside(request, operator);
+      return {
+        status: 200,
+        body: report,
+        // The log keeps what was discarded: the event ids and why the router set each aside (the first
+        // 100 records: a log line stays well under CloudWatch's 256 KB).
+        audit: {
+          ...(eventIds === undefined ? {} : { eventIds }),
+          discarded: report.discarded.length,
+          records: report.discarded.slice(0, 100).map((r) => ({
+            ...(r.eventId === undefined ? {} : { eventId: r.eventId }),
+            sequenceNumber: r.sequenceNumber,
+            reason: r.reason,
+          })),
+          notDeleted: report.notDeleted,
+          leftBatches: report.left.batches,
+          leftSetAside: report.left.setAside,
+        },
+      };
+    },
     "GET /ops/api/openapi.json": async ({ event }) => {
       const serverUrl = serverUrlOf(event);
       return {
@@ -291,7 +320,7 @@ export function createOpsApi(deps: OpsApiDeps): (event: APIGatewayProxyEventV2) 
       const refusal = requireAccess(operator, needed, route.key, rules);
       if (refusal) throw refusal;
     };
-    // POST replays and the redrive decide after reading the body (a dry run only reads).
+    // POST replays, the redrive and the discard decide after reading the body (a dry run only reads).
     const upfront: OpsAccess = OPS_DRY_RUN_ROUTE_KEYS.includes(route.key) ? "read" : access;
     try {
       require(upfront);

@@ -4,6 +4,8 @@ import { OPS_ROUTES, type OpsRouteKey } from "./ops-routes.js";
 import {
   breakerViewSchema,
   closeBreakerBodySchema,
+  discardBodySchema,
+  discardReportSchema,
   erasedSchema,
   errorSchema,
   eventDetailSchema,
@@ -164,6 +166,24 @@ const operations: Readonly<Record<OpsRouteKey, OperationDoc>> = {
       200: {
         description: "What was routed (or would be), and the cursor to continue.",
         schema: redriveReportSchema,
+      },
+    },
+  },
+  "POST /ops/api/stream-failures/discard": {
+    operationId: "discardSetAside",
+    tag: "stream-failures",
+    summary: "Delete the records the router set aside, never a batch message",
+    description:
+      "Deletes from the stream failures queue the records the router set aside (their items can never be " +
+      "routed), every one or those naming `eventIds`; batch messages (their events still need a redrive) " +
+      "and messages of neither kind stay. Read them first (`GET stream-failures`); the answer lists each " +
+      "record deleted with its event id and why, and the ops log keeps them. With `dryRun: true` only " +
+      "lists what would be deleted (a read-only operator may do this).",
+    body: { schema: discardBodySchema, required: false },
+    responses: {
+      200: {
+        description: "The set-aside records deleted (or that would be), and what the queue keeps.",
+        schema: discardReportSchema,
       },
     },
   },

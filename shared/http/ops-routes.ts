@@ -15,6 +15,7 @@ export type OpsAccess = "read" | "write";
 export const OPS_DRY_RUN_ROUTE_KEYS: readonly string[] = [
   "POST /ops/api/replays",
   "POST /ops/api/stream-failures/redrive",
+  "POST /ops/api/stream-failures/discard",
 ];
 
 export const OPS_ROUTES = {
@@ -32,6 +33,8 @@ export const OPS_ROUTES = {
   "GET /ops/api/stream-failures": "read",
   // A dry run (`"dryRun": true`) only reads, as for replays.
   "POST /ops/api/stream-failures/redrive": "write",
+  // Deletes only the records the router set aside; a dry run (`"dryRun": true`) only reads.
+  "POST /ops/api/stream-failures/discard": "write",
   "GET /ops/api/openapi.json": "read",
 } as const satisfies Readonly<Record<string, OpsAccess>>;
 

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { en } from "zod/v4/locales";
 import type {
   BreakerView,
+  DiscardSetAsideReport,
   EventDetail,
   EventPage,
   RedriveReport,
@@ -12,7 +13,7 @@ import type {
   StreamFailureList,
   SubscriptionHealth,
 } from "../use-cases/ops/contract.js";
-import { DELIVERY_STATUSES } from "../use-cases/ops/contract.js";
+import { DELIVERY_STATUSES, DISCARD_IDS_MAX } from "../use-cases/ops/contract.js";
 
 z.config(en());
 
@@ -195,6 +196,28 @@ export const redriveBodySchema = z
     message: "carries the redrive's windows: give either a cursor or since/until, not both",
     path: ["cursor"],
   });
+
+/** `POST stream-failures/discard`: every set-aside record, or those naming `eventIds`; `dryRun` lists only. */
+export const discardBodySchema = z.strictObject({
+  dryRun: z
+    .boolean({ error: "must be true or false" })
+    .meta({ description: "true: only list the set-aside records that would be discarded." })
+    .optional(),
+  eventIds: z
+    .array(
+      z
+        .string({ error: "must be an event id (a string 'evt_…')" })
+        .regex(EVENT_ID_PATTERN, "must be an event id: 'evt_' followed by 22 letters, digits, '-' or '_'"),
+      { error: "must be a list of event ids (strings 'evt_…')" },
+    )
+    .min(1, "must name at least one event id; omit it to discard every set-aside record")
+    .max(
+      DISCARD_IDS_MAX,
+      `must name at most ${DISCARD_IDS_MAX} event ids; discard the others in another call`,
+    )
+    .meta({ description: "Only the set-aside records naming these event ids (default: every one)." })
+    .optional(),
+});
 
 /** A job on the ops jobs queue: run the next slice of a replay. */
 export const opsJobSchema = z.strictObject({ replayId: replayIdSchema });
@@ -402,6 +425,14 @@ export const breakerViewSchema = component(
 
 const messageHead = { messageId: z.string(), sentAt: z.string().optional() };
 
+const setAsideViewSchema = z.object({
+  kind: z.literal("set-aside"),
+  ...messageHead,
+  sequenceNumber: z.string(),
+  eventId: z.string().optional(),
+  reason: z.string(),
+});
+
 export const streamFailureListSchema = component(
   z.object({
     messages: z.array(
@@ -418,13 +449,7 @@ export const streamFailureListSchema = component(
           records: z.number().int(),
           window: z.object({ since: z.string(), until: z.string() }),
         }),
-        z.object({
-          kind: z.literal("set-aside"),
-          ...messageHead,
-          sequenceNumber: z.string(),
-          eventId: z.string().optional(),
-          reason: z.string(),
-        }),
+        setAsideViewSchema,
         z.object({ kind: z.literal("unreadable"), ...messageHead, detail: z.string() }),
       ]),
     ),
@@ -468,6 +493,25 @@ export const redriveReportSchema = component(
     "subscription; until `done`, call again with `cursor`.",
 );
 
+export const discardReportSchema = component(
+  z.object({
+    dryRun: z.boolean(),
+    discarded: z.array(setAsideViewSchema),
+    notDeleted: z.number().int(),
+    unmatched: z.array(z.string()),
+    left: z.object({
+      batches: z.number().int(),
+      setAside: z.number().int(),
+      unreadable: z.number().int(),
+    }),
+    queued: z.number().int(),
+  }),
+  "DiscardReport",
+  "The set-aside records deleted from the stream failures queue (or, dry, that would be), with their event " +
+    "id and why; `unmatched`: the asked-for event ids no set-aside record names; `left`: what stays " +
+    "(batches are never discarded).",
+);
+
 /** What ingest answers an accepted webhook (`POST /webhooks/{sourceId}`). */
 export const ingestAcceptedSchema = component(
   z.object({
@@ -507,6 +551,7 @@ const checks: {
   breaker: SameShape<typeof breakerViewSchema, BreakerView>;
   streamFailures: SameShape<typeof streamFailureListSchema, StreamFailureList>;
   redrive: SameShape<typeof redriveReportSchema, RedriveReport>;
+  discard: SameShape<typeof discardReportSchema, DiscardSetAsideReport>;
 } = {
   page: true,
   detail: true,
@@ -518,5 +563,6 @@ const checks: {
   breaker: true,
   streamFailures: true,
   redrive: true,
+  discard: true,
 };
 void checks;

@@ -21,6 +21,14 @@ export interface StreamFailureRemoval {
   readonly kept: number;
   /** Chosen but not deleted (they show up again). */
   readonly notDeleted: number;
+  /** The messages deleted, decoded. */
+  readonly deletedMessages: readonly StreamFailureMessage[];
+  /** The messages chosen and not deleted, decoded. */
+  readonly notDeletedMessages: readonly StreamFailureMessage[];
+  /** The messages seen and not chosen (made visible again), decoded. */
+  readonly keptMessages: readonly StreamFailureMessage[];
+  /** Messages in the queue when the removal began (visible + in flight + delayed). */
+  readonly queued: number;
 }
 
 /** The stream failures queue (`<prefix>-stream-failures`), as ops reads and empties it. */

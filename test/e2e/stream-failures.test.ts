@@ -1,8 +1,11 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
+import { setAsideBody } from "../../shared/domain/stream-failure.js";
 import type { Topology } from "../../shared/topology/topology.js";
 import type {
+  DiscardSetAsideReport,
   EventPage,
   RedriveReport,
   RedriveRequest,
@@ -181,5 +184,53 @@ describe("redriving a batch the router's stream mapping gave up on, through the 
     const until = real.windows[0]?.until ?? "";
     const again = await redrive({ dryRun: true, since, until });
     expect(again).toMatchObject({ windowsFrom: "operator", inWindows: 2, indexed: 2, routed: 0 });
+  });
+});
+
+describe("discarding a record the router set aside, through the ops API (the ops function's grants enforced)", () => {
+  it("dry-runs, then deletes only the set-aside record: a batch message stays", async () => {
+    const now = Date.now();
+    const batch = JSON.stringify({
+      requestContext: { condition: "RetryAttemptsExhausted", approximateInvokeCount: 2 },
+      DDBStreamBatchInfo: {
+        shardId: "shardId-e2e",
+        startSequenceNumber: "1",
+        endSequenceNumber: "1",
+        approximateArrivalOfFirstRecord: new Date(now - 60_000).toISOString(),
+        approximateArrivalOfLastRecord: new Date(now - 60_000).toISOString(),
+        batchSize: 1,
+      },
+    });
+    const setAside = setAsideBody({
+      sequenceNumber: "900",
+      eventId: "evt_SetAsideE2E00000000000",
+      reason: "the stream record has no new image",
+    });
+    for (const body of [batch, setAside])
+      await sqs.send(new SendMessageCommand({ QueueUrl: platform.streamFailuresUrl, MessageBody: body }));
+
+    const dry = await api<DiscardSetAsideReport>("POST", "stream-failures/discard", { dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({
+      dryRun: true,
+      discarded: [{ eventId: "evt_SetAsideE2E00000000000", reason: "the stream record has no new image" }],
+      left: { batches: 1, setAside: 0, unreadable: 0 },
+      queued: 2,
+    });
+    expect(await messagesIn(sqs, platform.streamFailuresUrl)).toBe(2);
+
+    const real = await api<DiscardSetAsideReport>("POST", "stream-failures/discard", {
+      eventIds: ["evt_SetAsideE2E00000000000"],
+    });
+    expect(real.status).toBe(200);
+    expect(real.body).toMatchObject({
+      dryRun: false,
+      discarded: [{ eventId: "evt_SetAsideE2E00000000000", sequenceNumber: "900" }],
+      notDeleted: 0,
+      unmatched: [],
+      left: { batches: 1, setAside: 0 },
+    });
+    const list = await api<StreamFailureList>("GET", "stream-failures");
+    expect(list.body.messages).toEqual([expect.objectContaining({ kind: "batch", shardId: "shardId-e2e" })]);
   });
 });

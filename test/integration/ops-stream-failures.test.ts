@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import {
   CreateQueueCommand,
@@ -15,7 +15,12 @@ import { parseCloudEvent } from "../../shared/domain/cloud-event.js";
 import { setAsideBody } from "../../shared/domain/stream-failure.js";
 import type { NewEvent } from "../../shared/ports/event-store.js";
 import type { ScannedEvent } from "../../shared/ports/stored-event-scanner.js";
-import type { RedriveReport, RedriveRequest } from "../../shared/use-cases/ops/contract.js";
+import type {
+  DiscardSetAsideReport,
+  RedriveReport,
+  RedriveRequest,
+  StreamFailureView,
+} from "../../shared/use-cases/ops/contract.js";
 import { emulatorEndpoints } from "../support/aws.js";
 import { httpSubscription, opsConfig, opsStack, READER, sampleEvent, WRITER } from "../support/ops-stack.js";
 
@@ -396,24 +401,24 @@ describe("redriving what the router never fanned out", () => {
   });
 });
 
-describe("npm run ops -- stream-failures (the CLI on the same use cases)", () => {
-  /** Runs the command line in this process against the test's stack, as against a deployed one. */
-  async function ops(...args: string[]) {
-    const dir = mkdtempSync(join(tmpdir(), "ops-stream-failures-"));
-    const configPath = join(dir, "webhooks.json");
-    writeFileSync(configPath, JSON.stringify(stack.config));
-    const out: string[] = [];
-    const err: string[] = [];
-    const endpoints = emulatorEndpoints();
-    const code = await runOps([...args, "--prefix", stack.prefix, "--config", configPath], {
-      env: { [ENV.sqsEndpoint]: endpoints.sqs, [ENV.dynamodbEndpoint]: endpoints.dynamodb },
-      cwd: dir,
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-    });
-    return { code, out, err };
-  }
+/** Runs the command line in this process against the test's stack, as against a deployed one. */
+async function ops(...args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "ops-stream-failures-"));
+  const configPath = join(dir, "webhooks.json");
+  writeFileSync(configPath, JSON.stringify(stack.config));
+  const out: string[] = [];
+  const err: string[] = [];
+  const endpoints = emulatorEndpoints();
+  const code = await runOps([...args, "--prefix", stack.prefix, "--config", configPath], {
+    env: { [ENV.sqsEndpoint]: endpoints.sqs, [ENV.dynamodbEndpoint]: endpoints.dynamodb },
+    cwd: dir,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
+  return { code, out, err };
+}
 
+describe("npm run ops -- stream-failures (the CLI on the same use cases)", () => {
   it("lists the queue, dry-runs the redrive, then runs it and says what cannot be routed (exit 1)", async () => {
     const late = sampleEvent("sw", "invoice.paid", NOW - 10 * 60 * MINUTE);
     await stack.acceptOnly([late]);
@@ -449,5 +454,166 @@ describe("npm run ops -- stream-failures (the CLI on the same use cases)", () =>
       "1 event(s) of the windows cannot be routed (listed above); the batch messages whose windows hold them stay in the queue.",
     );
     expect((await stack.drain("billing", 1)).map((m) => parseCloudEvent(m.Body ?? "").id)).toEqual([late.id]);
+  });
+});
+
+describe("discarding the records the router set aside (never a batch message)", () => {
+  const first = "evt_SetAsideFirst000000000"; // 22 characters after evt_
+  const second = "evt_SetAsideSecond00000000";
+  const unknown = "evt_NoSuchRecord0000000000";
+  let batchId: string;
+
+  const kinds = (messages: readonly StreamFailureView[]) => messages.map((m) => m.kind).sort();
+  const setAsideIds = (report: DiscardSetAsideReport) => report.discarded.map((r) => r.eventId).sort();
+
+  beforeAll(async () => {
+    // What the earlier tests left: the batch around the erased event (it cannot be routed) and the
+    // set-aside record of `invoice`. Two more set-aside records, and a message of neither kind.
+    const before = await stack.useCases.listStreamFailures();
+    expect(kinds(before.messages)).toEqual(["batch", "set-aside"]);
+    batchId = before.messages.find((m) => m.kind === "batch")?.messageId ?? "";
+    await putFailure(
+      setAsideBody({
+        sequenceNumber: "4100000000000101",
+        eventId: first,
+        reason: "the stream record has no new image",
+      }),
+    );
+    await putFailure(
+      setAsideBody({
+        sequenceNumber: "4100000000000102",
+        eventId: second,
+        reason: "the event item holds no payload",
+      }),
+    );
+    await putFailure("not a stream failure");
+  });
+
+  it("dry run: lists every set-aside record with its event id and why, and deletes nothing", async () => {
+    const dry = await stack.useCases.discardSetAside({ dryRun: true }, READER);
+    expect(dry).toMatchObject({
+      dryRun: true,
+      notDeleted: 0,
+      unmatched: [],
+      left: { batches: 1, setAside: 0, unreadable: 1 },
+      queued: 5,
+    });
+    expect(setAsideIds(dry)).toEqual([first, invoice.id, second].sort());
+    expect(dry.discarded.find((r) => r.eventId === first)).toMatchObject({
+      kind: "set-aside",
+      sequenceNumber: "4100000000000101",
+      reason: "the stream record has no new image",
+      sentAt: expect.any(String),
+    });
+    const named = await stack.useCases.discardSetAside({ dryRun: true, eventIds: [first, unknown] }, READER);
+    expect(setAsideIds(named)).toEqual([first]);
+    expect(named).toMatchObject({ unmatched: [unknown], left: { batches: 1, setAside: 2, unreadable: 1 } });
+    expect(await queued(stack.streamFailuresUrl)).toBe(5);
+  });
+
+  it("refuses a real run to a read-only operator, and an empty list of event ids", async () => {
+    await expect(stack.useCases.discardSetAside({}, READER)).rejects.toMatchObject({
+      code: "forbidden",
+      detail:
+        "test-viewer has read-only access; discarding the records the router set aside needs an operator with write access.",
+    });
+    await expect(stack.useCases.discardSetAside({ eventIds: [] }, WRITER)).rejects.toMatchObject({
+      code: "invalid_request",
+      detail: "eventIds: must name at least one event id; omit it to discard every set-aside record.",
+    });
+    expect(await queued(stack.streamFailuresUrl)).toBe(5);
+  });
+
+  it("deletes only the set-aside records naming the given event ids", async () => {
+    const report = await stack.useCases.discardSetAside({ eventIds: [first] }, WRITER);
+    expect(report).toMatchObject({
+      dryRun: false,
+      notDeleted: 0,
+      unmatched: [],
+      left: { batches: 1, setAside: 2, unreadable: 1 },
+      queued: 5,
+    });
+    expect(setAsideIds(report)).toEqual([first]);
+    const left = await stack.useCases.listStreamFailures();
+    expect(kinds(left.messages)).toEqual(["batch", "set-aside", "set-aside", "unreadable"]);
+    expect(left.messages.flatMap((m) => (m.kind === "set-aside" ? [m.eventId] : [])).sort()).toEqual(
+      [invoice.id, second].sort(),
+    );
+  });
+
+  it("the CLI: a dry run prints the records; a discard by --event says which ids no record names (exit 1)", async () => {
+    const dry = await ops("stream-failures", "discard", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.out[0]).toMatch(/^EVENT ID +SEQUENCE +SENT +WHY$/);
+    expect(dry.out).toHaveLength(3);
+    expect(dry.out.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${invoice.id} +4100000000000099 +\\S+ +unreadable event item$`)),
+        expect.stringMatching(
+          new RegExp(`^${second} +4100000000000102 +\\S+ +the event item holds no payload$`),
+        ),
+      ]),
+    );
+    expect(dry.err).toEqual([
+      "Dry run: would discard the 2 set-aside record(s) above from the stream failures queue; nothing was " +
+        "deleted. 1 batch message(s) (a redrive routes their events), 0 set-aside record(s) and 1 message(s) " +
+        "of neither kind would stay.",
+      expect.stringMatching(
+        new RegExp(
+          `^Run it: npm run ops -- stream-failures discard --prefix ${stack.prefix} --config \\S+webhooks\\.json$`,
+        ),
+      ),
+    ]);
+    expect(await queued(stack.streamFailuresUrl)).toBe(4);
+
+    const named = await ops("stream-failures", "discard", "--event", second, "--event", unknown);
+    expect(named.code).toBe(1);
+    expect(named.out).toEqual([
+      expect.stringMatching(/^EVENT ID/),
+      expect.stringMatching(new RegExp(`^${second} +4100000000000102 `)),
+    ]);
+    expect(named.err[0]).toBe(
+      `Discarded the 1 set-aside record(s) above from the stream failures queue as cli:${userInfo().username}; ` +
+        "1 batch message(s) (a redrive routes their events), " +
+        "1 set-aside record(s) and 1 message(s) of neither kind stay.",
+    );
+    expect(named.err.at(-1)).toMatch(
+      new RegExp(
+        `^No set-aside record in the stream failures queue names ${unknown} \\(already discarded, or a typo: ` +
+          "npm run ops -- stream-failures list .* shows them\\); the other records named were discarded\\.$",
+      ),
+    );
+    expect(await queued(stack.streamFailuresUrl)).toBe(3);
+  });
+
+  it("discards every remaining set-aside record, and leaves the batch message and the one of neither kind", async () => {
+    const report = await stack.useCases.discardSetAside({}, WRITER);
+    expect(setAsideIds(report)).toEqual([invoice.id]);
+    expect(report).toMatchObject({
+      dryRun: false,
+      notDeleted: 0,
+      left: { batches: 1, setAside: 0, unreadable: 1 },
+      queued: 3,
+    });
+    const left = await stack.useCases.listStreamFailures();
+    expect(kinds(left.messages)).toEqual(["batch", "unreadable"]);
+    // The very batch message that was there: a redrive still finds it.
+    expect(left.messages.find((m) => m.kind === "batch")?.messageId).toBe(batchId);
+
+    const none = await ops("stream-failures", "discard", "--json");
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.out[0] ?? "{}")).toEqual({
+      dryRun: false,
+      discarded: [],
+      notDeleted: 0,
+      unmatched: [],
+      left: { batches: 1, setAside: 0, unreadable: 1 },
+      queued: 2,
+    });
+    expect(none.err).toEqual([
+      "No set-aside record in the stream failures queue: nothing discarded. 1 batch message(s) (a redrive " +
+        "routes their events), 0 set-aside record(s) and 1 message(s) of neither kind stay.",
+    ]);
+    expect(await queued(stack.streamFailuresUrl)).toBe(2);
   });
 });

@@ -1,6 +1,8 @@
 import { ConflictError, NotFoundError } from "../../shared/domain/errors.js";
 import type {
   BreakerView,
+  DiscardSetAsideReport,
+  DiscardSetAsideRequest,
   EventDetail,
   EventFilter,
   EventPage,
@@ -250,6 +252,30 @@ export class FakeOpsUseCases implements OpsUseCases {
       unroutableCount: 0,
       failures: [],
       messages: { covered: 1, deleted: dryRun ? 0 : 1, left: dryRun ? 0 : 1, setAside: 1 },
+    };
+  }
+
+  async discardSetAside(request: DiscardSetAsideRequest, by: Operator): Promise<DiscardSetAsideReport> {
+    this.record("discardSetAside", request, by);
+    const named = request.eventIds === undefined || request.eventIds.includes(FAKE_EVENT_ID);
+    return {
+      dryRun: request.dryRun === true,
+      discarded: named
+        ? [
+            {
+              kind: "set-aside",
+              messageId: "m-2",
+              sentAt: AT,
+              sequenceNumber: "103",
+              eventId: FAKE_EVENT_ID,
+              reason: "the event item holds no payload",
+            },
+          ]
+        : [],
+      notDeleted: 0,
+      unmatched: (request.eventIds ?? []).filter((id) => id !== FAKE_EVENT_ID),
+      left: { batches: 1, setAside: named ? 0 : 1, unreadable: 0 },
+      queued: 2,
     };
   }
 }

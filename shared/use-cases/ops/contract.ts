@@ -208,6 +208,39 @@ export interface StreamFailureList {
   readonly queued: number;
 }
 
+/** A set-aside record of the stream failures queue, as listed. */
+export type SetAsideView = Extract<StreamFailureView, { readonly kind: "set-aside" }>;
+
+/** Event ids one discard of set-aside records names, at most. */
+export const DISCARD_IDS_MAX = 100;
+
+/** Which set-aside records to discard: by default every one in the stream failures queue. */
+export interface DiscardSetAsideRequest {
+  /** Say what would be discarded: discard nothing. */
+  readonly dryRun?: boolean;
+  /** Only the records naming these event ids (1 to `DISCARD_IDS_MAX` when given). */
+  readonly eventIds?: readonly string[];
+}
+
+/** What a discard of set-aside records removed (a dry run: would remove), and what the queue keeps. */
+export interface DiscardSetAsideReport {
+  readonly dryRun: boolean;
+  /** The set-aside records deleted from the queue (a dry run: that would be), with their event id and why. */
+  readonly discarded: readonly SetAsideView[];
+  /** Chosen but not deleted (SQS refused): they stay in the queue and show up again. */
+  readonly notDeleted: number;
+  /** Of the `eventIds` asked for, those no set-aside record in the queue names (already gone, or a typo). */
+  readonly unmatched: readonly string[];
+  /** What stays in the queue of the messages looked at: batches are never discarded. */
+  readonly left: {
+    readonly batches: number;
+    readonly setAside: number;
+    readonly unreadable: number;
+  };
+  /** Messages in the queue when it began; more than it looked at (in flight, or past 1000): run it again. */
+  readonly queued: number;
+}
+
 /** What to redrive: by default the windows of the batches in the stream failures queue. */
 export interface RedriveRequest {
   /** Count only: route nothing, delete nothing. */

@@ -15,8 +15,8 @@ import { createSubscriptionOps } from "./subscriptions.js";
  *   one event (payload, kept headers, attempts per subscription), resend, payload erasure;
  * - replays (`replays.ts`): estimate, start, progress, and the background slices;
  * - subscriptions (`subscriptions.ts`): the health table, pause, resume, closing a breaker;
- * - stream failures (`stream-failures.ts`): the failures queue decoded, and the redrive of the events
- *   the router never fanned out.
+ * - stream failures (`stream-failures.ts`): the failures queue decoded, the redrive of the events the
+ *   router never fanned out, and the discard of the records the router set aside.
  */
 export function createOpsUseCases(deps: OpsDeps, settings: OpsSettings = {}): OpsUseCases {
   const events = createEventOps(deps);
@@ -38,5 +38,6 @@ export function createOpsUseCases(deps: OpsDeps, settings: OpsSettings = {}): Op
     closeBreaker: subscriptions.closeBreaker,
     listStreamFailures: streamFailures.listStreamFailures,
     redriveStreamFailures: streamFailures.redriveStreamFailures,
+    discardSetAside: streamFailures.discardSetAside,
   };
 }

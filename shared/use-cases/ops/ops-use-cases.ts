@@ -1,5 +1,7 @@
 import type {
   BreakerView,
+  DiscardSetAsideReport,
+  DiscardSetAsideRequest,
   EventDetail,
   EventFilter,
   EventPage,
@@ -49,4 +51,9 @@ export interface OpsUseCases {
    * `done`. A real run needs write access.
    */
   redriveStreamFailures(request: RedriveRequest, by: Operator): Promise<RedriveReport>;
+  /**
+   * Deletes the records the router set aside from the stream failures queue (every one, or those naming
+   * `eventIds`), never a batch message; a dry run says which it would delete. A real run needs write access.
+   */
+  discardSetAside(request: DiscardSetAsideRequest, by: Operator): Promise<DiscardSetAsideReport>;
 }

@@ -12,12 +12,16 @@ import type { StoredEvent } from "../../ports/event-store.js";
 import type { ScannedEvent } from "../../ports/stored-event-scanner.js";
 import type { StreamFailureMessage } from "../../ports/stream-failure-queue.js";
 import { createRouteEvents, unroutableReason } from "../route-events.js";
-import type {
-  Operator,
-  RedriveReport,
-  RedriveRequest,
-  StreamFailureList,
-  StreamFailureView,
+import {
+  DISCARD_IDS_MAX,
+  type DiscardSetAsideReport,
+  type DiscardSetAsideRequest,
+  type Operator,
+  type RedriveReport,
+  type RedriveRequest,
+  type SetAsideView,
+  type StreamFailureList,
+  type StreamFailureView,
 } from "./contract.js";
 import { type OpsDeps, parseTime, type ResolvedSettings, requireWrite, routedSubscriptions } from "./deps.js";
 import {
@@ -82,6 +86,54 @@ export function streamFailureView(message: StreamFailureMessage): StreamFailureV
   }
 }
 
+/** The event ids a discard is limited to, checked: at least one, each a non-empty string. */
+function discardIds(eventIds: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (eventIds === undefined) return undefined;
+  if (eventIds.length === 0)
+    throw new InvalidRequestError(
+      "eventIds: must name at least one event id; omit it to discard every set-aside record.",
+    );
+  if (eventIds.length > DISCARD_IDS_MAX)
+    throw new InvalidRequestError(
+      `eventIds: must name at most ${DISCARD_IDS_MAX} event ids; discard the others in another call.`,
+    );
+  const blank = eventIds.findIndex((id) => typeof id !== "string" || id.trim() === "");
+  if (blank !== -1)
+    throw new InvalidRequestError(`eventIds[${blank}]: must be an event id (evt_…), not empty.`);
+  return new Set(eventIds);
+}
+
+/**
+ * What a discard of set-aside records reports, from the messages it picked and those it left: the picked
+ * ones deleted (a dry run: to delete), those SQS would not delete, and what stays, by kind.
+ */
+function discardReport(parts: {
+  readonly dryRun: boolean;
+  readonly ids: ReadonlySet<string> | undefined;
+  readonly discarded: readonly StreamFailureMessage[];
+  readonly notDeleted: readonly StreamFailureMessage[];
+  readonly kept: readonly StreamFailureMessage[];
+  readonly queued: number;
+}): DiscardSetAsideReport {
+  const stays = [...parts.kept, ...parts.notDeleted];
+  const count = (kind: StreamFailure["kind"]) => stays.filter((m) => m.failure.kind === kind).length;
+  const named = new Set(
+    [...parts.discarded, ...parts.notDeleted].flatMap((m) =>
+      m.failure.kind === "set-aside" && m.failure.eventId !== undefined ? [m.failure.eventId] : [],
+    ),
+  );
+  return {
+    dryRun: parts.dryRun,
+    discarded: parts.discarded
+      .map(streamFailureView)
+      .filter((v): v is SetAsideView => v.kind === "set-aside"),
+    notDeleted: parts.notDeleted.length,
+    unmatched: [...(parts.ids ?? [])].filter((id) => !named.has(id)),
+    left: { batches: count("batch"), setAside: count("set-aside"), unreadable: count("unreadable") },
+    queued: parts.queued,
+  };
+}
+
 type Batch = Extract<StreamFailure, { kind: "batch" }>;
 const batchOf = (m: StreamFailureMessage): Batch | undefined =>
   m.failure.kind === "batch" ? m.failure : undefined;
@@ -116,7 +168,8 @@ const batchWindow = (batch: Batch, startedAt: number): TimeWindow => {
  * copies that could not be queued. A dry run counts the same way and changes nothing. Once the scan is
  * done and every event went out, the real run deletes the batch messages it covered (sent before it
  * began, their whole window inside the run's, no unroutable event in it; a dry run counts them);
- * set-aside records stay.
+ * set-aside records stay: the operator reads them and discards them (`discardSetAside`), which deletes
+ * only set-aside records.
  */
 export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings) {
   const { config } = deps;
@@ -425,5 +478,45 @@ export function createStreamFailureOps(deps: OpsDeps, settings: ResolvedSettings
     };
   }
 
-  return { listStreamFailures, redriveStreamFailures };
+  /**
+   * Deletes from the stream failures queue the records the router set aside — every one, or those naming
+   * the given event ids — and never anything else: a batch message (its events still need a redrive) or
+   * a message of neither kind stays. A dry run lists what it would delete and deletes nothing. Bounded
+   * like the listing (the first 1000 messages visible now); the answer says what the queue held.
+   */
+  async function discardSetAside(
+    request: DiscardSetAsideRequest,
+    by: Operator,
+  ): Promise<DiscardSetAsideReport> {
+    const dryRun = request.dryRun === true;
+    if (!dryRun) requireWrite(by, "discarding the records the router set aside");
+    const ids = discardIds(request.eventIds);
+    const picks = (message: StreamFailureMessage): boolean => {
+      const { failure } = message;
+      if (failure.kind !== "set-aside") return false;
+      return ids === undefined || (failure.eventId !== undefined && ids.has(failure.eventId));
+    };
+    if (dryRun) {
+      const listing = await deps.streamFailures.list(QUEUE_READ_MAX);
+      return discardReport({
+        dryRun,
+        ids,
+        discarded: listing.messages.filter(picks),
+        notDeleted: [],
+        kept: listing.messages.filter((m) => !picks(m)),
+        queued: listing.queued,
+      });
+    }
+    const removal = await deps.streamFailures.removeWhere(picks, QUEUE_READ_MAX);
+    return discardReport({
+      dryRun,
+      ids,
+      discarded: removal.deletedMessages,
+      notDeleted: removal.notDeletedMessages,
+      kept: removal.keptMessages,
+      queued: removal.queued,
+    });
+  }
+
+  return { listStreamFailures, redriveStreamFailures, discardSetAside };
 }

@@ -7,6 +7,7 @@ import { operatorRulesOf } from "../../../shared/http/ops-auth.js";
 import { OPS_ROUTES, type OpsRouteKey } from "../../../shared/http/ops-routes.js";
 import {
   breakerViewSchema,
+  discardReportSchema,
   erasedSchema,
   errorSchema,
   eventDetailSchema,
@@ -184,6 +185,12 @@ const SUCCESS: Readonly<
     status: 200,
     schema: redriveReportSchema,
     useCase: "redriveStreamFailures",
+  },
+  "POST /ops/api/stream-failures/discard": {
+    request: { body: { eventIds: [FAKE_EVENT_ID] } },
+    status: 200,
+    schema: discardReportSchema,
+    useCase: "discardSetAside",
   },
   "GET /ops/api/openapi.json": { status: 200 },
 };
@@ -436,6 +443,48 @@ describe("bad input: 400 invalid_request naming the parameter or field and how t
       { body: { dry: true } },
       /^Unknown field 'dry'; remove it/,
     ],
+    [
+      "a discard's eventIds as a string, not a list",
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { eventIds: FAKE_EVENT_ID } },
+      /^Body field 'eventIds': must be a list of event ids \(strings 'evt_…'\)\.$/,
+    ],
+    [
+      "a discard's eventIds holding a number",
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { eventIds: [FAKE_EVENT_ID, 7] } },
+      /^Body field 'eventIds\.1': must be an event id \(a string 'evt_…'\)\.$/,
+    ],
+    [
+      "a discard's eventIds holding something else than an event id",
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { eventIds: ["evt_1"] } },
+      /^Body field 'eventIds\.0': must be an event id: 'evt_' followed by 22 letters/,
+    ],
+    [
+      "a discard's empty eventIds",
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { eventIds: [] } },
+      /^Body field 'eventIds': must name at least one event id; omit it to discard every set-aside record\.$/,
+    ],
+    [
+      "a discard's dryRun as a string",
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { dryRun: "yes" } },
+      /^Body field 'dryRun': must be true or false\.$/,
+    ],
+    [
+      "a discard with an unknown field",
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { ids: [FAKE_EVENT_ID] } },
+      /^Unknown field 'ids'; remove it/,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, key, params, request, detail) => {
@@ -524,6 +573,77 @@ describe("who may call: 401 without an identity, 403 for what the operator may n
       },
     });
     expect(useCases.calls).toHaveLength(1);
+  });
+
+  it("lets a read-only operator dry-run a discard of the set-aside records, and refuses its real run 403", async () => {
+    const dryRun = await call(
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { dryRun: true }, claims: READER },
+    );
+    expect(dryRun.status).toBe(200);
+    expect(discardReportSchema.safeParse(dryRun.body).error).toBeUndefined();
+    expect(dryRun.body).toMatchObject({ dryRun: true, discarded: [{ eventId: FAKE_EVENT_ID }] });
+    expect(useCases.calls).toEqual([
+      {
+        method: "discardSetAside",
+        args: [{ dryRun: true }, { id: "bob", canWrite: false, canRead: true }],
+      },
+    ]);
+    // A dry run changes nothing: no action line.
+    expect(entries).toEqual([]);
+    for (const body of [{}, { dryRun: false }, { eventIds: [FAKE_EVENT_ID] }]) {
+      const real = await call("POST /ops/api/stream-failures/discard", {}, { body, claims: READER });
+      expect(real).toMatchObject({
+        status: 403,
+        body: {
+          code: "forbidden",
+          detail:
+            "Operator 'bob' may only read; POST /ops/api/stream-failures/discard changes something and needs scope 'ops:write'.",
+        },
+      });
+    }
+    expect(useCases.calls).toHaveLength(1);
+  });
+
+  it("logs who discarded set-aside records, with each record's event id and why, and hands the use case the ids", async () => {
+    const answer = await call(
+      "POST /ops/api/stream-failures/discard",
+      {},
+      { body: { eventIds: [FAKE_EVENT_ID, "evt_BBBBBBBBBBBBBBBBBBBBBB"] } },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      dryRun: false,
+      unmatched: ["evt_BBBBBBBBBBBBBBBBBBBBBB"],
+      left: { batches: 1, setAside: 0 },
+    });
+    expect(useCases.calls.at(-1)).toEqual({
+      method: "discardSetAside",
+      args: [
+        { eventIds: [FAKE_EVENT_ID, "evt_BBBBBBBBBBBBBBBBBBBBBB"] },
+        { id: "alice@example.com", canWrite: true, canRead: true },
+      ],
+    });
+    expect(entries.filter((e) => e.level === "info")).toEqual([
+      {
+        level: "info",
+        message: "ops action",
+        fields: {
+          action: "POST /ops/api/stream-failures/discard",
+          by: "alice@example.com",
+          outcome: "done",
+          eventIds: [FAKE_EVENT_ID, "evt_BBBBBBBBBBBBBBBBBBBBBB"],
+          discarded: 1,
+          records: [
+            { eventId: FAKE_EVENT_ID, sequenceNumber: "103", reason: "the event item holds no payload" },
+          ],
+          notDeleted: 0,
+          leftBatches: 1,
+          leftSetAside: 0,
+        },
+      },
+    ]);
   });
 
   it("logs who ran a real redrive and what it did, and hands the use case the window", async () => {

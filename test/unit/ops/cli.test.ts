@@ -54,7 +54,7 @@ describe("npm run ops: the command line", () => {
   it.each([
     [
       ["dlq", "purge", "billing"],
-      /^Unknown command 'dlq purge'; commands: events list\|show\|resend\|erase, replay, replay status, dlq list\|depth\|replay, attempts event\|subscription, subscriptions, subscription status\|pause\|resume, breaker status\|close, stream-failures, stream-failures list\|redrive\./,
+      /^Unknown command 'dlq purge'; commands: events list\|show\|resend\|erase, replay, replay status, dlq list\|depth\|replay, attempts event\|subscription, subscriptions, subscription status\|pause\|resume, breaker status\|close, stream-failures, stream-failures list\|redrive\|discard\./,
     ],
     [["events"], /^Unknown command 'events'/],
     [
@@ -94,6 +94,18 @@ describe("npm run ops: the command line", () => {
     [["stream-failures", "--since", "2026-01-01T00:00:00Z"], /^--since does not apply to stream-failures\./],
     [["stream-failures", "redrive", "all"], /^Unexpected argument 'all' after stream-failures redrive\./],
     [["stream-failures", "purge"], /^Unexpected argument 'purge' after stream-failures\./],
+    [
+      ["stream-failures", "discard", "--event", "evt_1"],
+      /^--event 'evt_1' is not an event id: 'evt_' followed by 22 letters, digits, '-' or '_'\./,
+    ],
+    [["stream-failures", "discard", "--event"], /^--event needs a value\./],
+    [["stream-failures", "discard", "--max", "5"], /^--max does not apply to stream-failures discard\./],
+    [["stream-failures", "discard", "--force"], /^--force does not apply to stream-failures discard\./],
+    [
+      ["stream-failures", "redrive", "--event", "evt_AAAAAAAAAAAAAAAAAAAAAA"],
+      /^--event does not apply to stream-failures redrive\./,
+    ],
+    [["stream-failures", "discard", "all"], /^Unexpected argument 'all' after stream-failures discard\./],
   ])("answers %j with one usage line and exit code 2", async (argv, message) => {
     const result = await run(argv);
     expect(result.code).toBe(2);
@@ -124,6 +136,30 @@ describe("npm run ops: the command line", () => {
       deadLettered: true,
       values: { subscription: ["a", "b"] },
     });
+  });
+
+  it("reads the repeated --event of a discard, and documents the discard in the help", () => {
+    expect(
+      parseArgs([
+        "stream-failures",
+        "discard",
+        "--dry-run",
+        "--event",
+        "evt_AAAAAAAAAAAAAAAAAAAAAA",
+        "--event=evt_BBBBBBBBBBBBBBBBBBBBBB",
+      ]),
+    ).toEqual({
+      help: false,
+      positionals: ["stream-failures", "discard"],
+      force: false,
+      json: false,
+      dryRun: true,
+      values: { event: ["evt_AAAAAAAAAAAAAAAAAAAAAA", "evt_BBBBBBBBBBBBBBBBBBBBBB"] },
+    });
+    expect(USAGE).toContain("  stream-failures discard --dry-run       the records the router set aside");
+    expect(USAGE).toMatch(
+      / {2}stream-failures discard {17}delete the set-aside records .*\n {11}\[--event ID\]\.\.\. .* never a batch message\n/,
+    );
   });
 
   it("reads --name=value as well as --name value", () => {
