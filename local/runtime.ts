@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -412,8 +413,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       const statePath = resolve(rootDir, options.statePath);
       const text = `${JSON.stringify(state, null, 2)}\n`;
       mkdirSync(dirname(statePath), { recursive: true });
-      // It holds the ops token: readable by this user only.
-      writeFileSync(statePath, text, { mode: 0o600 });
+      // It holds the ops token: readable by this user only. Written whole and renamed into place, so a
+      // reader (npm run send, npm run ops, a test) never sees it half written.
+      const partial = `${statePath}.${process.pid}.tmp`;
+      writeFileSync(partial, text, { mode: 0o600 });
+      renameSync(partial, statePath);
       // Removed on stop, unless another stack has written its own state there since.
       cleanups.unshift(async () => {
         if (readFileSync(statePath, "utf8") === text) unlinkSync(statePath);
