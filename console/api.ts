@@ -1,12 +1,17 @@
 import type {
   BreakerView,
+  DiscardSetAsideReport,
+  DiscardSetAsideRequest,
   EventDetail,
   EventFilter,
   EventPage,
+  RedriveReport,
+  RedriveRequest,
   ReplayEstimate,
   ReplayFilter,
   ReplayStatus,
   ResendResult,
+  StreamFailureList,
   SubscriptionHealth,
 } from "../shared/use-cases/ops/contract.js";
 
@@ -43,6 +48,10 @@ export interface Api {
   pause(id: string): Promise<SubscriptionHealth>;
   resume(id: string): Promise<SubscriptionHealth>;
   closeBreaker(url: string): Promise<BreakerView>;
+  listStreamFailures(signal?: AbortSignal): Promise<StreamFailureList>;
+  /** One call: while the answer is not `done`, call again with its `cursor` (and the same `dryRun`). */
+  redrive(request: RedriveRequest, signal?: AbortSignal): Promise<RedriveReport>;
+  discardSetAside(request: DiscardSetAsideRequest, signal?: AbortSignal): Promise<DiscardSetAsideReport>;
 }
 
 /** What a non-2xx answer says: `{ code, detail }` from the functions, `{ message }` from API Gateway. */
@@ -129,5 +138,8 @@ export function createApi(options: {
     pause: (subscription) => call("POST", `subscriptions/${id(subscription)}/pause`),
     resume: (subscription) => call("POST", `subscriptions/${id(subscription)}/resume`),
     closeBreaker: (url) => call("POST", "breakers/close", { url }),
+    listStreamFailures: (signal) => call("GET", "stream-failures", undefined, signal),
+    redrive: (request, signal) => call("POST", "stream-failures/redrive", request, signal),
+    discardSetAside: (request, signal) => call("POST", "stream-failures/discard", request, signal),
   };
 }

@@ -7,11 +7,13 @@ import { eventView } from "./views/event.js";
 import { eventsView } from "./views/events.js";
 import { replayView } from "./views/replay.js";
 import { signInView } from "./views/sign-in.js";
+import { streamFailuresView } from "./views/stream-failures.js";
 import { subscriptionsView } from "./views/subscriptions.js";
 
 /**
  * The ops console: a single page over the ops API (`./api/`), routed by the URL fragment
- * (`#/events`, `#/events/<id>`, `#/dead-letters/<subscription>`, `#/subscriptions`, `#/replays/<id>`).
+ * (`#/events`, `#/events/<id>`, `#/dead-letters/<subscription>`, `#/subscriptions`, `#/replays/<id>`,
+ * `#/stream-failures`).
  * The static files hold no data; every call carries the operator's token.
  */
 
@@ -23,6 +25,7 @@ const ROUTES: readonly (readonly [RegExp, View, string])[] = [
   [/^\/dead-letters\/([^/]+)$/, deadLettersView, "dead-letters"],
   [/^\/replays\/([^/]+)$/, replayView, "dead-letters"],
   [/^\/subscriptions$/, subscriptionsView, "subscriptions"],
+  [/^\/stream-failures$/, streamFailuresView, "stream-failures"],
 ];
 
 const byId = <T extends HTMLElement>(id: string): T => {

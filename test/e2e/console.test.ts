@@ -1,10 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import chromium from "@sparticuz/chromium";
+import type { DynamoDBStreamEvent } from "aws-lambda";
 import { type Browser, type Page, chromium as playwright } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalPlatform } from "../../local/runtime.js";
-import type { EventDetail } from "../../shared/use-cases/ops/contract.js";
+import { setAsideBody } from "../../shared/domain/stream-failure.js";
+import type { Topology } from "../../shared/topology/topology.js";
+import type { EventDetail, StreamFailureList } from "../../shared/use-cases/ops/contract.js";
+import { sqsClient } from "../support/aws.js";
 import { eventually, type HttpSink, startHttpSink } from "../support/http-sink.js";
 import { postTestWebhook, startTestPlatform } from "../support/test-platform.js";
 
@@ -14,7 +19,10 @@ import { postTestWebhook, startTestPlatform } from "../support/test-platform.js"
  * ops function's production bundle serving the console and its API. One HTTP subscription fails with a
  * 500 and has no retries, so its event dead-letters; the operator finds the event, sees its attempts,
  * estimates a replay of the dead letter (dry run), confirms it once the receiver is fixed, follows the
- * replay to done and sees the event delivered. Each page is saved under test-results/console/.
+ * replay to done and sees the event delivered. The router fails every invocation holding an event of
+ * type `order.lost` (as in stream-failures.test.ts: its first AWS call fails, the mapping retries once and
+ * gives up), so such an event lands on the stream failures queue as a batch; the operator redrives it from
+ * the console. Each page is saved under test-results/console/.
  */
 const SHOTS = join(process.cwd(), "test-results", "console");
 const WAIT = 30_000;
@@ -24,6 +32,21 @@ const source = {
   secrets: ["whsec_IrTRo2CUdww4GH7TQ+TSHb8myAWG2+NE"],
 };
 const TARGET_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const LOST_TYPE = "order.lost";
+
+/** The router's stream mapping gives up after one retry (the topology says 100; only the wait changes). */
+const oneRetry = (topology: Topology): Topology => ({
+  ...topology,
+  functions: topology.functions.map((fn) =>
+    fn.key === "router"
+      ? { ...fn, streamTriggers: fn.streamTriggers.map((t) => ({ ...t, maximumRetryAttempts: 1 })) }
+      : fn,
+  ),
+});
+
+/** Whether a router invocation holds an event of the type whose routing always fails. */
+const holdsLost = (event: unknown) =>
+  (event as DynamoDBStreamEvent).Records.some((r) => r.dynamodb?.NewImage?.typ?.S === LOST_TYPE);
 
 let sink: HttpSink;
 let platform: LocalPlatform;
@@ -87,19 +110,32 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   sink = await startHttpSink((path) => (path === "/flaky" && !fixed ? { status: 500 } : { status: 200 }));
   const target = (path: string) => ({ type: "http", url: `${sink.url}${path}`, secret: TARGET_SECRET });
-  platform = await startTestPlatform("console", {
-    sources: [source],
-    subscriptions: [
-      { id: "orders", sources: [source.id], eventTypes: ["order.*", "invoice.*"], target: target("/orders") },
-      {
-        id: "flaky",
-        sources: [source.id],
-        eventTypes: ["invoice.*"],
-        target: target("/flaky"),
-        retry: { scheduleSeconds: [] },
-      },
-    ],
-  });
+  platform = await startTestPlatform(
+    "console",
+    {
+      sources: [source],
+      subscriptions: [
+        {
+          id: "orders",
+          sources: [source.id],
+          eventTypes: ["order.*", "invoice.*"],
+          target: target("/orders"),
+        },
+        {
+          id: "flaky",
+          sources: [source.id],
+          eventTypes: ["invoice.*"],
+          target: target("/flaky"),
+          retry: { scheduleSeconds: [] },
+        },
+      ],
+    },
+    {},
+    {
+      alterTopology: oneRetry,
+      faultFor: (fn, event) => (fn === "router" && holdsLost(event) ? { kind: "fail", step: 1 } : undefined),
+    },
+  );
   okIds.push(await post("order.created"), await post("order.paid"));
   failedId = await post("invoice.paid");
   // Delivered to orders; dead-lettered for flaky after its one attempt (a 500, no retries).
@@ -247,6 +283,93 @@ describe("the ops console in a browser", { timeout: 120_000 }, () => {
     const attempts = page.getByRole("table", { name: "Attempts to flaky, oldest first" });
     expect(await attempts.locator("tbody tr td:first-child").allTextContents()).toEqual(["1", "1 again"]);
     await shot("event-delivered");
+  });
+
+  it("redrives what the router never fanned out: the batch listed, a dry-run estimate before the confirm button, the report, the queue empty", async () => {
+    const lostId = await post(LOST_TYPE);
+    await eventually(
+      async () => {
+        const response = await fetch(`${platform.opsUrl}stream-failures`, {
+          headers: { authorization: `Bearer ${platform.opsToken}` },
+        });
+        const list = (await response.json()) as StreamFailureList;
+        return list.messages.some((m) => m.kind === "batch") ? true : undefined;
+      },
+      WAIT,
+      () => "(no on-failure record on the stream failures queue)",
+    );
+    await page.getByRole("link", { name: "Stream failures" }).click();
+    await page.getByRole("heading", { name: "Stream failures", level: 1 }).waitFor();
+    const messages = page.getByRole("table", { name: "Messages of the stream failures queue" });
+    await messages.waitFor();
+    expect(await messages.locator("tbody th").allTextContents()).toEqual(["batch"]);
+    expect(await messages.locator("tbody td").last().textContent()).toMatch(/^\d{4}-\d\d-\d\d /);
+    expect(await messages.locator("tbody tr").textContent()).toContain("RetryAttemptsExhausted (1 record)");
+
+    // No confirm before an estimate; the estimate routes nothing.
+    expect(await page.getByRole("button", { name: /^Redrive \d/ }).count()).toBe(0);
+    await page.getByRole("button", { name: "Estimate redrive (dry run)" }).click();
+    const estimate = page.locator(".estimate-text");
+    await estimate.waitFor();
+    expect(await estimate.textContent()).toBe("Dry run: 1 event would be routed (orders: 1).");
+    expect(await page.locator(".estimate a.mono").allTextContents()).toEqual([lostId]);
+    const confirm = page.getByRole("button", { name: "Redrive 1 event" });
+    expect(await confirm.count()).toBe(1);
+    expect(await statusOf(lostId, "orders")).not.toBe("delivered");
+    expect(await accessibilityProblems()).toEqual([]);
+    await shot("stream-failures");
+
+    await confirm.click();
+    await page.getByText("Redrive done: 1 event routed (orders: 1).", { exact: true }).waitFor();
+    expect(await page.locator("#status").textContent()).toBe(
+      "Redrive done: 1 event routed, 1 batch message deleted.",
+    );
+    // The list is read again: the queue is empty.
+    await page
+      .getByText("The stream failures queue is empty: the router has fanned out every stored event.")
+      .waitFor();
+    await eventually(
+      async () => ((await statusOf(lostId, "orders")) === "delivered" ? true : undefined),
+      WAIT,
+    );
+    expect(await accessibilityProblems()).toEqual([]);
+    await shot("stream-failures-redriven");
+  });
+
+  it("discards a selected set-aside record: the row with its event and why, a dry run, then the report", async () => {
+    const setAsideId = "evt_SetAsideConsole0000000";
+    await sqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: platform.streamFailuresUrl,
+        MessageBody: setAsideBody({
+          sequenceNumber: "900",
+          eventId: setAsideId,
+          reason: "the stream record has no new image",
+        }),
+      }),
+    );
+    await page.reload();
+    const messages = page.getByRole("table", { name: "Messages of the stream failures queue" });
+    await messages.waitFor();
+    expect(await messages.locator("tbody th").allTextContents()).toEqual(["set-aside"]);
+    expect(await messages.getByRole("link", { name: setAsideId }).getAttribute("href")).toBe(
+      `#/events/${setAsideId}`,
+    );
+    expect(await messages.locator("tbody tr").textContent()).toContain("the stream record has no new image");
+
+    await page.getByRole("checkbox", { name: `Select ${setAsideId}` }).check();
+    await page.getByLabel(/^Only the selected records \(1 selected/).check();
+    expect(await page.getByRole("button", { name: /^Discard \d/ }).count()).toBe(0);
+    await page.getByRole("button", { name: "Estimate discard (dry run)" }).click();
+    await page.getByText("Dry run: 1 set-aside record would be discarded.", { exact: true }).waitFor();
+    expect(await accessibilityProblems()).toEqual([]);
+    await shot("stream-failures-discard");
+    await page.getByRole("button", { name: "Discard 1 set-aside record" }).click();
+    await page.getByText("Discarded: 1 set-aside record deleted from the queue.", { exact: true }).waitFor();
+    expect(await page.locator("#status").textContent()).toBe("Discarded 1 set-aside record.");
+    await page
+      .getByText("The stream failures queue is empty: the router has fanned out every stored event.")
+      .waitFor();
   });
 
   it("shows each subscription's health and pauses and resumes one", async () => {
