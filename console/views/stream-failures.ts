@@ -154,7 +154,9 @@ function redriveSection(ctx: ViewContext, reload: () => void): HTMLElement {
       const confirm = h(
         "button",
         { type: "button", class: "primary" },
-        `Redrive ${plural(report.routed, "event")}`,
+        report.routed > 0
+          ? `Redrive ${plural(report.routed, "event")}`
+          : `Delete ${plural(report.messages.deleted, "covered batch message")} (nothing to route)`,
       );
       confirm.addEventListener("click", () => run(confirm));
       outcome.replaceChildren(
