@@ -1,4 +1,6 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type MessageAttributeValue,
   type QueueAttributeName,
@@ -105,4 +107,58 @@ export async function queueDepth(client: SQSClient, queueUrl: string): Promise<Q
   const inFlight = count("ApproximateNumberOfMessagesNotVisible");
   const delayed = count("ApproximateNumberOfMessagesDelayed");
   return { total: visible + inFlight + delayed, visible, inFlight, delayed };
+}
+
+/**
+ * Deletes received messages by their receipt handles, ten per DeleteMessageBatch. Returns the indexes
+ * (into `receiptHandles`) of those SQS did not delete; a batch whose call failed counts whole.
+ */
+export async function deleteReceived(
+  client: SQSClient,
+  queueUrl: string,
+  receiptHandles: readonly string[],
+): Promise<number[]> {
+  const failed: number[] = [];
+  for (let i = 0; i < receiptHandles.length; i += MAX_BATCH_ENTRIES) {
+    const batch = receiptHandles.slice(i, i + MAX_BATCH_ENTRIES);
+    try {
+      const out = await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((handle, j) => ({ Id: String(j), ReceiptHandle: handle })),
+        }),
+      );
+      for (const f of out.Failed ?? []) failed.push(i + Number(f.Id));
+    } catch {
+      for (let j = 0; j < batch.length; j++) failed.push(i + j);
+    }
+  }
+  return failed;
+}
+
+/**
+ * Makes received messages visible again at once (visibility 0), ten per call. Returns how many could
+ * not be released: those come back when their hold ends.
+ */
+export async function releaseReceived(
+  client: SQSClient,
+  queueUrl: string,
+  receiptHandles: readonly string[],
+): Promise<number> {
+  let failed = 0;
+  for (let i = 0; i < receiptHandles.length; i += MAX_BATCH_ENTRIES) {
+    const batch = receiptHandles.slice(i, i + MAX_BATCH_ENTRIES);
+    try {
+      const out = await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((handle, j) => ({ Id: String(j), ReceiptHandle: handle, VisibilityTimeout: 0 })),
+        }),
+      );
+      failed += out.Failed?.length ?? 0;
+    } catch {
+      failed += batch.length;
+    }
+  }
+  return failed;
 }

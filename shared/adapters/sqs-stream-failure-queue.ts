@@ -1,10 +1,4 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { decodeStreamFailure } from "../domain/stream-failure.js";
 import type {
   StreamFailureListing,
@@ -12,7 +6,7 @@ import type {
   StreamFailureQueue,
   StreamFailureRemoval,
 } from "../ports/stream-failure-queue.js";
-import { queueDepth } from "./sqs-message-queue.js";
+import { deleteReceived, queueDepth, releaseReceived } from "./sqs-message-queue.js";
 
 /** How long a listing or a removal holds the messages it has received before it lets them go. */
 const HOLD_SECONDS = 30;
@@ -50,31 +44,20 @@ export class SqsStreamFailureQueue implements StreamFailureQueue {
     }));
     const chosen = seen.filter((s) => choose(s.decoded));
     const others = seen.filter((s) => !chosen.includes(s));
-    const failed = new Set<(typeof seen)[number]>();
+    let failedIndexes: number[] = [];
     try {
-      for (let i = 0; i < chosen.length; i += 10) {
-        const batch = chosen.slice(i, i + 10);
-        try {
-          const out = await this.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: batch.map((s, j) => ({ Id: String(j), ReceiptHandle: s.m.ReceiptHandle ?? "" })),
-            }),
-          );
-          for (const f of out.Failed ?? []) {
-            const entry = batch[Number(f.Id)];
-            if (entry) failed.add(entry);
-          }
-        } catch {
-          for (const entry of batch) failed.add(entry);
-        }
-      }
+      failedIndexes = await deleteReceived(
+        this.sqs,
+        queueUrl,
+        chosen.map((c) => c.m.ReceiptHandle ?? ""),
+      );
     } finally {
       await this.release(
         queueUrl,
-        others.map((s) => s.m),
+        others.map((o) => o.m),
       );
     }
+    const failed = new Set(failedIndexes.map((i) => chosen[i]));
     const deleted = chosen.filter((s) => !failed.has(s));
     return {
       deleted: deleted.length,
@@ -119,21 +102,11 @@ export class SqsStreamFailureQueue implements StreamFailureQueue {
 
   /** Makes held messages visible again at once (those it cannot come back when their hold ends). */
   private async release(queueUrl: string, messages: readonly Message[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += 10) {
-      const batch = messages.slice(i, i + 10);
-      await this.sqs
-        .send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((m, j) => ({
-              Id: String(j),
-              ReceiptHandle: m.ReceiptHandle ?? "",
-              VisibilityTimeout: 0,
-            })),
-          }),
-        )
-        .catch(() => undefined);
-    }
+    await releaseReceived(
+      this.sqs,
+      queueUrl,
+      messages.map((m) => m.ReceiptHandle ?? ""),
+    );
   }
 }
 

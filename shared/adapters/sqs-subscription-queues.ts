@@ -1,6 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
   GetQueueUrlCommand,
   type Message,
   type MessageAttributeValue,
@@ -21,7 +19,7 @@ import type {
 } from "../ports/subscription-queues.js";
 import { queueNames } from "../topology/names.js";
 import { DELIVERY_ATTRIBUTES as A } from "./sqs-delivery-queue.js";
-import { queueDepth, SqsMessageQueue } from "./sqs-message-queue.js";
+import { deleteReceived, queueDepth, releaseReceived, SqsMessageQueue } from "./sqs-message-queue.js";
 
 /** Finds a queue's URL by its name. */
 export type QueueLocator = (queueName: string) => Promise<string>;
@@ -169,7 +167,8 @@ export class SqsSubscriptionQueues implements SubscriptionQueues, DeadLetters {
         for (const m of messages) seen.set(m.MessageId ?? "", m);
       }
     } finally {
-      stillHidden = await this.releaseHandles(
+      stillHidden = await releaseReceived(
+        this.sqs,
         dlqUrl,
         [...seen.values()].map((m) => m.ReceiptHandle ?? ""),
       );
@@ -240,27 +239,19 @@ export class SqsSubscriptionQueues implements SubscriptionQueues, DeadLetters {
 
   async remove(subscriptionId: string, letters: readonly HeldDeadLetter[]): Promise<number> {
     const dlqUrl = await this.dlqUrl(subscriptionId);
-    let notDeleted = 0;
-    for (let i = 0; i < letters.length; i += 10) {
-      const chunk = letters.slice(i, i + 10);
-      try {
-        const out = await this.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: dlqUrl,
-            Entries: chunk.map((letter, j) => ({ Id: String(j), ReceiptHandle: letter.receipt })),
-          }),
-        );
-        notDeleted += out.Failed?.length ?? 0;
-      } catch {
-        notDeleted += chunk.length;
-      }
-    }
-    return notDeleted;
+    return (
+      await deleteReceived(
+        this.sqs,
+        dlqUrl,
+        letters.map((l) => l.receipt),
+      )
+    ).length;
   }
 
   async release(subscriptionId: string, letters: readonly HeldDeadLetter[]): Promise<number> {
     if (letters.length === 0) return 0;
-    return this.releaseHandles(
+    return releaseReceived(
+      this.sqs,
       await this.dlqUrl(subscriptionId),
       letters.map((l) => l.receipt),
     );
@@ -278,29 +269,5 @@ export class SqsSubscriptionQueues implements SubscriptionQueues, DeadLetters {
       }),
     );
     return out.Messages ?? [];
-  }
-
-  /** Makes held messages visible again at once; returns how many could not be (they return when their hold ends). */
-  private async releaseHandles(queueUrl: string, receiptHandles: readonly string[]): Promise<number> {
-    let failed = 0;
-    for (let i = 0; i < receiptHandles.length; i += 10) {
-      const batch = receiptHandles.slice(i, i + 10);
-      try {
-        const out = await this.sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((handle, j) => ({
-              Id: String(j),
-              ReceiptHandle: handle,
-              VisibilityTimeout: 0,
-            })),
-          }),
-        );
-        failed += out.Failed?.length ?? 0;
-      } catch {
-        failed += batch.length;
-      }
-    }
-    return failed;
   }
 }
