@@ -3,6 +3,7 @@ import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { itemSizeBytes, writeUnits } from "../../bench/item-size.js";
+import { stripeLikeWebhook } from "../../bench/webhook.js";
 import { DynamoDbEventStore } from "../../shared/adapters/dynamodb-event-store.js";
 import { INLINE_BLOB_LIMIT_BYTES, packBlob, toItem } from "../../shared/adapters/event-item.js";
 import { S3PayloadStore } from "../../shared/adapters/s3-payload-store.js";
@@ -15,66 +16,22 @@ const bucket = uniqueName("payloads");
 let table: string;
 let store: DynamoDbEventStore;
 
-/** A typical 1 KiB JSON webhook (a Stripe-like invoice event) with the headers worth keeping. */
+/** A typical 1 KiB JSON webhook (the bench's Stripe invoice event) with the headers worth keeping. */
 function stripeLikeEvent(id: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  const body = Buffer.from(
-    JSON.stringify({
-      id: "evt_1QxYzAbCdEfGhIjKlMnOpQr",
-      object: "event",
-      api_version: "2024-06-20",
-      created: 1796593812,
-      type: "invoice.paid",
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: "req_8Hx2aBcDeFgHiJ", idempotency_key: "3f0a9c4e-2b7d-4f1a-9e6c-5d8b7a6c4e2f" },
-      data: {
-        object: {
-          id: "in_1QxYzAbCdEfGhIjK",
-          object: "invoice",
-          account_country: "DE",
-          account_name: "Example GmbH",
-          amount_due: 4200,
-          amount_paid: 4200,
-          amount_remaining: 0,
-          billing_reason: "subscription_cycle",
-          collection_method: "charge_automatically",
-          currency: "eur",
-          customer: "cus_QxYzAbCdEfGhIj",
-          customer_email: "jenny.rosen@example.com",
-          customer_name: "Jenny Rosen",
-          hosted_invoice_url: "https://invoice.stripe.com/i/acct_1Qx/test_YWNjdF8xUXh5",
-          number: "A1B2C3D4-0007",
-          paid: true,
-          period_end: 1796593812,
-          period_start: 1793915412,
-          status: "paid",
-          statement_descriptor: "EXAMPLE GMBH",
-          subscription: "sub_1QxYzAbCdEfGhIjK",
-          subtotal: 4200,
-          total: 4200,
-          lines: {
-            object: "list",
-            total_count: 1,
-            has_more: false,
-            url: "/v1/invoices/in_1QxYzAbCdEfGhIjK/lines",
-          },
-        },
-      },
-    }),
-  );
+  const webhook = stripeLikeWebhook("whsec_event_store_test", 1_796_593_812);
   return {
     id,
     sourceId: "stripe",
     provider: "stripe",
     type: "invoice.paid",
-    deliveryId: "evt_1QxYzAbCdEfGhIjKlMnOpQr",
+    deliveryId: webhook.id,
     receivedAt: 1_796_593_812_345,
     contentType: "application/json; charset=utf-8",
     headers: {
-      "content-type": "application/json; charset=utf-8",
-      "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+      "content-type": webhook.headers["content-type"] ?? "",
+      "user-agent": webhook.headers["user-agent"] ?? "",
     },
-    body,
+    body: Buffer.from(webhook.body),
     expiresAt: 1_796_593_812 + 7 * 86_400,
     ...overrides,
   };
