@@ -3,13 +3,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import {
-  type Emulator,
-  freePort,
-  LOCAL_AWS_ENV,
-  startDynamoDbEmulator,
-  startSqsEmulator,
-} from "../local/emulators.js";
+import { LOCAL_CLIENT_CONFIG } from "../local/emulator-clients.js";
+import { type Emulator, freePort, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
 import { type LocalPlatform, startLocalPlatform } from "../local/runtime.js";
 import { DEFAULT_BATCHING } from "../shared/config/schema.js";
 import type { FunctionKey } from "../shared/topology/topology.js";
@@ -272,14 +267,7 @@ async function withBed<T>(
     functionOutput: "discard",
     meter,
   });
-  const sqs = new SQSClient({
-    endpoint: endpoints.sqs,
-    region: LOCAL_AWS_ENV.AWS_REGION,
-    credentials: {
-      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-    },
-  });
+  const sqs = new SQSClient({ ...LOCAL_CLIENT_CONFIG, endpoint: endpoints.sqs });
   const queueUrl = platform.queues.consumer?.url;
   if (!queueUrl) throw new Error("no consumer queue");
   const consumer = startConsumer(sqs, queueUrl, arrivals.queue);

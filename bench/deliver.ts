@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
-import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
+import { emulatorClients } from "../local/emulator-clients.js";
+import { freePort, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
 import { provision } from "../local/provision.js";
 import { CachingSecretResolver } from "../shared/adapters/caching-secret-resolver.js";
 import { DynamoDbDeliveryStore } from "../shared/adapters/dynamodb-delivery-store.js";
@@ -73,21 +73,10 @@ export async function benchDeliver(
       ],
     });
     const topology = buildTopology(config, { prefix: "bench" });
-    const credentials = {
-      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-    };
     const counts = new Map<string, number>();
-    const sqs = new SQSClient({ endpoint: sqsEmu.endpoint, region: "us-east-1", credentials });
+    const { sqs, dynamodb: ddb, s3 } = emulatorClients({ sqs: sqsEmu.endpoint, dynamodb: ddbEmu.endpoint });
     counting(sqs, counts);
-    const ddb = new DynamoDBClient({ endpoint: ddbEmu.endpoint, region: "us-east-1", credentials });
     counting(ddb, counts);
-    const s3 = new S3Client({
-      endpoint: sqsEmu.endpoint,
-      region: "us-east-1",
-      credentials,
-      forcePathStyle: true,
-    });
     const provisioned = await provision(topology, { sqs, dynamodb: ddb, s3 });
     counts.clear();
     const subscription = config.subscriptions[0] as SubscriptionConfig & { target: HttpTarget };

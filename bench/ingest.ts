@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LOCAL_CLIENT_CONFIG } from "../local/emulator-clients.js";
 import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
 import { createTable } from "../local/provision.js";
 import { startLocalPlatform } from "../local/runtime.js";
@@ -350,12 +351,8 @@ export async function benchIngest(
     const stopNullPlatform = stopFirst(() => nullPlatform.stop());
     // The bare server's table is the event table's twin: same keys, stream (new images) and TTL.
     const ddb = new DynamoDBClient({
+      ...LOCAL_CLIENT_CONFIG,
       endpoint: dynamodb.endpoint,
-      region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: {
-        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-      },
     });
     await createTable(ddb, { ...platform.topology.tables.events, name: "bench-bare-events" });
     ddb.destroy();

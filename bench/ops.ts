@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
-import { freePort, LOCAL_AWS_ENV, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
+import { emulatorClients } from "../local/emulator-clients.js";
+import { freePort, startDynamoDbEmulator, startSqsEmulator } from "../local/emulators.js";
 import { provision } from "../local/provision.js";
 import { DynamoDbDeliveryStore } from "../shared/adapters/dynamodb-delivery-store.js";
 import { DynamoDbEventIndex } from "../shared/adapters/dynamodb-event-index.js";
@@ -125,19 +125,8 @@ export async function benchOps(options: { events?: number; runs?: number } = {})
       ],
     });
     const topology = buildTopology(config, { prefix: "bench-ops" });
-    const credentials = {
-      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-    };
     const counter = { calls: 0 };
-    const sqs = new SQSClient({ endpoint: sqsEmu.endpoint, region: "us-east-1", credentials });
-    const ddb = new DynamoDBClient({ endpoint: ddbEmu.endpoint, region: "us-east-1", credentials });
-    const s3 = new S3Client({
-      endpoint: sqsEmu.endpoint,
-      region: "us-east-1",
-      credentials,
-      forcePathStyle: true,
-    });
+    const { sqs, dynamodb: ddb, s3 } = emulatorClients({ sqs: sqsEmu.endpoint, dynamodb: ddbEmu.endpoint });
     const provisioned = await provision(topology, { sqs, dynamodb: ddb, s3 });
 
     // The archive: `total` events over the last 48 hours, oldest first.

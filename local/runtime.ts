@@ -11,10 +11,8 @@ import {
 } from "node:fs";
 import type { Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ENV } from "../shared/config/env.js";
 import { loadConfigFile, parseConfig } from "../shared/config/load-config.js";
@@ -32,6 +30,7 @@ import {
 } from "../shared/topology/topology.js";
 import { type ApiRoute, createApiServer } from "./api-server.js";
 import { type BuiltFunction, bundleFunction, bundleIamGuard } from "./bundle.js";
+import { emulatorClients, LOCAL_CLIENT_CONFIG } from "./emulator-clients.js";
 import {
   type Emulator,
   freePort,
@@ -175,19 +174,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       options.dynamodbEndpoint ??
       (await start(startDynamoDbEmulator(options.dynamodbPort || (await freePort()))));
 
-    const clientConfig = {
-      region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: {
-        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-      },
-    };
     // fauxqs serves S3 on the SQS endpoint (path-style).
     const s3Endpoint = sqsEndpoint;
-    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
-    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbEndpoint });
-    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodbEndpoint });
-    const s3 = new S3Client({ ...clientConfig, endpoint: s3Endpoint, forcePathStyle: true });
+    const { sqs, dynamodb, s3 } = emulatorClients({ sqs: sqsEndpoint, dynamodb: dynamodbEndpoint });
+    const streams = new DynamoDBStreamsClient({ ...LOCAL_CLIENT_CONFIG, endpoint: dynamodbEndpoint });
     cleanups.push(async () => {
       sqs.destroy();
       dynamodb.destroy();

@@ -9,6 +9,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { LOCAL_CLIENT_CONFIG } from "../../local/emulator-clients.js";
 
 function endpoint(name: "TEST_SQS_ENDPOINT" | "TEST_DYNAMODB_ENDPOINT"): string {
   const value = process.env[name];
@@ -17,32 +18,25 @@ function endpoint(name: "TEST_SQS_ENDPOINT" | "TEST_DYNAMODB_ENDPOINT"): string 
   return value;
 }
 
-const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-
 export const emulatorEndpoints = () => ({
   sqs: endpoint("TEST_SQS_ENDPOINT"),
   dynamodb: endpoint("TEST_DYNAMODB_ENDPOINT"),
 });
 
 export function sqsClient(): SQSClient {
-  return new SQSClient({ endpoint: endpoint("TEST_SQS_ENDPOINT"), region: "us-east-1", credentials });
+  return new SQSClient({ ...LOCAL_CLIENT_CONFIG, endpoint: endpoint("TEST_SQS_ENDPOINT") });
 }
 
 export function dynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint: endpoint("TEST_DYNAMODB_ENDPOINT"),
-    region: "us-east-1",
-    credentials,
-  });
+  return new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: endpoint("TEST_DYNAMODB_ENDPOINT") });
 }
 
 /** S3 on the emulators: fauxqs serves it on the SQS endpoint, path-style. */
 export function s3Client(): S3Client {
   return new S3Client({
+    ...LOCAL_CLIENT_CONFIG,
     endpoint: endpoint("TEST_SQS_ENDPOINT"),
-    region: "us-east-1",
     forcePathStyle: true,
-    credentials,
   });
 }
 
