@@ -1,6 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   type DynamoDBClient,
   QueryCommand,
   type QueryCommandOutput,
@@ -9,6 +8,7 @@ import { mapBounded } from "../domain/bounded.js";
 import { type DeliveryOutcome, outcomeOf } from "../domain/delivery-outcome.js";
 import type { DeliveryOutcomeReader, DeliveryStatsReader } from "../ports/delivery-records.js";
 import { type BatchStats, type DeliveryKey, deliveryKeyOf } from "../ports/success-ledger.js";
+import { batchGetAll } from "./dynamodb-batch.js";
 import { statsPartition } from "./dynamodb-delivery-store.js";
 
 const HOUR_MS = 3_600_000;
@@ -71,34 +71,21 @@ export class DynamoDbDeliveryRecords implements DeliveryOutcomeReader, DeliveryS
 
   /** Which of these deliveries have a success record (the routed delivery's), by `deliveryKeyOf`. */
   private async successes(keys: readonly DeliveryKey[]): Promise<string[]> {
-    const out: string[] = [];
-    let pending: Record<string, AttributeValue>[] = keys.map((k) => ({
-      pk: { S: `evt#${k.eventId}` },
-      sk: { S: `sub#${k.subscriptionId}#delivery` },
-    }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round === 5) throw new Error("DynamoDB left success records unread after 5 rounds");
-      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-      const got = await this.client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.tableName]: {
-              Keys: pending,
-              ProjectionExpression: "eventId, subscriptionId, #result",
-              ExpressionAttributeNames: { "#result": "result" },
-            },
-          },
-        }),
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      keys.map((k) => ({ pk: { S: `evt#${k.eventId}` }, sk: { S: `sub#${k.subscriptionId}#delivery` } })),
+      {
+        ProjectionExpression: "eventId, subscriptionId, #result",
+        ExpressionAttributeNames: { "#result": "result" },
+      },
+      "success records",
+    );
+    return items
+      .filter((item) => item.result?.S === "delivered")
+      .map((item) =>
+        deliveryKeyOf({ eventId: item.eventId?.S ?? "", subscriptionId: item.subscriptionId?.S ?? "" }),
       );
-      for (const item of got.Responses?.[this.tableName] ?? []) {
-        if (item.result?.S === "delivered")
-          out.push(
-            deliveryKeyOf({ eventId: item.eventId?.S ?? "", subscriptionId: item.subscriptionId?.S ?? "" }),
-          );
-      }
-      pending = (got.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
-    }
-    return out;
   }
 
   /** Every attempt and success record of one event (all its subscriptions). */

@@ -1,7 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -22,6 +20,7 @@ import {
   type SuccessLedger,
   type SuccessRecord,
 } from "../ports/success-ledger.js";
+import { batchGetAll, batchWriteAll } from "./dynamodb-batch.js";
 
 const DELIVERED = "delivered";
 const pad = (n: number) => String(n).padStart(4, "0");
@@ -146,39 +145,30 @@ export class DynamoDbDeliveryStore
   // SuccessLedger
 
   async delivered(keys: readonly DeliveryKey[], nowMs: number): Promise<ReadonlySet<string>> {
-    const found = new Set<string>();
     const now = Math.floor(nowMs / 1000);
     const unique = [...new Map(keys.map((k) => [deliveryKeyOf(k), k])).values()];
-    for (let start = 0; start < unique.length; start += 100) {
-      let pending: Record<string, AttributeValue>[] = unique.slice(start, start + 100).map(deliveryKey);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round === 5) throw new Error("DynamoDB left success records unread after 5 rounds");
-        if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-        const out = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: "eventId, subscriptionId, resendId, #result, expiresAt",
-                ExpressionAttributeNames: { "#result": "result" },
-              },
-            },
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      unique.map(deliveryKey),
+      {
+        ConsistentRead: true,
+        ProjectionExpression: "eventId, subscriptionId, resendId, #result, expiresAt",
+        ExpressionAttributeNames: { "#result": "result" },
+      },
+      "success records",
+    );
+    const found = new Set<string>();
+    for (const item of items) {
+      const expired = Number(item.expiresAt?.N ?? "0") < now;
+      if (item.result?.S === DELIVERED && !expired) {
+        found.add(
+          deliveryKeyOf({
+            eventId: item.eventId?.S ?? "",
+            subscriptionId: item.subscriptionId?.S ?? "",
+            ...(item.resendId?.S === undefined ? {} : { resendId: item.resendId.S }),
           }),
         );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const expired = Number(item.expiresAt?.N ?? "0") < now;
-          if (item.result?.S === DELIVERED && !expired) {
-            found.add(
-              deliveryKeyOf({
-                eventId: item.eventId?.S ?? "",
-                subscriptionId: item.subscriptionId?.S ?? "",
-                ...(item.resendId?.S === undefined ? {} : { resendId: item.resendId.S }),
-              }),
-            );
-          }
-        }
-        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
       }
     }
     return found;
@@ -190,7 +180,7 @@ export class DynamoDbDeliveryStore
     statsTtlSeconds: number,
   ): Promise<void> {
     // One BatchWriteItem: each success record (which is its attempt's log entry) and the statistics.
-    let items: WriteRequest[] = [
+    const items: WriteRequest[] = [
       ...successes.map((success) => ({
         PutRequest: {
           Item: {
@@ -202,14 +192,7 @@ export class DynamoDbDeliveryStore
       })),
       ...stats.map((s) => ({ PutRequest: { Item: statsItem(s, statsTtlSeconds) } })),
     ];
-    for (let round = 0; items.length > 0; round++) {
-      if (round === 5) throw new Error("DynamoDB left delivery records unprocessed after 5 rounds");
-      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-      const out = await this.client.send(
-        new BatchWriteItemCommand({ RequestItems: { [this.tableName]: items } }),
-      );
-      items = out.UnprocessedItems?.[this.tableName] ?? [];
-    }
+    await batchWriteAll(this.client, this.tableName, items, "delivery records");
   }
 
   // AttemptLog, AttemptLogReader

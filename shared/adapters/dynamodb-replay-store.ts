@@ -1,14 +1,12 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import type { DeadLetterMark, ReplayStore, VersionedReplay } from "../ports/replay-store.js";
+import { batchGetAll, batchWriteAll } from "./dynamodb-batch.js";
 
 const MARKS: ReadonlySet<string> = new Set<DeadLetterMark>(["moved", "copy", "skipped"]);
 
@@ -81,29 +79,21 @@ export class DynamoDbReplayStore<R> implements ReplayStore<R> {
     replayId: string,
     messageIds: readonly string[],
   ): Promise<ReadonlyMap<string, DeadLetterMark>> {
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      [...new Set(messageIds)].map((messageId) => ({
+        pk: { S: `replay#${replayId}` },
+        sk: { S: `dlq#${messageId}` },
+      })),
+      { ConsistentRead: true, ProjectionExpression: "sk, m" },
+      "replay marks",
+    );
     const found = new Map<string, DeadLetterMark>();
-    const unique = [...new Set(messageIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, AttributeValue>[] = unique
-        .slice(i, i + 100)
-        .map((messageId) => ({ pk: { S: `replay#${replayId}` }, sk: { S: `dlq#${messageId}` } }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === 5) throw new Error("DynamoDB left replay marks unread after 5 rounds");
-        if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-        const out = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "sk, m" },
-            },
-          }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const mark = item.m?.S;
-          if (mark !== undefined && MARKS.has(mark))
-            found.set((item.sk?.S ?? "").slice("dlq#".length), mark as DeadLetterMark);
-        }
-        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
-      }
+    for (const item of items) {
+      const mark = item.m?.S;
+      if (mark !== undefined && MARKS.has(mark))
+        found.set((item.sk?.S ?? "").slice("dlq#".length), mark as DeadLetterMark);
     }
     return found;
   }
@@ -113,8 +103,10 @@ export class DynamoDbReplayStore<R> implements ReplayStore<R> {
     marks: readonly { readonly messageId: string; readonly mark: DeadLetterMark }[],
     expiresAtSeconds: number,
   ): Promise<void> {
-    for (let i = 0; i < marks.length; i += 25) {
-      let items: WriteRequest[] = marks.slice(i, i + 25).map(({ messageId, mark }) => ({
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      marks.map(({ messageId, mark }) => ({
         PutRequest: {
           Item: {
             pk: { S: `replay#${replayId}` },
@@ -123,15 +115,8 @@ export class DynamoDbReplayStore<R> implements ReplayStore<R> {
             expiresAt: { N: String(expiresAtSeconds) },
           },
         },
-      }));
-      for (let round = 0; items.length > 0; round++) {
-        if (round === 5) throw new Error("DynamoDB left replay marks unwritten after 5 rounds");
-        if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-        const out = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: items } }),
-        );
-        items = out.UnprocessedItems?.[this.tableName] ?? [];
-      }
-    }
+      })),
+      "replay marks",
+    );
   }
 }
