@@ -34,9 +34,8 @@ describe("batchGetAll and batchWriteAll (SDK stub: unprocessed work no emulator 
     expect(inputs.map((i) => (i.RequestItems as Record<string, { Keys: unknown[] }>).t?.Keys.length)).toEqual(
       [100, 1, 50],
     );
-    expect((inputs[0]?.RequestItems as Record<string, { ConsistentRead: boolean }>).t?.ConsistentRead).toBe(
-      true,
-    );
+    const first = inputs[0]?.RequestItems as Record<string, { ConsistentRead: boolean }> | undefined;
+    expect(first?.t?.ConsistentRead).toBe(true);
   });
 
   it("gives up after five rounds, naming what stayed unread", async () => {
